@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { JwtError, signJwt, verifyJwt } from '../shared/jwt.js';
+import { loginPageHtml } from './loginPage.js';
+import { isPlatformIdentityHeader, principalHeaders, userClaims, type SignedInUser } from './principal.js';
+
+export const SESSION_COOKIE = 'AppServiceAuthSession';
+export const TOKEN_HEADER = 'x-zumo-auth';
+const PROVIDER = 'dev';
+const AUDIENCE = 'local-easy-auth';
+const USER_ID_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+const MAX_LOGIN_BODY = 4096;
+
+export type EasyAuthOptions = {
+  /** Signs session tokens; see loadOrCreateAuthSecret. */
+  secret: Buffer;
+  clock?: Clock;
+  /** App Service's default session lifetime is 8 hours. */
+  sessionLifetimeMs?: number;
+};
+
+export type EasyAuth = {
+  /** Answers `/.auth/*`, and for every other request replaces any client-sent principal with the real one. */
+  middleware(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  issueToken(userId: string, name?: string): { token: string; expiresOn: Date };
+};
+
+type Session = SignedInUser & { sessionId: string; expiresOn: Date; token: string };
+
+class LoginInputError extends Error {}
+
+/**
+ * Emulates App Service Authentication ("Easy Auth") with a `dev` provider that signs anybody in as the user id
+ * they type. Tokens are HS256-signed, expire, and are revoked by logout for the life of the process.
+ */
+export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
+  const clock = options.clock ?? systemClock;
+  const lifetimeMs = options.sessionLifetimeMs ?? 8 * 60 * 60 * 1000;
+  const revokedSessions = new Set<string>();
+
+  function issueToken(userId: string, name = userId): { token: string; expiresOn: Date } {
+    const now = clock.now();
+    const expiresOn = new Date(now + lifetimeMs);
+    const claims = {
+      sub: userId,
+      name,
+      idp: PROVIDER,
+      sid: randomUUID(),
+      aud: AUDIENCE,
+      iat: Math.floor(now / 1000),
+      exp: Math.floor(expiresOn.getTime() / 1000),
+    };
+    return { token: signJwt(claims, options.secret), expiresOn };
+  }
+
+  function readSession(token: string): Session {
+    const claims = verifyJwt(token, options.secret, { nowMs: clock.now(), audience: (aud) => aud === AUDIENCE });
+    const { sub, name, idp, sid, exp } = claims;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
+      throw new JwtError('The token is not a session token.', 'malformed');
+    }
+    if (revokedSessions.has(sid)) throw new JwtError('The session has been signed out.', 'expired');
+    return {
+      userId: sub,
+      name: typeof name === 'string' ? name : sub,
+      identityProvider: typeof idp === 'string' ? idp : PROVIDER,
+      sessionId: sid,
+      expiresOn: new Date(exp * 1000),
+      token,
+    };
+  }
+
+  /** The session a request carries: the token header wins over the cookie, as in App Service. */
+  function authenticate(req: IncomingMessage): { session?: Session; invalidHeader?: string; staleCookie?: boolean } {
+    const header = req.headers[TOKEN_HEADER];
+    if (typeof header === 'string' && header !== '') {
+      try {
+        return { session: readSession(header) };
+      } catch (error) {
+        return { invalidHeader: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    const cookie = readCookie(req, SESSION_COOKIE);
+    if (!cookie) return {};
+    try {
+      return { session: readSession(cookie) };
+    } catch {
+      return { staleCookie: true };
+    }
+  }
+
+  async function login(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method === 'GET') {
+      sendHtml(res, 200, loginPageHtml(safeRedirect(url.searchParams.get('post_login_redirect_uri'))));
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendProblem(res, 405, 'Method not allowed', 'Use GET for the sign-in form or POST to sign in.', {
+        Allow: 'GET, POST',
+      });
+      return;
+    }
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    let fields: Record<string, unknown>;
+    try {
+      fields = await readLoginBody(req, isForm);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (isForm) sendHtml(res, 400, loginPageHtml('/', message));
+      else sendProblem(res, error instanceof LoginInputError ? 400 : 413, 'Invalid sign-in request', message);
+      return;
+    }
+    const userId = fields.userId;
+    const name =
+      typeof fields.name === 'string' && fields.name.trim() !== '' ? fields.name.trim().slice(0, 128) : undefined;
+    if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
+      const message = 'userId must be 1-64 characters of letters, digits, ".", "_", "@" or "-".';
+      if (isForm) {
+        sendHtml(res, 400, loginPageHtml(safeRedirect(String(fields.post_login_redirect_uri ?? '/')), message));
+      } else {
+        sendProblem(res, 400, 'Invalid sign-in request', message, undefined, [{ field: 'userId', message }]);
+      }
+      return;
+    }
+    const { token, expiresOn } = issueToken(userId, name);
+    if (isForm) {
+      res.writeHead(302, {
+        Location: safeRedirect(String(fields.post_login_redirect_uri ?? '/')),
+        'Set-Cookie': `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresOn.toUTCString()}`,
+      });
+      res.end();
+      return;
+    }
+    sendJson(res, 200, { authenticationToken: token, user: { userId } });
+  }
+
+  function me(req: IncomingMessage, res: ServerResponse): void {
+    const { session } = authenticate(req);
+    if (!session) {
+      sendProblem(res, 401, 'Not signed in', 'Sign in with POST /.auth/login/dev first.');
+      return;
+    }
+    sendJson(res, 200, [
+      {
+        provider_name: session.identityProvider,
+        user_id: session.userId,
+        user_claims: userClaims(session),
+        expires_on: session.expiresOn.toISOString(),
+        authentication_token: session.token,
+      },
+    ]);
+  }
+
+  function logout(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const { session } = authenticate(req);
+    if (session) revokedSessions.add(session.sessionId);
+    res.writeHead(302, {
+      Location: safeRedirect(url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
+      'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
+    });
+    res.end();
+  }
+
+  async function middleware(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.toLowerCase();
+    if (path === '/.auth' || path.startsWith('/.auth/')) {
+      if (path === `/.auth/login/${PROVIDER}`) await login(req, res, url);
+      else if (path === '/.auth/me') me(req, res);
+      else if (path === '/.auth/logout') logout(req, res, url);
+      else if (path === '/.auth/logout/complete')
+        sendHtml(res, 200, '<!doctype html><title>Signed out</title><p>You have signed out.</p>');
+      else if (path.startsWith('/.auth/login/')) {
+        sendProblem(
+          res,
+          404,
+          'Identity provider not emulated',
+          `Only the "${PROVIDER}" provider is emulated locally (/.auth/login/${PROVIDER}); in Azure, App Service Authentication provides /.auth/login/aad.`,
+        );
+      } else sendProblem(res, 404, 'Not found', `${url.pathname} is not an App Service Authentication endpoint.`);
+      return true;
+    }
+
+    for (const name of Object.keys(req.headers)) {
+      if (isPlatformIdentityHeader(name)) delete req.headers[name];
+    }
+    const { session, invalidHeader } = authenticate(req);
+    if (invalidHeader) {
+      sendProblem(res, 401, 'Invalid session token', `The ${TOKEN_HEADER} header was refused: ${invalidHeader}`, {
+        'WWW-Authenticate': 'Bearer realm="local-easy-auth"',
+      });
+      return true;
+    }
+    if (session) Object.assign(req.headers, principalHeaders(session));
+    return false;
+  }
+
+  return { middleware, issueToken };
+}
+
+/** Only same-origin paths: an absolute URL here would make the login an open redirect. */
+function safeRedirect(value: string | null | undefined, fallback = '/'): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  return value;
+}
+
+function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+async function readLoginBody(req: IncomingMessage, isForm: boolean): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_LOGIN_BODY) throw new Error(`The sign-in body is larger than ${MAX_LOGIN_BODY} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (isForm) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new LoginInputError('The sign-in body must be a JSON object such as {"userId":"alice"}.');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(html);
+}
+
+function sendProblem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+  errors?: { field: string; message: string }[],
+): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(JSON.stringify({ type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) }));
+}

@@ -1,0 +1,146 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEasyAuth, loadOrCreateAuthSecret } from '../../local/auth/index.js';
+import { ManualClock } from '../../local/shared/clock.js';
+
+const clock = new ManualClock();
+const auth = createEasyAuth({ secret: loadOrCreateAuthSecret(undefined), clock, sessionLifetimeMs: 60_000 });
+let server: Server;
+let base: string;
+
+/** Behind the middleware: echoes the identity headers the app would see. */
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    void auth.middleware(req, res).then((handled) => {
+      if (handled) return;
+      const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-ms-')));
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(seen));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function signIn(userId: string): Promise<string> {
+  const res = await fetch(`${base}/.auth/login/dev`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { authenticationToken: string; user: { userId: string } };
+  expect(body.user).toEqual({ userId });
+  return body.authenticationToken;
+}
+
+async function seenHeaders(headers: Record<string, string>): Promise<{ status: number; seen: Record<string, string> }> {
+  const res = await fetch(`${base}/api/anything`, { headers });
+  return { status: res.status, seen: res.status === 200 ? ((await res.json()) as Record<string, string>) : {} };
+}
+
+describe('Easy Auth emulation', () => {
+  it('injects the signed-in principal as App Service does', async () => {
+    const token = await signIn('alice');
+    const { seen } = await seenHeaders({ 'X-ZUMO-AUTH': token });
+    expect(seen['x-ms-client-principal-id']).toBe('alice');
+    expect(seen['x-ms-client-principal-idp']).toBe('dev');
+    const principal = JSON.parse(Buffer.from(seen['x-ms-client-principal'] ?? '', 'base64').toString('utf8'));
+    expect(principal.auth_typ).toBe('dev');
+    expect(principal.claims).toContainEqual({
+      typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier',
+      val: 'alice',
+    });
+  });
+
+  it('strips principal headers a client sends, signed in or not', async () => {
+    const forged = {
+      'x-ms-client-principal-id': 'bob',
+      'x-ms-client-principal': Buffer.from('{"auth_typ":"aad","claims":[]}').toString('base64'),
+      'x-ms-token-aad-access-token': 'forged',
+    };
+    expect((await seenHeaders(forged)).seen).toEqual({});
+    const token = await signIn('alice');
+    const { seen } = await seenHeaders({ ...forged, 'X-ZUMO-AUTH': token });
+    expect(seen['x-ms-client-principal-id']).toBe('alice');
+    expect(seen['x-ms-token-aad-access-token']).toBeUndefined();
+  });
+
+  it('refuses forged and expired tokens with 401', async () => {
+    const token = await signIn('alice');
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8'));
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'bob' })).toString('base64url');
+    expect((await seenHeaders({ 'X-ZUMO-AUTH': `${header}.${forgedPayload}.${signature}` })).status).toBe(401);
+    expect((await seenHeaders({ 'X-ZUMO-AUTH': 'not-a-token' })).status).toBe(401);
+    clock.advance(61_000);
+    const expired = await fetch(`${base}/api/x`, { headers: { 'X-ZUMO-AUTH': token } });
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await expired.json()) as { detail: string }).detail).toContain('expired');
+  });
+
+  it('rejects a bad user id with problem+json naming the field', async () => {
+    const res = await fetch(`${base}/.auth/login/dev`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId: 'no spaces allowed' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('userId');
+    const notJson = await fetch(`${base}/.auth/login/dev`, { method: 'POST', body: 'userId=alice' });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('serves /.auth/me and revokes the session on logout', async () => {
+    const token = await signIn('carol');
+    const me = await fetch(`${base}/.auth/me`, { headers: { 'X-ZUMO-AUTH': token } });
+    const [entry] = (await me.json()) as { user_id: string; provider_name: string }[];
+    expect(entry).toMatchObject({ user_id: 'carol', provider_name: 'dev' });
+    expect((await fetch(`${base}/.auth/me`)).status).toBe(401);
+
+    const out = await fetch(`${base}/.auth/logout`, { headers: { 'X-ZUMO-AUTH': token }, redirect: 'manual' });
+    expect(out.status).toBe(302);
+    expect(out.headers.get('location')).toBe('/.auth/logout/complete');
+    expect((await fetch(`${base}/.auth/me`, { headers: { 'X-ZUMO-AUTH': token } })).status).toBe(401);
+  });
+
+  it('signs in through the form with a cookie and only redirects within the site', async () => {
+    const form = await fetch(`${base}/.auth/login/dev?post_login_redirect_uri=/orders`);
+    expect(await form.text()).toContain('value="/orders"');
+
+    const post = (redirect: string) =>
+      fetch(`${base}/.auth/login/dev`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ userId: 'dave', post_login_redirect_uri: redirect }).toString(),
+        redirect: 'manual',
+      });
+    const ok = await post('/orders?x=1');
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('location')).toBe('/orders?x=1');
+    const cookie = (ok.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^AppServiceAuthSession=/);
+    expect((await seenHeaders({ cookie })).seen['x-ms-client-principal-id']).toBe('dave');
+
+    expect((await post('https://evil.example/')).headers.get('location')).toBe('/');
+    expect((await post('//evil.example/')).headers.get('location')).toBe('/');
+  });
+
+  it('keeps one signing secret per data dir', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-secret-'));
+    try {
+      const first = loadOrCreateAuthSecret(dir);
+      expect(loadOrCreateAuthSecret(dir).equals(first)).toBe(true);
+      expect(loadOrCreateAuthSecret(undefined).equals(first)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
