@@ -1,0 +1,19 @@
+// Bundles the browser client (TypeScript + @microsoft/signalr) into web/dist: static files, no build step at runtime.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const web = fileURLToPath(new URL('../web/', import.meta.url));
+mkdirSync(`${web}dist`, { recursive: true });
+await build({
+  entryPoints: [`${web}src/main.ts`],
+  outfile: `${web}dist/app.js`,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'styles.css']) copyFileSync(`${web}${file}`, `${web}dist/${file}`);

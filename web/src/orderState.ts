@@ -1,0 +1,45 @@
+/** The page's view of the user's orders: HTTP resyncs and SignalR updates merged by `version`. */
+export type OrderStatus = 'Accepted' | 'Completed' | 'Rejected' | 'Failed';
+
+export type OrderView = {
+  orderId: string;
+  status: OrderStatus;
+  version: number;
+  updatedAt: string;
+  createdAt?: string;
+  items?: { sku: string; quantity: number }[];
+  total?: number;
+  reason?: string;
+};
+
+export class OrderState {
+  #orders = new Map<string, OrderView>();
+
+  /** Applies an update unless a newer (or the same) version is already known; returns whether it changed anything. */
+  apply(update: OrderView): boolean {
+    const known = this.#orders.get(update.orderId);
+    if (known && known.version >= update.version) return false;
+    this.#orders.set(update.orderId, { ...known, ...update });
+    return true;
+  }
+
+  /** A full list from the API: newer versions win either way, so a late resync cannot roll back a live update. */
+  resync(orders: OrderView[]): void {
+    for (const order of orders) this.apply(order);
+  }
+
+  clear(): void {
+    this.#orders.clear();
+  }
+
+  get(orderId: string): OrderView | undefined {
+    return this.#orders.get(orderId);
+  }
+
+  /** Newest first. */
+  list(): OrderView[] {
+    return [...this.#orders.values()].sort((a, b) =>
+      (b.createdAt ?? b.updatedAt).localeCompare(a.createdAt ?? a.updatedAt),
+    );
+  }
+}
