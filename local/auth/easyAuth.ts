@@ -18,6 +18,8 @@ export type EasyAuthOptions = {
   clock?: Clock;
   /** App Service's default session lifetime is 8 hours. */
   sessionLifetimeMs?: number;
+  /** Origins (besides the site's own) that sign-in may redirect back to, like App Service's allowed external redirect URLs. */
+  allowedRedirectOrigins?: string[];
 };
 
 export type EasyAuth = {
@@ -38,6 +40,21 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   const clock = options.clock ?? systemClock;
   const lifetimeMs = options.sessionLifetimeMs ?? 8 * 60 * 60 * 1000;
   const revokedSessions = new Set<string>();
+  const allowedOrigins = new Set(options.allowedRedirectOrigins ?? []);
+
+  /** Same-site paths, or absolute URLs on an allowed origin: anything else would make sign-in an open redirect. */
+  function safeRedirect(req: IncomingMessage, value: string | null | undefined, fallback = '/'): string {
+    if (!value) return fallback;
+    if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) return value;
+    try {
+      const target = new URL(value);
+      const own = `http://${req.headers.host ?? ''}`;
+      if (target.origin === own || allowedOrigins.has(target.origin)) return target.href;
+    } catch {
+      // not a URL: fall back
+    }
+    return fallback;
+  }
 
   function issueToken(userId: string, name = userId): { token: string; expiresOn: Date } {
     const now = clock.now();
@@ -92,7 +109,8 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
 
   async function login(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'GET') {
-      sendHtml(res, 200, loginPageHtml(safeRedirect(url.searchParams.get('post_login_redirect_uri'))));
+      const redirect = safeRedirect(req, url.searchParams.get('post_login_redirect_uri'));
+      sendHtml(res, 200, loginPageHtml(redirect, url.searchParams.get('session_mode') === 'token'));
       return;
     }
     if (req.method !== 'POST') {
@@ -107,26 +125,35 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       fields = await readLoginBody(req, isForm);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (isForm) sendHtml(res, 400, loginPageHtml('/', message));
+      if (isForm) sendHtml(res, 400, loginPageHtml('/', false, message));
       else sendProblem(res, error instanceof LoginInputError ? 400 : 413, 'Invalid sign-in request', message);
       return;
     }
     const userId = fields.userId;
     const name =
       typeof fields.name === 'string' && fields.name.trim() !== '' ? fields.name.trim().slice(0, 128) : undefined;
+    const redirect = safeRedirect(req, String(fields.post_login_redirect_uri ?? '/'));
+    const tokenMode = fields.session_mode === 'token';
     if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
       const message = 'userId must be 1-64 characters of letters, digits, ".", "_", "@" or "-".';
       if (isForm) {
-        sendHtml(res, 400, loginPageHtml(safeRedirect(String(fields.post_login_redirect_uri ?? '/')), message));
+        sendHtml(res, 400, loginPageHtml(redirect, tokenMode, message));
       } else {
         sendProblem(res, 400, 'Invalid sign-in request', message, undefined, [{ field: 'userId', message }]);
       }
       return;
     }
     const { token, expiresOn } = issueToken(userId, name);
+    if (isForm && tokenMode) {
+      // App Service's session_mode=token: the token travels back in the fragment, never in a cookie.
+      const fragment = encodeURIComponent(JSON.stringify({ authenticationToken: token, user: { userId } }));
+      res.writeHead(302, { Location: `${redirect.split('#')[0]}#token=${fragment}` });
+      res.end();
+      return;
+    }
     if (isForm) {
       res.writeHead(302, {
-        Location: safeRedirect(String(fields.post_login_redirect_uri ?? '/')),
+        Location: redirect,
         'Set-Cookie': `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresOn.toUTCString()}`,
       });
       res.end();
@@ -156,7 +183,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     const { session } = authenticate(req);
     if (session) revokedSessions.add(session.sessionId);
     res.writeHead(302, {
-      Location: safeRedirect(url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
+      Location: safeRedirect(req, url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
       'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
     });
     res.end();
@@ -197,12 +224,6 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   }
 
   return { middleware, issueToken };
-}
-
-/** Only same-origin paths: an absolute URL here would make the login an open redirect. */
-function safeRedirect(value: string | null | undefined, fallback = '/'): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
-  return value;
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {

@@ -1,5 +1,5 @@
 /** The small HTML sign-in form behind `GET /.auth/login/dev`. */
-export function loginPageHtml(redirect: string, error?: string): string {
+export function loginPageHtml(redirect: string, tokenMode: boolean, error?: string): string {
   const escape = (s: string) =>
     s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
   return `<!doctype html>
@@ -20,6 +20,7 @@ ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
 <label for="name">Display name (optional)</label>
 <input id="name" name="name" maxlength="128">
 <input type="hidden" name="post_login_redirect_uri" value="${escape(redirect)}">
+${tokenMode ? '<input type="hidden" name="session_mode" value="token">' : ''}
 <button type="submit">Sign in</button>
 </form>
 </body>

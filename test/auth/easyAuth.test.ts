@@ -8,7 +8,12 @@ import { createEasyAuth, loadOrCreateAuthSecret } from '../../local/auth/index.j
 import { ManualClock } from '../../local/shared/clock.js';
 
 const clock = new ManualClock();
-const auth = createEasyAuth({ secret: loadOrCreateAuthSecret(undefined), clock, sessionLifetimeMs: 60_000 });
+const auth = createEasyAuth({
+  secret: loadOrCreateAuthSecret(undefined),
+  clock,
+  sessionLifetimeMs: 60_000,
+  allowedRedirectOrigins: ['http://web.localhost:5173'],
+});
 let server: Server;
 let base: string;
 
@@ -131,6 +136,37 @@ describe('Easy Auth emulation', () => {
 
     expect((await post('https://evil.example/')).headers.get('location')).toBe('/');
     expect((await post('//evil.example/')).headers.get('location')).toBe('/');
+  });
+
+  it('returns the token in the fragment with session_mode=token, only to allowed origins', async () => {
+    const form = await fetch(
+      `${base}/.auth/login/dev?session_mode=token&post_login_redirect_uri=http://web.localhost:5173/app`,
+    );
+    const html = await form.text();
+    expect(html).toContain('name="session_mode" value="token"');
+    expect(html).toContain('value="http://web.localhost:5173/app"');
+
+    const post = (redirect: string) =>
+      fetch(`${base}/.auth/login/dev`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          userId: 'erin',
+          session_mode: 'token',
+          post_login_redirect_uri: redirect,
+        }).toString(),
+        redirect: 'manual',
+      });
+    const ok = await post('http://web.localhost:5173/app');
+    expect(ok.headers.get('set-cookie')).toBeNull();
+    const location = new URL(ok.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe('http://web.localhost:5173/app');
+    const fragment = JSON.parse(decodeURIComponent(location.hash.replace(/^#token=/, '')));
+    expect(fragment.user).toEqual({ userId: 'erin' });
+    expect((await seenHeaders({ 'X-ZUMO-AUTH': fragment.authenticationToken })).seen['x-ms-client-principal-id']).toBe(
+      'erin',
+    );
+    expect((await post('http://other.localhost:5173/app')).headers.get('location')).toMatch(/^\/#token=/);
   });
 
   it('keeps one signing secret per data dir', () => {
