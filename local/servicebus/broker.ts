@@ -1,0 +1,546 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../shared/clock.js';
+import {
+  buildEntities,
+  Entity,
+  matchesAny,
+  type EntityIndex,
+  type MessageRecord,
+  type SendTarget,
+} from './entities.js';
+import { entityNotFound, lockLost, ServiceBusError } from './errors.js';
+import { Change, GroupCommit } from './groupCommit.js';
+import { Heap } from './heap.js';
+import {
+  decodeBody,
+  validateApplicationProperties,
+  validateSendMessage,
+  type ApplicationProperties,
+  type ReceivedMessage,
+  type SendMessage,
+} from './message.js';
+import { startProcessor, type ProcessorOptions } from './processor.js';
+import { openSqliteStore } from './sqliteStore.js';
+import { memoryStore, type MessageStore, type StoredState } from './store.js';
+import { TimerSlot } from './timerSlot.js';
+import type { Topology } from './topology.js';
+
+export type EntityStats = {
+  path: string;
+  kind: 'queue' | 'subscription' | 'deadLetter';
+  active: number;
+  scheduled: number;
+  locked: number;
+  deadLetter: number;
+};
+
+export type BrokerOptions = {
+  topology: Topology;
+  /** Where `servicebus.db` lives; required unless `inMemory`. */
+  dataDir?: string;
+  inMemory?: boolean;
+  clock?: Clock;
+  newId?: () => string;
+};
+
+const maxDateMs = 8.64e15;
+// Expired messages nobody receives are swept at most this often (receive drops them at once anyway).
+const expirySweepSpacingMs = 1000;
+const maxReasonLength = 4096;
+
+/**
+ * Embedded, durable Service Bus stand-in: queues, topics and subscriptions with peek-lock, delivery counts,
+ * dead-lettering, TTL, duplicate detection and scheduling. Messages are visible to receivers only once durable.
+ */
+export class ServiceBusBroker {
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+  readonly #store: MessageStore;
+  readonly #commit: GroupCommit;
+  readonly #index: EntityIndex;
+  readonly #locks = new Map<string, MessageRecord>();
+  readonly #lockTimers = new Map<Entity, TimerSlot>();
+  readonly #scheduled = new Heap<MessageRecord>(
+    (a, b) => a.enqueuedAt < b.enqueuedAt || (a.enqueuedAt === b.enqueuedAt && a.key < b.key),
+  );
+  readonly #scheduleTimer: TimerSlot;
+  readonly #expiryTimer: TimerSlot;
+  readonly #processors = new Set<{ close(): Promise<void> }>();
+  #nextKey = 1;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(index: EntityIndex, store: MessageStore, clock: Clock, newId: () => string) {
+    this.#index = index;
+    this.#store = store;
+    this.#commit = new GroupCommit(store);
+    this.#clock = clock;
+    this.#newId = newId;
+    this.#scheduleTimer = new TimerSlot(clock, () => this.#activateScheduled());
+    this.#expiryTimer = new TimerSlot(clock, () => this.#sweepExpired());
+    for (const entity of index.entities.values()) {
+      this.#lockTimers.set(entity, new TimerSlot(clock, () => this.#expireLocks(entity)));
+    }
+  }
+
+  static async open(options: BrokerOptions): Promise<ServiceBusBroker> {
+    if (!options?.topology) throw new TypeError('ServiceBusBroker.open needs a topology (see loadTopology).');
+    if (!options.inMemory && !options.dataDir) {
+      throw new TypeError('ServiceBusBroker.open needs a dataDir for durable storage, or inMemory: true.');
+    }
+    const store = options.inMemory ? memoryStore : openSqliteStore(options.dataDir!);
+    const broker = new ServiceBusBroker(
+      buildEntities(options.topology),
+      store,
+      options.clock ?? systemClock,
+      options.newId ?? randomUUID,
+    );
+    broker.#restore(store.load());
+    return broker;
+  }
+
+  /** Sends to a queue or a topic (a topic copies each message to every matching subscription). Resolves once durable. */
+  async send(entityPath: string, messages: SendMessage[]): Promise<void> {
+    this.#assertOpen();
+    const target = this.#target(entityPath);
+    if (!Array.isArray(messages)) throw new TypeError('send(entityPath, messages) needs an array of messages.');
+    const validated = messages.map((message, i) => validateSendMessage(message, `messages[${i}]`));
+    const now = this.#clock.now();
+    this.#pruneHistory(target, now);
+    const records: MessageRecord[] = [];
+    const remembered: string[] = [];
+    const firstSequence = target.lastSequence;
+    for (const { messageId: givenId, properties, body } of validated) {
+      const messageId = givenId ?? this.#newId();
+      if (target.duplicateWindowMs !== undefined) {
+        // Accepted and dropped, as Azure does: the sender cannot tell.
+        if (target.history.has(messageId)) continue;
+        const forgetAt = now + target.duplicateWindowMs;
+        target.history.set(messageId, forgetAt);
+        remembered.push(messageId);
+        this.#commit.duplicate(target.path, messageId, forgetAt);
+      }
+      const sequenceNumber = ++target.lastSequence;
+      const enqueuedAt = Math.max(now, properties.scheduledEnqueueTimeUtc ?? now);
+      for (const { entity, filters } of target.receivers) {
+        if (!matchesAny(filters, { ...properties, messageId })) continue;
+        const ttl = Math.min(
+          properties.timeToLiveMs ?? Infinity,
+          target.defaultMessageTimeToLiveMs,
+          entity.defaultMessageTimeToLiveMs,
+        );
+        const record: MessageRecord = {
+          key: this.#nextKey++,
+          entity,
+          sequenceNumber,
+          messageId,
+          enqueuedAt,
+          expiresAt: Math.min(enqueuedAt + ttl, maxDateMs),
+          deliveryCount: 0,
+          deadLetterSource: undefined,
+          properties: { ...properties, applicationProperties: { ...properties.applicationProperties } },
+          body,
+          state: 'pending',
+          lock: undefined,
+          persisted: false,
+        };
+        records.push(record);
+        this.#commit.touch(record, Change.Placement);
+      }
+    }
+    if (target.lastSequence !== firstSequence) this.#commit.sequence(target.path, target.lastSequence);
+    await this.#commit.commit({
+      onCommitted: () => records.forEach((record) => this.#enqueue(record)),
+      onFailed: () => {
+        for (const record of records) record.state = 'gone';
+        for (const id of remembered) target.history.delete(id);
+      },
+    });
+  }
+
+  /** Peek-lock receive of up to `maxMessages` messages available now, in sequence order. */
+  receive(entityPath: string, maxMessages: number): ReceivedMessage[] {
+    this.#assertOpen();
+    const entity = this.#entity(entityPath);
+    assertCount(maxMessages, 'maxMessages');
+    const now = this.#clock.now();
+    const received: ReceivedMessage[] = [];
+    while (received.length < maxMessages) {
+      const record = entity.available.pop();
+      if (!record) break;
+      if (isExpired(record, now)) {
+        this.#expire(record);
+        continue;
+      }
+      const token = this.#newId();
+      record.state = 'locked';
+      record.lock = { token, until: now + entity.lockDurationMs };
+      record.deliveryCount++;
+      entity.locked.set(token, record);
+      this.#locks.set(token, record);
+      this.#commit.touch(record, Change.DeliveryCount);
+      this.#lockTimers.get(entity)!.armAt(record.lock.until);
+      received.push(this.#toReceived(record));
+    }
+    return received;
+  }
+
+  async complete(entityPath: string, lockToken: string): Promise<void> {
+    const record = this.#held(entityPath, lockToken);
+    this.#unlock(record);
+    record.state = 'gone';
+    this.#commit.touch(record, Change.Placement);
+    await this.#commit.commit();
+  }
+
+  /** Releases the lock at once; the delivery counted, so the MaxDeliveryCount-th abandon dead-letters. */
+  async abandon(entityPath: string, lockToken: string, propertiesToModify?: ApplicationProperties): Promise<void> {
+    const changes = validateApplicationProperties(propertiesToModify, 'propertiesToModify');
+    const record = this.#held(entityPath, lockToken);
+    this.#unlock(record);
+    if (Object.keys(changes).length > 0) {
+      record.properties = {
+        ...record.properties,
+        applicationProperties: { ...record.properties.applicationProperties, ...changes },
+      };
+      this.#commit.touch(record, Change.Placement);
+    }
+    this.#release(record);
+    await this.#commit.commit();
+  }
+
+  async deadLetter(
+    entityPath: string,
+    lockToken: string,
+    options: { reason?: string; description?: string } = {},
+  ): Promise<void> {
+    for (const field of ['reason', 'description'] as const) {
+      const value = options[field];
+      if (value !== undefined && (typeof value !== 'string' || value.length > maxReasonLength)) {
+        throw new TypeError(`deadLetter options.${field} must be a string of at most ${maxReasonLength} characters.`);
+      }
+    }
+    const record = this.#held(entityPath, lockToken);
+    if (record.entity.kind === 'deadLetter') {
+      throw new ServiceBusError(
+        'InvalidOperation',
+        `Messages in '${record.entity.path}' cannot be dead-lettered again.`,
+      );
+    }
+    this.#unlock(record);
+    this.#deadLetterRecord(record, options.reason, options.description);
+    await this.#commit.commit();
+  }
+
+  /** Extends the lock by the entity's LockDuration from now. */
+  renewLock(entityPath: string, lockToken: string): Date {
+    const record = this.#held(entityPath, lockToken);
+    const entity = record.entity;
+    record.lock!.until = this.#clock.now() + entity.lockDurationMs;
+    // Re-append so the entity's lock map stays in expiry order.
+    entity.locked.delete(lockToken);
+    entity.locked.set(lockToken, record);
+    return new Date(record.lock!.until);
+  }
+
+  /**
+   * What the Functions serviceBusTrigger does: peek-lock, run the handler, complete on success (if
+   * autoCompleteMessages), abandon on throw, renew the lock while the handler runs.
+   */
+  createProcessor(
+    entityPath: string,
+    handler: (message: ReceivedMessage) => Promise<void>,
+    options: ProcessorOptions,
+  ): { close(): Promise<void> } {
+    this.#assertOpen();
+    const path = this.#entity(entityPath).path;
+    const processor = startProcessor(this, this.#clock, path, handler, options);
+    const handle = {
+      close: async () => {
+        await processor.close();
+        this.#processors.delete(handle);
+      },
+    };
+    this.#processors.add(handle);
+    return handle;
+  }
+
+  /** Calls `listener` (in a microtask) whenever messages become available in the entity; returns an unsubscribe. */
+  onMessagesAvailable(entityPath: string, listener: () => void): () => void {
+    const entity = this.#entity(entityPath);
+    entity.listeners.add(listener);
+    return () => entity.listeners.delete(listener);
+  }
+
+  stats(): EntityStats[] {
+    const rows: EntityStats[] = [];
+    for (const entity of this.#index.ordered) {
+      const dlq = entity.deadLetter!;
+      const dlqCount = dlq.available.size + dlq.locked.size;
+      rows.push({ ...counts(entity), kind: entity.kind, deadLetter: dlqCount });
+      rows.push({ ...counts(dlq), kind: 'deadLetter', deadLetter: 0 });
+    }
+    return rows;
+  }
+
+  /** Messages in sequence order without locking them (active, locked and scheduled); lockToken is empty. */
+  peek(entityPath: string, maxMessages: number): ReceivedMessage[] {
+    this.#assertOpen();
+    const entity = this.#entity(entityPath);
+    assertCount(maxMessages, 'maxMessages');
+    return [...entity.available.values(), ...entity.locked.values(), ...entity.scheduled]
+      .sort((a, b) => a.sequenceNumber - b.sequenceNumber || a.key - b.key)
+      .slice(0, maxMessages)
+      .map((record) => this.#toReceived(record, true));
+  }
+
+  /** Stops processors once their in-flight handlers finish, writes what is pending and closes the store. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all([...this.#processors].map((p) => p.close()));
+      this.#closed = true;
+      this.#scheduleTimer.clear();
+      this.#expiryTimer.clear();
+      for (const timer of this.#lockTimers.values()) timer.clear();
+      this.#commit.flush();
+      this.#store.close();
+    })();
+    return this.#closing;
+  }
+
+  #restore(state: StoredState): void {
+    const now = this.#clock.now();
+    for (const [path, last] of state.sequences) {
+      const target = this.#index.targets.get(path.toLowerCase());
+      if (target) target.lastSequence = last;
+    }
+    for (const { target: path, messageId, expiresAt } of state.duplicates) {
+      const target = this.#index.targets.get(path.toLowerCase());
+      if (target?.duplicateWindowMs !== undefined && expiresAt > now) target.history.set(messageId, expiresAt);
+    }
+    const orphans = new Set<string>();
+    for (const row of state.rows) {
+      this.#nextKey = Math.max(this.#nextKey, row.key + 1);
+      const entity = this.#index.entities.get(row.entityPath.toLowerCase());
+      if (!entity) {
+        orphans.add(row.entityPath);
+        continue;
+      }
+      const { entityPath: _path, ...stored } = row;
+      const record: MessageRecord = { ...stored, entity, state: 'pending', lock: undefined, persisted: true };
+      // A delivery that was under way when the process stopped counts like a lock expiry.
+      if (entity.kind !== 'deadLetter' && record.deliveryCount >= entity.maxDeliveryCount) {
+        this.#deadLetterRecord(record, ...maxDeliveryReason(record));
+      } else {
+        this.#enqueue(record);
+      }
+    }
+    if (orphans.size > 0) {
+      process.emitWarning(
+        `Service Bus data holds messages for entities no longer in the topology (${[...orphans].join(', ')}); they are kept on disk but not served.`,
+      );
+    }
+  }
+
+  #enqueue(record: MessageRecord): void {
+    if (record.properties.scheduledEnqueueTimeUtc !== undefined && record.enqueuedAt > this.#clock.now()) {
+      record.state = 'scheduled';
+      record.entity.scheduled.add(record);
+      this.#scheduled.push(record);
+      this.#scheduleTimer.armAt(record.enqueuedAt);
+    } else {
+      this.#makeAvailable(record);
+    }
+  }
+
+  #makeAvailable(record: MessageRecord): void {
+    if (isExpired(record, this.#clock.now())) {
+      this.#expire(record);
+      return;
+    }
+    const entity = record.entity;
+    record.state = 'active';
+    entity.available.push(record);
+    if (entity.kind !== 'deadLetter') this.#expiryTimer.armAt(record.expiresAt);
+    if (entity.listeners.size > 0 && !entity.notifyQueued) {
+      entity.notifyQueued = true;
+      queueMicrotask(() => {
+        entity.notifyQueued = false;
+        for (const listener of [...entity.listeners]) listener();
+      });
+    }
+  }
+
+  #expire(record: MessageRecord): void {
+    if (record.entity.deadLetteringOnMessageExpiration) {
+      this.#deadLetterRecord(record, 'TTLExpiredException', 'The message expired and was dead lettered.');
+    } else {
+      record.state = 'gone';
+      this.#commit.touch(record, Change.Placement);
+    }
+  }
+
+  #deadLetterRecord(record: MessageRecord, reason: string | undefined, description: string | undefined): void {
+    const source = record.entity;
+    const applicationProperties = { ...record.properties.applicationProperties };
+    if (reason !== undefined) applicationProperties.DeadLetterReason = reason;
+    if (description !== undefined) applicationProperties.DeadLetterErrorDescription = description;
+    record.properties = { ...record.properties, applicationProperties };
+    record.deadLetterSource = source.path;
+    record.entity = source.deadLetter!;
+    this.#commit.touch(record, Change.Placement);
+    this.#makeAvailable(record);
+  }
+
+  /** After abandon or lock expiry: back to the entity, or to its DLQ once MaxDeliveryCount deliveries are used. */
+  #release(record: MessageRecord): void {
+    const entity = record.entity;
+    if (entity.kind !== 'deadLetter' && record.deliveryCount >= entity.maxDeliveryCount) {
+      this.#deadLetterRecord(record, ...maxDeliveryReason(record));
+    } else {
+      this.#makeAvailable(record);
+    }
+  }
+
+  #unlock(record: MessageRecord): void {
+    const token = record.lock!.token;
+    record.entity.locked.delete(token);
+    this.#locks.delete(token);
+    record.lock = undefined;
+  }
+
+  #held(entityPath: string, lockToken: string): MessageRecord {
+    this.#assertOpen();
+    const entity = this.#entity(entityPath);
+    const record = this.#locks.get(lockToken);
+    if (!record || record.entity !== entity) throw lockLost(entity.path, String(lockToken));
+    // A real clock's timer may run late; an expired lock is lost even before it fires.
+    if (record.lock!.until <= this.#clock.now()) {
+      this.#expireLocks(entity);
+      throw lockLost(entity.path, lockToken);
+    }
+    return record;
+  }
+
+  #expireLocks(entity: Entity): void {
+    const now = this.#clock.now();
+    for (const record of entity.locked.values()) {
+      if (record.lock!.until > now) {
+        this.#lockTimers.get(entity)!.armAt(record.lock!.until);
+        break;
+      }
+      this.#unlock(record);
+      this.#release(record);
+    }
+  }
+
+  #activateScheduled(): void {
+    const now = this.#clock.now();
+    for (let next = this.#scheduled.peek(); next && next.enqueuedAt <= now; next = this.#scheduled.peek()) {
+      this.#scheduled.pop();
+      next.entity.scheduled.delete(next);
+      this.#makeAvailable(next);
+    }
+    const head = this.#scheduled.peek();
+    if (head) this.#scheduleTimer.armAt(head.enqueuedAt);
+  }
+
+  #sweepExpired(): void {
+    const now = this.#clock.now();
+    let next = Infinity;
+    for (const entity of this.#index.ordered) {
+      const expired: MessageRecord[] = [];
+      entity.available.removeWhere((record) => {
+        if (isExpired(record, now)) expired.push(record);
+        else next = Math.min(next, record.expiresAt);
+        return isExpired(record, now);
+      });
+      for (const record of expired) this.#expire(record);
+    }
+    this.#expiryTimer.armAt(Math.max(next, now + expirySweepSpacingMs));
+  }
+
+  #pruneHistory(target: SendTarget, now: number): void {
+    let pruned = false;
+    for (const [messageId, forgetAt] of target.history) {
+      if (forgetAt > now) break;
+      target.history.delete(messageId);
+      pruned = true;
+    }
+    if (pruned) this.#commit.prune(target.path, now);
+  }
+
+  #toReceived(record: MessageRecord, peeked = false): ReceivedMessage {
+    const { properties } = record;
+    const message: ReceivedMessage = {
+      body: decodeBody(record.body),
+      messageId: record.messageId,
+      sequenceNumber: record.sequenceNumber,
+      deliveryCount: record.deliveryCount,
+      enqueuedTimeUtc: new Date(record.enqueuedAt),
+      expiresAtUtc: new Date(record.expiresAt),
+      lockToken: peeked ? '' : record.lock!.token,
+      lockedUntilUtc: new Date(peeked ? 0 : record.lock!.until),
+      applicationProperties: { ...properties.applicationProperties },
+    };
+    for (const field of ['contentType', 'correlationId', 'subject', 'to', 'replyTo', 'sessionId'] as const) {
+      if (properties[field] !== undefined) message[field] = properties[field];
+    }
+    if (properties.timeToLiveMs !== undefined) message.timeToLiveMs = properties.timeToLiveMs;
+    if (properties.scheduledEnqueueTimeUtc !== undefined) {
+      message.scheduledEnqueueTimeUtc = new Date(properties.scheduledEnqueueTimeUtc);
+    }
+    if (record.deadLetterSource !== undefined) message.deadLetterSource = record.deadLetterSource;
+    return message;
+  }
+
+  #target(entityPath: string): SendTarget {
+    const target = typeof entityPath === 'string' ? this.#index.targets.get(entityPath.toLowerCase()) : undefined;
+    if (target) return target;
+    if (typeof entityPath === 'string' && this.#index.entities.has(entityPath.toLowerCase())) {
+      throw new ServiceBusError(
+        'InvalidOperation',
+        `Cannot send to '${entityPath}': send to a queue or a topic, not to a subscription or dead-letter queue.`,
+      );
+    }
+    throw entityNotFound(String(entityPath));
+  }
+
+  #entity(entityPath: string): Entity {
+    const entity = typeof entityPath === 'string' ? this.#index.entities.get(entityPath.toLowerCase()) : undefined;
+    if (entity) return entity;
+    if (typeof entityPath === 'string' && this.#index.targets.has(entityPath.toLowerCase())) {
+      throw new ServiceBusError(
+        'InvalidOperation',
+        `Cannot receive from topic '${entityPath}': receive from '${entityPath}/Subscriptions/<subscription>'.`,
+      );
+    }
+    throw entityNotFound(String(entityPath));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ServiceBusError('BrokerClosed', 'The Service Bus broker is closed.');
+  }
+}
+
+function isExpired(record: MessageRecord, now: number): boolean {
+  // Dead-letter queues have no TTL.
+  return record.entity.kind !== 'deadLetter' && record.expiresAt <= now;
+}
+
+function maxDeliveryReason(record: MessageRecord): [string, string] {
+  return ['MaxDeliveryCountExceeded', `Message could not be consumed after ${record.deliveryCount} delivery attempts.`];
+}
+
+function counts(entity: Entity): Pick<EntityStats, 'path' | 'active' | 'scheduled' | 'locked'> {
+  return {
+    path: entity.path,
+    active: entity.available.size,
+    scheduled: entity.scheduled.size,
+    locked: entity.locked.size,
+  };
+}
+
+function assertCount(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}.`);
+}

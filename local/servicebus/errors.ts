@@ -1,0 +1,24 @@
+/** Error codes named after the Service Bus exception reasons a client would see. */
+export type ServiceBusErrorCode =
+  'MessagingEntityNotFound' | 'MessageLockLost' | 'MessageSizeExceeded' | 'InvalidOperation' | 'BrokerClosed';
+
+export class ServiceBusError extends Error {
+  readonly code: ServiceBusErrorCode;
+
+  constructor(code: ServiceBusErrorCode, message: string) {
+    super(message);
+    this.name = 'ServiceBusError';
+    this.code = code;
+  }
+}
+
+export function entityNotFound(path: string): ServiceBusError {
+  return new ServiceBusError('MessagingEntityNotFound', `The messaging entity '${path}' could not be found.`);
+}
+
+export function lockLost(path: string, lockToken: string): ServiceBusError {
+  return new ServiceBusError(
+    'MessageLockLost',
+    `The lock '${lockToken}' on '${path}' is not held: it expired, the message was already settled, or the token is unknown.`,
+  );
+}

@@ -1,0 +1,104 @@
+import type { MessageRecord } from './entities.js';
+import type { MessageStore, WriteBatch } from './store.js';
+
+/** What changed on a record since the last commit. */
+export const Change = { DeliveryCount: 1, Placement: 2 } as const;
+export type Change = (typeof Change)[keyof typeof Change];
+
+type Waiter = {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  onCommitted?: () => void;
+  onFailed?: () => void;
+};
+
+/**
+ * Collects every change requested during one event-loop turn and writes them in one transaction (one fsync),
+ * then resolves the promises of that turn. Changes to the same record coalesce to its final state.
+ */
+export class GroupCommit {
+  readonly #store: MessageStore;
+  #dirty = new Map<MessageRecord, number>();
+  #sequences = new Map<string, number>();
+  #duplicates: WriteBatch['duplicates'] = [];
+  #prunes = new Map<string, number>();
+  #waiters: Waiter[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+
+  constructor(store: MessageStore) {
+    this.#store = store;
+  }
+
+  touch(record: MessageRecord, change: Change): void {
+    this.#dirty.set(record, (this.#dirty.get(record) ?? 0) | change);
+    this.#schedule();
+  }
+
+  sequence(target: string, last: number): void {
+    this.#sequences.set(target, last);
+  }
+
+  duplicate(target: string, messageId: string, expiresAt: number): void {
+    this.#duplicates.push({ target, messageId, expiresAt });
+  }
+
+  prune(target: string, before: number): void {
+    this.#prunes.set(target, before);
+  }
+
+  /** Resolves once everything requested so far is durable; `onCommitted` runs just before that. */
+  commit(hooks: { onCommitted?: () => void; onFailed?: () => void } = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject, ...hooks });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    this.#scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Writes what is pending now (also used by close). */
+  flush(): void {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const batch: WriteBatch = {
+      inserts: [],
+      updates: [],
+      deliveryCounts: [],
+      deletes: [],
+      sequences: [...this.#sequences].map(([target, last]) => ({ target, last })),
+      duplicates: this.#duplicates,
+      prunes: [...this.#prunes].map(([target, before]) => ({ target, before })),
+    };
+    for (const [record, change] of this.#dirty) {
+      if (record.state === 'gone') {
+        if (record.persisted) batch.deletes.push(record.key);
+      } else if (!record.persisted) batch.inserts.push(record);
+      else if (change & Change.Placement) batch.updates.push(record);
+      else batch.deliveryCounts.push(record);
+    }
+    const waiters = this.#waiters;
+    this.#dirty = new Map();
+    this.#sequences = new Map();
+    this.#duplicates = [];
+    this.#prunes = new Map();
+    this.#waiters = [];
+    try {
+      this.#store.write(batch);
+    } catch (error) {
+      // Background writes (delivery counts, settlements nobody awaits) have no promise to fail.
+      if (waiters.length === 0) process.emitWarning(`Service Bus broker could not persist a change: ${String(error)}`);
+      for (const waiter of waiters) {
+        waiter.onFailed?.();
+        waiter.reject(error);
+      }
+      return;
+    }
+    for (const record of batch.inserts) record.persisted = true;
+    for (const waiter of waiters) {
+      waiter.onCommitted?.();
+      waiter.resolve();
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export { ServiceBusBroker, type BrokerOptions, type EntityStats } from './broker.js';
+export { parseServiceBusConnectionString, type ServiceBusConnection } from './connectionString.js';
+export { ServiceBusError, type ServiceBusErrorCode } from './errors.js';
+export type { ApplicationProperties, ReceivedMessage, SendMessage } from './message.js';
+export type { ProcessorOptions } from './processor.js';
+export { databaseFileName } from './sqliteStore.js';
+export {
+  loadTopology,
+  parseTopology,
+  type CorrelationFilter,
+  type QueueConfig,
+  type RuleConfig,
+  type SubscriptionConfig,
+  type TopicConfig,
+  type Topology,
+} from './topology.js';

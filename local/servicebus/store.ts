@@ -1,0 +1,51 @@
+import type { MessageRecord } from './entities.js';
+import type { EncodedBody, StoredProperties } from './message.js';
+
+/** A message as stored, before it is attached to a live entity. */
+export type StoredRow = {
+  key: number;
+  entityPath: string;
+  sequenceNumber: number;
+  messageId: string;
+  enqueuedAt: number;
+  expiresAt: number;
+  deliveryCount: number;
+  deadLetterSource: string | undefined;
+  properties: StoredProperties;
+  body: EncodedBody;
+};
+
+export type StoredState = {
+  rows: StoredRow[];
+  /** Send target path → last sequence number handed out. */
+  sequences: Map<string, number>;
+  duplicates: { target: string; messageId: string; expiresAt: number }[];
+};
+
+/** Everything one group commit changes, written in one transaction. */
+export type WriteBatch = {
+  inserts: MessageRecord[];
+  /** Rows whose entity, properties or dead-letter source changed (and maybe the delivery count). */
+  updates: MessageRecord[];
+  /** Rows whose delivery count alone changed. */
+  deliveryCounts: MessageRecord[];
+  deletes: number[];
+  sequences: { target: string; last: number }[];
+  duplicates: { target: string; messageId: string; expiresAt: number }[];
+  /** Drop duplicate-detection history of `target` that expired at or before `before`. */
+  prunes: { target: string; before: number }[];
+};
+
+export interface MessageStore {
+  load(): StoredState;
+  /** Must make the batch durable before returning (or throw, leaving nothing of it applied). */
+  write(batch: WriteBatch): void;
+  close(): void;
+}
+
+/** `inMemory: true`: same commit path, nothing kept. */
+export const memoryStore: MessageStore = {
+  load: () => ({ rows: [], sequences: new Map(), duplicates: [] }),
+  write: () => undefined,
+  close: () => undefined,
+};
