@@ -1,0 +1,165 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import type { ServiceConnection } from './connection.js';
+import { bearerToken, HttpError, readBody, sendJson } from './http.js';
+import { ClientAuthError, isValidHubName, type ServiceCore } from './serviceCore.js';
+import { LongPollingTransport } from './transports/longPollingTransport.js';
+import { ServerSentEventsTransport } from './transports/serverSentEventsTransport.js';
+import { WebSocketTransport } from './transports/webSocketTransport.js';
+
+const AVAILABLE_TRANSPORTS = [
+  { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
+  { transport: 'ServerSentEvents', transferFormats: ['Text'] },
+  { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
+];
+
+/** `/client/negotiate` and `/client/` over plain HTTP: negotiate, SSE, long polling and their POST/DELETE. */
+export async function handleClientRequest(
+  core: ServiceCore,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<void> {
+  if (/^\/client\/negotiate\/?$/.test(url.pathname)) return negotiate(core, request, response, url);
+  if (!/^\/client\/?$/.test(url.pathname)) throw new HttpError(404, `no client endpoint at ${url.pathname}`);
+  const connection = findConnection(core, url);
+  switch (request.method) {
+    case 'GET':
+      return openOrPoll(core, connection, request, response, url);
+    case 'POST':
+      return receive(connection, request, response);
+    case 'DELETE':
+      if (!(connection.transport instanceof LongPollingTransport)) {
+        throw new HttpError(400, 'DELETE is only for long-polling connections');
+      }
+      connection.transport.stop();
+      response.writeHead(202).end();
+      return;
+    default:
+      throw new HttpError(405, `${request.method} is not allowed on /client/`);
+  }
+}
+
+/** A WebSocket upgrade on `/client/`: with `id` after negotiate, or without (skipNegotiation) as a new connection. */
+export function handleClientUpgrade(
+  core: ServiceCore,
+  wss: WebSocketServer,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  url: URL,
+): void {
+  const reject = (status: number, message: string) => {
+    const body = Buffer.from(message, 'utf8');
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`,
+    );
+  };
+  try {
+    if (!/^\/client\/?$/.test(url.pathname)) throw new HttpError(404, `no client endpoint at ${url.pathname}`);
+    const hub = requireHub(url);
+    const claims = authenticate(core, request, url, hub);
+    let connection: ServiceConnection;
+    if (url.searchParams.has('id')) {
+      connection = findConnection(core, url);
+      checkSameHub(connection, hub);
+      if (connection.state !== 'negotiated') throw new HttpError(409, 'the connection already has a transport');
+    } else {
+      connection = core.createConnection(hub, claims, true);
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      connection.query = clientQuery(url);
+      connection.attach(new WebSocketTransport(ws, connection));
+    });
+  } catch (error) {
+    if (error instanceof HttpError) reject(error.status, error.message);
+    else reject(500, 'internal error');
+  }
+}
+
+async function negotiate(core: ServiceCore, request: IncomingMessage, response: ServerResponse, url: URL) {
+  if (request.method !== 'POST') throw new HttpError(405, 'negotiate must be a POST');
+  const hub = requireHub(url);
+  const claims = authenticate(core, request, url, hub);
+  const version = Number(url.searchParams.get('negotiateVersion') ?? '0');
+  const connection = core.createConnection(hub, claims, version >= 1);
+  // Stateful reconnect is never offered: the client then runs the plain protocol even if it asked.
+  sendJson(response, 200, {
+    connectionId: connection.id,
+    ...(version >= 1 ? { connectionToken: connection.token, negotiateVersion: 1 } : { negotiateVersion: 0 }),
+    availableTransports: AVAILABLE_TRANSPORTS,
+  });
+}
+
+function openOrPoll(
+  core: ServiceCore,
+  connection: ServiceConnection,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): void {
+  const transport = connection.transport;
+  if (transport instanceof LongPollingTransport) return transport.poll(response);
+  if (connection.state !== 'negotiated') {
+    throw new HttpError(connection.state === 'closed' ? 404 : 409, 'the connection already has a transport');
+  }
+  const hub = requireHub(url);
+  authenticate(core, request, url, hub);
+  checkSameHub(connection, hub);
+  connection.query = clientQuery(url);
+  if ((request.headers.accept ?? '').includes('text/event-stream')) {
+    connection.attach(new ServerSentEventsTransport(request, response, connection));
+    return;
+  }
+  connection.attach(new LongPollingTransport(connection, core.options.clock));
+  // The first poll returns at once: the client's connect (and so its handshake) waits for it.
+  response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': '0' }).end();
+}
+
+async function receive(connection: ServiceConnection, request: IncomingMessage, response: ServerResponse) {
+  const kind = connection.transport?.kind;
+  if (kind === 'webSockets') throw new HttpError(405, 'POST not allowed: this connection uses WebSockets');
+  if (kind === undefined) throw new HttpError(400, 'the connection has no transport yet');
+  const body = await readBody(request);
+  if (connection.state === 'closed') throw new HttpError(404, 'the connection is closed');
+  connection.receive(body.toString('utf8'));
+  response.writeHead(200, { 'Content-Length': '0' }).end();
+}
+
+function findConnection(core: ServiceCore, url: URL): ServiceConnection {
+  const id = url.searchParams.get('id');
+  if (!id) throw new HttpError(400, 'Connection ID required');
+  const connection = core.byToken.get(id);
+  if (!connection) throw new HttpError(404, 'No Connection with that ID');
+  return connection;
+}
+
+function requireHub(url: URL): string {
+  const hub = url.searchParams.get('hub');
+  if (!hub) throw new HttpError(400, 'the hub query parameter is required (…/client/?hub=<hub>)');
+  if (!isValidHubName(hub)) throw new HttpError(400, `invalid hub name '${hub}'`);
+  return hub;
+}
+
+function authenticate(core: ServiceCore, request: IncomingMessage, url: URL, hub: string) {
+  try {
+    return core.authenticateClient(bearerToken(request) ?? url.searchParams.get('access_token') ?? undefined, hub);
+  } catch (error) {
+    if (error instanceof ClientAuthError) throw new HttpError(401, `Unauthorized: ${error.message}`);
+    throw error;
+  }
+}
+
+function checkSameHub(connection: ServiceConnection, hub: string): void {
+  if (connection.hub !== hub.toLowerCase()) throw new HttpError(404, 'No Connection with that ID in this hub');
+}
+
+/** The connect query as upstream sees it (`X-ASRS-Client-Query`), without the access token. */
+function clientQuery(url: URL): string {
+  const query = new URLSearchParams(url.search);
+  query.delete('access_token');
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,147 @@
+import type { JwtClaims } from './jwt.js';
+import {
+  checkHandshake,
+  handshakeErrorFrame,
+  HANDSHAKE_OK_FRAME,
+  MessageType,
+  OutboundFrame,
+  parseHubMessage,
+  ProtocolError,
+  splitRecords,
+  type HubMessage,
+} from './hubProtocol.js';
+
+export type TransportKind = 'webSockets' | 'serverSentEvents' | 'longPolling';
+
+/** The server-to-client half of a transport. */
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Long polling: the client neither pings nor expects pings (TransportProtocols.md). */
+  readonly inherentKeepAlive: boolean;
+  write(frame: OutboundFrame): void;
+  /** Ends the transport once what was written has gone out. */
+  end(): void;
+  /** Long polling: a poll is parked, so the client is alive even if it sends nothing. */
+  pollPending(): boolean;
+}
+
+/** What a connection needs from the service around it. */
+export interface ConnectionEvents {
+  now(): number;
+  /** Handshake done: join hub, user and groups; tell upstream. */
+  connected(connection: ServiceConnection): void;
+  /** A client Invocation (or StreamInvocation) record, raw as sent, and its parsed form. */
+  invocation(connection: ServiceConnection, record: string, message: HubMessage): void;
+  /** The connection is over, for whatever reason; `error` is why, if it was not a clean close. */
+  closed(connection: ServiceConnection, error: string | undefined): void;
+}
+
+export type ConnectionState = 'negotiated' | 'handshaking' | 'connected' | 'closed';
+
+/**
+ * One logical SignalR connection from negotiate to close, independent of its transport. Kept small on purpose:
+ * a service holds thousands of these.
+ */
+export class ServiceConnection {
+  state: ConnectionState = 'negotiated';
+  transport: Transport | undefined;
+  /** Groups this connection is in (live membership), created on first join. */
+  groups: Set<string> | undefined;
+  lastReceivedAt: number;
+  lastSentAt: number;
+  closedAt = 0;
+  #pending = '';
+
+  constructor(
+    readonly id: string,
+    /** The secret `id` query value (equals `id` for negotiate v0). */
+    readonly token: string,
+    readonly hub: string,
+    readonly userId: string | undefined,
+    readonly claims: JwtClaims,
+    /** The connect query string (leading `?`), for upstream's `X-ASRS-Client-Query`. */
+    public query: string,
+    readonly events: ConnectionEvents,
+  ) {
+    this.lastReceivedAt = this.lastSentAt = events.now();
+  }
+
+  attach(transport: Transport): void {
+    this.transport = transport;
+    this.state = 'handshaking';
+    this.lastReceivedAt = this.lastSentAt = this.events.now();
+  }
+
+  send(frame: OutboundFrame): void {
+    if (this.state !== 'connected' || !this.transport) return;
+    this.lastSentAt = this.events.now();
+    this.transport.write(frame);
+  }
+
+  /** Text received from the client: handshake first, then hub messages. */
+  receive(text: string): void {
+    if (this.state === 'closed') return;
+    this.lastReceivedAt = this.events.now();
+    const { records, rest } = splitRecords(this.#pending, text);
+    this.#pending = rest;
+    for (const record of records) {
+      if (this.state === 'handshaking') {
+        this.#handshake(record);
+      } else if (this.state === 'connected') {
+        this.#message(record);
+      }
+    }
+  }
+
+  #handshake(record: string): void {
+    const result = checkHandshake(record);
+    if (!result.ok) {
+      this.transport?.write(handshakeErrorFrame(result.error));
+      this.#finish(result.error);
+      return;
+    }
+    this.state = 'connected';
+    this.events.connected(this);
+    this.send(HANDSHAKE_OK_FRAME);
+  }
+
+  #message(record: string): void {
+    let message: HubMessage;
+    try {
+      message = parseHubMessage(record);
+    } catch (error) {
+      this.close(`Invalid message: ${(error as ProtocolError).message}.`, false);
+      return;
+    }
+    switch (message.type) {
+      case MessageType.Invocation:
+      case MessageType.StreamInvocation:
+        this.events.invocation(this, record, message);
+        break;
+      case MessageType.Close:
+        this.#finish(message.error);
+        break;
+      // Pings only prove liveness; completions, cancels, acks and sequences have nothing to act on here.
+    }
+  }
+
+  /** Server-initiated close: a Close message (with `allowReconnect`), then the transport ends. */
+  close(error: string | undefined, allowReconnect: boolean): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connected') this.transport?.write(OutboundFrame.close(error, allowReconnect));
+    this.#finish(error);
+  }
+
+  /** The client side went away (socket closed, SSE request ended, long-poll DELETE). */
+  transportClosed(error?: string): void {
+    if (this.state !== 'closed') this.#finish(error, false);
+  }
+
+  #finish(error: string | undefined, endTransport = true): void {
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.closedAt = this.events.now();
+    if (endTransport) this.transport?.end();
+    if (wasConnected) this.events.closed(this, error);
+  }
+}

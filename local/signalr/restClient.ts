@@ -1,0 +1,169 @@
+import { mintRestAccessToken } from './accessTokens.js';
+import { parseSignalRConnectionString, type SignalRConnectionSettings } from './connectionString.js';
+
+export interface SignalRMessage {
+  target: string;
+  arguments: unknown[];
+}
+
+export class SignalRRestError extends Error {
+  override name = 'SignalRRestError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly errorCode: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The data-plane REST API of Azure SignalR Service (api-version 2022-06-01), for one resource or local service. */
+export interface SignalRRestClient {
+  readonly endpoint: string;
+  sendToAll(hub: string, message: SignalRMessage, options?: { excluded?: string[] }): Promise<void>;
+  sendToUser(hub: string, userId: string, message: SignalRMessage): Promise<void>;
+  /** No single REST call exists for several users: one call per user. */
+  sendToUsers(hub: string, userIds: readonly string[], message: SignalRMessage): Promise<void>;
+  sendToGroup(hub: string, group: string, message: SignalRMessage, options?: { excluded?: string[] }): Promise<void>;
+  /** One call per group, so a connection in two of them gets the message twice (as in ASP.NET Core). */
+  sendToGroups(
+    hub: string,
+    groups: readonly string[],
+    message: SignalRMessage,
+    options?: { excluded?: string[] },
+  ): Promise<void>;
+  sendToConnection(hub: string, connectionId: string, message: SignalRMessage): Promise<void>;
+  /** Resolves even if the connection is gone, as the Management SDK does. */
+  addConnectionToGroup(hub: string, group: string, connectionId: string): Promise<void>;
+  removeConnectionFromGroup(hub: string, group: string, connectionId: string): Promise<void>;
+  removeConnectionFromAllGroups(hub: string, connectionId: string): Promise<void>;
+  /** `ttlSeconds`: how long the membership applies to the user's future connections (0 = current ones only). */
+  addUserToGroup(hub: string, group: string, userId: string, options?: { ttlSeconds?: number }): Promise<void>;
+  removeUserFromGroup(hub: string, group: string, userId: string): Promise<void>;
+  removeUserFromAllGroups(hub: string, userId: string): Promise<void>;
+  connectionExists(hub: string, connectionId: string): Promise<boolean>;
+  userExists(hub: string, userId: string): Promise<boolean>;
+  groupExists(hub: string, group: string): Promise<boolean>;
+  userInGroup(hub: string, group: string, userId: string): Promise<boolean>;
+  /** Resolves even if the connection is gone, as the Management SDK does. */
+  closeConnection(hub: string, connectionId: string, reason?: string): Promise<void>;
+  isHealthy(): Promise<boolean>;
+}
+
+const API_VERSION = '2022-06-01';
+const TIMEOUT_MS = 100_000;
+/** 404s the Management SDK treats as "already gone" rather than a failure. */
+const TOLERATED_NOT_FOUND = new Set(['Error.Connection.NotExisted', 'Warning.Connection.NotExisted']);
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** A REST client from a connection string (or its parsed form); bearer tokens are signed with the AccessKey. */
+export function createSignalRRestClient(connection: string | SignalRConnectionSettings): SignalRRestClient {
+  const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
+  const base = settings.serverEndpoint;
+
+  async function call(method: string, path: string, query: Query = {}, body?: unknown): Promise<Response> {
+    const url = new URL(`${base}/api/${path}`);
+    for (const [name, value] of Object.entries({ ...query, 'api-version': API_VERSION })) {
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+        url.searchParams.append(name, item);
+      }
+    }
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${mintRestAccessToken(url.href, settings.accessKey)}`,
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new SignalRRestError(
+        `SignalR REST ${method} ${url.pathname} failed: ${(error as Error).message}`,
+        0,
+        undefined,
+      );
+    }
+    return response;
+  }
+
+  /** A call that must succeed (2xx), except tolerated "connection gone" 404s. */
+  async function act(method: string, path: string, query?: Query, body?: unknown): Promise<void> {
+    const response = await call(method, path, query, body);
+    const code = response.headers.get('x-ms-error-code') ?? undefined;
+    const text = await response.text();
+    if (response.ok || (response.status === 404 && code !== undefined && TOLERATED_NOT_FOUND.has(code))) return;
+    throw new SignalRRestError(
+      `SignalR REST ${method} /api/${path} answered ${response.status}${text ? `: ${text}` : ''}`,
+      response.status,
+      code,
+    );
+  }
+
+  async function exists(path: string): Promise<boolean> {
+    const response = await call('HEAD', path);
+    if (response.ok) return true;
+    if (response.status === 404) return false;
+    throw new SignalRRestError(
+      `SignalR REST HEAD /api/${path} answered ${response.status}`,
+      response.status,
+      undefined,
+    );
+  }
+
+  const hubPath = (hub: string, ...rest: string[]) =>
+    ['hubs', hub.toLowerCase(), ...rest]
+      .map((part) => (part.startsWith(':') ? part : encodeURIComponent(part)))
+      .join('/');
+  const payload = (message: SignalRMessage) => ({ target: message.target, arguments: message.arguments });
+
+  const client: SignalRRestClient = {
+    endpoint: base,
+    sendToAll: (hub, message, options) =>
+      act('POST', hubPath(hub, ':send'), { excluded: options?.excluded }, payload(message)),
+    sendToUser: (hub, userId, message) => act('POST', hubPath(hub, 'users', userId, ':send'), {}, payload(message)),
+    sendToUsers: async (hub, userIds, message) => {
+      await Promise.all(userIds.map((userId) => client.sendToUser(hub, userId, message)));
+    },
+    sendToGroup: (hub, group, message, options) =>
+      act('POST', hubPath(hub, 'groups', group, ':send'), { excluded: options?.excluded }, payload(message)),
+    sendToGroups: async (hub, groups, message, options) => {
+      await Promise.all(groups.map((group) => client.sendToGroup(hub, group, message, options)));
+    },
+    sendToConnection: (hub, connectionId, message) =>
+      act('POST', hubPath(hub, 'connections', connectionId, ':send'), {}, payload(message)),
+    addConnectionToGroup: (hub, group, connectionId) =>
+      act('PUT', hubPath(hub, 'groups', group, 'connections', connectionId)),
+    removeConnectionFromGroup: (hub, group, connectionId) =>
+      act('DELETE', hubPath(hub, 'groups', group, 'connections', connectionId)),
+    removeConnectionFromAllGroups: (hub, connectionId) =>
+      act('DELETE', hubPath(hub, 'connections', connectionId, 'groups')),
+    addUserToGroup: (hub, group, userId, options) => {
+      const ttl = options?.ttlSeconds;
+      if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) {
+        return Promise.reject(new RangeError(`ttlSeconds must be a whole number >= 0, got ${ttl}`));
+      }
+      return act('PUT', hubPath(hub, 'users', userId, 'groups', group), { ttl: ttl?.toString() });
+    },
+    removeUserFromGroup: (hub, group, userId) => act('DELETE', hubPath(hub, 'users', userId, 'groups', group)),
+    removeUserFromAllGroups: (hub, userId) => act('DELETE', hubPath(hub, 'users', userId, 'groups')),
+    connectionExists: (hub, connectionId) => exists(hubPath(hub, 'connections', connectionId)),
+    userExists: (hub, userId) => exists(hubPath(hub, 'users', userId)),
+    groupExists: (hub, group) => exists(hubPath(hub, 'groups', group)),
+    userInGroup: (hub, group, userId) => exists(hubPath(hub, 'users', userId, 'groups', group)),
+    closeConnection: (hub, connectionId, reason) =>
+      act('DELETE', hubPath(hub, 'connections', connectionId), { reason }),
+    isHealthy: async () => {
+      try {
+        return (await call('HEAD', 'health')).ok;
+      } catch {
+        return false;
+      }
+    },
+  };
+  return client;
+}

@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { handleClientRequest, handleClientUpgrade } from './clientEndpoint.js';
+import { formatLocalConnectionString } from './connectionString.js';
+import { handleCors } from './cors.js';
+import { HttpError, sendText } from './http.js';
+import { handleRestRequest } from './restApi.js';
+import { ServiceCore, type SignalRServiceStats } from './serviceCore.js';
+import type { UpstreamOptions } from './upstream.js';
+
+export interface SignalRServiceOptions {
+  /** 0 = a free port (tests); the local stack uses 8888 like the official emulator. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1 (reached as http://localhost:<port>). */
+  hostname?: string;
+  /** The AccessKey of the connection string: signs client and REST tokens and upstream signatures. */
+  accessKey: string;
+  /** Where connected/disconnected/message events are POSTed (the host's /runtime/webhooks/signalr). */
+  upstream?: UpstreamOptions;
+  /** Browser origins allowed (exact origin echoed with credentials); `*` = any. Default: any, as in Azure. */
+  corsOrigins?: string[];
+  /** Drives keep-alive, client timeout, token expiry and group ttl. */
+  clock?: Clock;
+  /** Ping interval on WebSockets and SSE; default 15 s. */
+  keepAliveIntervalMs?: number;
+  /** A client silent this long is dropped; default 30 s. */
+  clientTimeoutMs?: number;
+  /** A transport that sends no handshake within this long is closed; default 15 s. */
+  handshakeTimeoutMs?: number;
+  /** JSON file keeping user-group memberships across restarts (as Azure does); default: memory only. */
+  statePath?: string;
+  log?: (message: string) => void;
+}
+
+export interface SignalRService {
+  /** Base URL, e.g. `http://localhost:8888`; clients go to `${url}/client/?hub=<hub>`. */
+  url: string;
+  port: number;
+  /** `Endpoint=http://localhost;Port=<port>;AccessKey=…;Version=1.0;` */
+  connectionString: string;
+  stats(): SignalRServiceStats;
+  /** Closes every connection (clients may reconnect), saves state and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts a local Azure SignalR Service (serverless mode): client endpoint, REST API and upstream. */
+export async function startSignalRService(options: SignalRServiceOptions): Promise<SignalRService> {
+  if (!options.accessKey) throw new Error('startSignalRService: accessKey is required');
+  const log = options.log ?? ((message: string) => console.error(`[signalr] ${message}`));
+  const keepAliveIntervalMs = positive(options.keepAliveIntervalMs ?? 15_000, 'keepAliveIntervalMs');
+  const clientTimeoutMs = positive(options.clientTimeoutMs ?? 30_000, 'clientTimeoutMs');
+  const corsOrigins = options.corsOrigins ?? ['*'];
+  const core = new ServiceCore({
+    accessKey: options.accessKey,
+    clock: options.clock ?? systemClock,
+    keepAliveIntervalMs,
+    clientTimeoutMs,
+    handshakeTimeoutMs: positive(options.handshakeTimeoutMs ?? 15_000, 'handshakeTimeoutMs'),
+    upstream: options.upstream,
+    statePath: options.statePath,
+    log,
+  });
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const server = createServer((request, response) => {
+    void route(request, response).catch((error: unknown) => fail(response, error, log));
+  });
+  const route = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (handleCors(request, response, corsOrigins)) return;
+    if (url.pathname.startsWith('/client')) return handleClientRequest(core, request, response, url);
+    if (url.pathname.startsWith('/api/')) return handleRestRequest(core, request, response, url);
+    throw new HttpError(404, `nothing at ${url.pathname}: clients use /client/?hub=<hub>, servers /api/…`);
+  };
+  server.on('upgrade', (request, socket, head) => {
+    handleClientUpgrade(core, wss, request, socket, head, new URL(request.url ?? '/', 'http://localhost'));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.hostname ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    connectionString: formatLocalConnectionString(port, options.accessKey),
+    stats: () => core.stats(),
+    close: () =>
+      (closing ??= (async () => {
+        core.shutdown('The service is shutting down.');
+        for (const client of wss.clients) client.terminate();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await core.userGroups.flush();
+      })()),
+  };
+}
+
+function fail(response: ServerResponse, error: unknown, log: (message: string) => void): void {
+  if (error instanceof HttpError) {
+    const headers: Record<string, string> = error.errorCode ? { 'x-ms-error-code': error.errorCode } : {};
+    if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
+    sendText(response, error.status, error.message, headers);
+    return;
+  }
+  log(`internal error: ${(error as Error).stack ?? String(error)}`);
+  sendText(response, 500, 'internal error');
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`startSignalRService: ${name} must be positive`);
+  return value;
+}

@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock, ClockTimer } from '../shared/clock.js';
+import { userIdFromClaims } from './accessTokens.js';
+import { ServiceConnection, type ConnectionEvents, type TransportKind } from './connection.js';
+import { Hub } from './hub.js';
+import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubProtocol.js';
+import { verifyJwt, JwtError, type JwtClaims } from './jwt.js';
+import { UpstreamClient, type UpstreamOptions, type UpstreamReply } from './upstream.js';
+import { UserGroupStore } from './userGroups.js';
+
+export interface ServiceCoreOptions {
+  accessKey: string;
+  clock: Clock;
+  keepAliveIntervalMs: number;
+  clientTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  upstream?: UpstreamOptions;
+  statePath?: string;
+  log: (message: string) => void;
+}
+
+export interface SignalRServiceStats {
+  /** Connections past the handshake, in every hub. */
+  connections: number;
+  transports: Record<TransportKind, number>;
+  hubs: Record<string, { connections: number; users: number; groups: number }>;
+  /** Hub messages delivered to connections (pings and handshakes not counted). */
+  messagesSent: number;
+  upstreamFailures: number;
+}
+
+/** Hub names as Azure accepts them; the service treats them case-insensitively. */
+const HUB_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
+
+export class ClientAuthError extends Error {
+  override name = 'ClientAuthError';
+}
+
+/** The service's state and rules, shared by the client endpoint, the REST API and the keep-alive sweep. */
+export class ServiceCore implements ConnectionEvents {
+  readonly hubs = new Map<string, Hub>();
+  /** Every connection by its secret connection token, from negotiate until swept after close. */
+  readonly byToken = new Map<string, ServiceConnection>();
+  readonly userGroups: UserGroupStore;
+  readonly upstream: UpstreamClient | undefined;
+  messagesSent = 0;
+  readonly #invocationQueues = new WeakMap<ServiceConnection, Promise<void>>();
+  #sweepTimer: ClockTimer | undefined;
+
+  constructor(readonly options: ServiceCoreOptions) {
+    this.userGroups = new UserGroupStore(options.clock, options.statePath);
+    this.upstream = options.upstream && new UpstreamClient(options.upstream, options.accessKey, options.log);
+    this.#scheduleSweep();
+  }
+
+  now(): number {
+    return this.options.clock.now();
+  }
+
+  hub(name: string): Hub {
+    const key = hubKey(name);
+    let hub = this.hubs.get(key);
+    if (!hub) this.hubs.set(key, (hub = new Hub(key)));
+    return hub;
+  }
+
+  existingHub(name: string): Hub | undefined {
+    return this.hubs.get(hubKey(name));
+  }
+
+  /** Verifies a client access token for `hub`: HS256 with the AccessKey, not expired, audience naming the hub. */
+  authenticateClient(token: string | undefined, hub: string): JwtClaims {
+    if (!token) throw new ClientAuthError('no access token (Authorization: Bearer header or access_token query)');
+    let claims: JwtClaims;
+    try {
+      claims = verifyJwt(token, this.options.accessKey, this.now());
+    } catch (error) {
+      if (error instanceof JwtError) throw new ClientAuthError(error.message);
+      throw error;
+    }
+    const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter((a) => typeof a === 'string');
+    const hubs = audiences.map(audienceHub);
+    if (!hubs.includes(hubKey(hub))) {
+      const named = hubs.filter((h) => h !== undefined);
+      throw new ClientAuthError(
+        named.length > 0
+          ? `the token is for hub '${named.join("', '")}', not '${hub}'`
+          : 'the token audience is not a client URL (…/client/?hub=<hub>)',
+      );
+    }
+    return claims;
+  }
+
+  /** A new connection after a successful negotiate (or a WebSocket that skipped negotiation). */
+  createConnection(hub: string, claims: JwtClaims, withSecretToken: boolean): ServiceConnection {
+    const id = randomBytes(16).toString('base64url');
+    const token = withSecretToken ? randomBytes(16).toString('base64url') : id;
+    const connection = new ServiceConnection(id, token, hubKey(hub), userIdFromClaims(claims), claims, '', this);
+    this.byToken.set(token, connection);
+    return connection;
+  }
+
+  connected(connection: ServiceConnection): void {
+    const hub = this.hub(connection.hub);
+    hub.add(connection);
+    if (connection.userId !== undefined) {
+      for (const group of this.userGroups.groupsOf(hub.name, connection.userId)) hub.join(connection, group);
+    }
+    this.upstream?.connected(connection);
+  }
+
+  closed(connection: ServiceConnection, error: string | undefined): void {
+    this.existingHub(connection.hub)?.remove(connection);
+    this.upstream?.disconnected(connection, error);
+  }
+
+  invocation(connection: ServiceConnection, record: string, message: HubMessage): void {
+    const id = message.invocationId;
+    if (message.type === MessageType.StreamInvocation) {
+      if (id) this.#complete(connection, id, { error: 'Streaming invocations are not supported in serverless mode.' });
+      return;
+    }
+    const upstream = this.upstream;
+    if (!upstream) {
+      const error = `Hub '${connection.hub}' has no upstream: client invocations need a signalRTrigger function.`;
+      if (id) this.#complete(connection, id, { error });
+      return;
+    }
+    // Azure hands one connection's invocations to upstream one at a time, in order.
+    const previous = this.#invocationQueues.get(connection) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const reply = await upstream.invoke(connection, message.target!, record);
+      if (id) this.#complete(connection, id, completionFrom(reply));
+    });
+    this.#invocationQueues.set(connection, next);
+  }
+
+  #complete(connection: ServiceConnection, invocationId: string, outcome: { result?: unknown; error?: string }): void {
+    connection.send(OutboundFrame.of({ type: MessageType.Completion, invocationId, ...outcome }));
+  }
+
+  /** Counts delivered messages; `Hub.sendTo` does the fan-out. */
+  deliver(
+    targets: Iterable<ServiceConnection> | undefined,
+    frame: OutboundFrame,
+    excluded?: ReadonlySet<string>,
+  ): void {
+    this.messagesSent += Hub.sendTo(targets, frame, excluded);
+  }
+
+  stats(): SignalRServiceStats {
+    const transports: Record<TransportKind, number> = { webSockets: 0, serverSentEvents: 0, longPolling: 0 };
+    const hubs: SignalRServiceStats['hubs'] = {};
+    let connections = 0;
+    for (const hub of this.hubs.values()) {
+      hubs[hub.name] = { connections: hub.connections.size, users: hub.users.size, groups: hub.groups.size };
+      connections += hub.connections.size;
+      for (const connection of hub.connections.values()) {
+        if (connection.transport) transports[connection.transport.kind]++;
+      }
+    }
+    return {
+      connections,
+      transports,
+      hubs,
+      messagesSent: this.messagesSent,
+      upstreamFailures: this.upstream?.failures ?? 0,
+    };
+  }
+
+  /** Closes every connection (allowing reconnect, as a service restart does) and stops the sweep. */
+  shutdown(reason: string): void {
+    if (this.#sweepTimer !== undefined) this.options.clock.clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    for (const connection of this.byToken.values()) connection.close(reason, true);
+    this.byToken.clear();
+  }
+
+  #scheduleSweep(): void {
+    const { keepAliveIntervalMs, clientTimeoutMs } = this.options;
+    const tick = Math.min(1000, keepAliveIntervalMs, clientTimeoutMs);
+    this.#sweepTimer = this.options.clock.setTimeout(() => {
+      this.#sweep();
+      this.#scheduleSweep();
+    }, tick);
+  }
+
+  /** One pass over all connections: pings, client and handshake timeouts, and forgetting dead connections. */
+  #sweep(): void {
+    const now = this.now();
+    const { keepAliveIntervalMs, clientTimeoutMs, handshakeTimeoutMs } = this.options;
+    for (const [token, connection] of this.byToken) {
+      const transport = connection.transport;
+      const silentFor = now - connection.lastReceivedAt;
+      switch (connection.state) {
+        case 'negotiated':
+          if (silentFor > clientTimeoutMs) this.byToken.delete(token);
+          break;
+        case 'handshaking':
+          if (silentFor > handshakeTimeoutMs) connection.close(undefined, false);
+          break;
+        case 'connected':
+          if (!transport!.pollPending() && silentFor > clientTimeoutMs) {
+            connection.close(`Client timeout: nothing received for ${clientTimeoutMs} ms.`, true);
+          } else if (!transport!.inherentKeepAlive && now - connection.lastSentAt >= keepAliveIntervalMs) {
+            connection.send(PING_FRAME);
+          }
+          break;
+        case 'closed':
+          if (now - connection.closedAt > clientTimeoutMs) this.byToken.delete(token);
+          break;
+      }
+    }
+  }
+}
+
+export function hubKey(name: string): string {
+  return name.toLowerCase();
+}
+
+export function isValidHubName(name: string): boolean {
+  return HUB_NAME.test(name);
+}
+
+/** The hub a client-token audience names: `…/client/?hub=<hub>` (port and scheme not compared). */
+function audienceHub(audience: string): string | undefined {
+  try {
+    const url = new URL(audience);
+    const hub = url.searchParams.get('hub');
+    return /^\/client\/?$/.test(url.pathname) && hub ? hubKey(hub) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function completionFrom(reply: UpstreamReply | undefined): { result?: unknown; error?: string } {
+  if (!reply) return { error: 'Invocation failed, upstream unreachable' };
+  if (reply.status < 200 || reply.status >= 300) return { error: `Invocation failed, status code ${reply.status}` };
+  const record = reply.body.split('\x1e')[0]?.trim();
+  if (!record) return {};
+  try {
+    const completion = JSON.parse(record) as { result?: unknown; error?: unknown };
+    if (typeof completion.error === 'string') return { error: completion.error };
+    return 'result' in completion ? { result: completion.result } : {};
+  } catch {
+    return { error: 'Invocation failed, upstream answered with something other than a Completion message' };
+  }
+}
