@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FunctionInfo } from '../functionIndex.js';
+import type { InvocationResult, TriggerInvocation } from '../invoker.js';
+import type { HostLogger } from '../logger.js';
+import { handleAdminRequest } from './admin.js';
+import { applyCors, type CorsPolicy } from './cors.js';
+import { serveHomepage } from './homepage.js';
+import { httpBindingData } from './httpBindingData.js';
+import { BodyTooLargeError, readBody } from './readBody.js';
+import { collectHeaders, collectQuery, toRpcHttpRequest } from './toRpcHttpRequest.js';
+import { writeHttpResponse } from './writeHttpResponse.js';
+import { ADMIN_INVOKE_REASON } from './admin.js';
+
+/** Runs before routing, in order; resolves true when it answered the request. It may change `req.headers`. */
+export type HttpMiddleware = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export type PipelineDeps = {
+  functions(): FunctionInfo[];
+  routePrefix(): string;
+  baseUrl(): string;
+  /** Resolves when the host is running; rejects after the host's 30 s start/restart wait. */
+  whenRunning(): Promise<void>;
+  invoke(fn: FunctionInfo, invocation: TriggerInvocation): Promise<InvocationResult>;
+  cors: CorsPolicy;
+  middleware: readonly HttpMiddleware[];
+  homepageDisabled(): boolean;
+  bodyLimit: number;
+  logger: HostLogger;
+};
+
+/** Decodes each path segment but keeps an encoded '/' as text, as ASP.NET routing does. */
+function decodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment.replace(/%2F/gi, '%252F'));
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+}
+
+/** The function route part of a path, or undefined when the path is outside the route prefix. */
+function stripPrefix(path: string, prefix: string): string | undefined {
+  if (prefix === '') return path.replace(/^\/+/, '');
+  const lower = path.toLowerCase();
+  const p = `/${prefix.toLowerCase()}`;
+  if (lower === p || lower === `${p}/`) return '';
+  return lower.startsWith(`${p}/`) ? path.slice(p.length + 1) : undefined;
+}
+
+function findRoute(
+  functions: FunctionInfo[],
+  routePath: string,
+  method: string,
+): { fn: FunctionInfo; params: Record<string, string> } | undefined {
+  for (const fn of functions) {
+    if (!fn.http || fn.disabled) continue;
+    if (fn.http.methods && !fn.http.methods.includes(method)) continue;
+    const params = fn.http.template.match(routePath);
+    if (params) return { fn, params };
+  }
+  return undefined;
+}
+
+function empty(res: ServerResponse, status: number, body = ''): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-length', String(Buffer.byteLength(body)));
+  res.end(body);
+}
+
+/** The host's HTTP pipeline: CORS, middleware, homepage, admin API, then function routes. */
+export function createRequestPipeline(
+  deps: PipelineDeps,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    try {
+      if (applyCors(deps.cors, req, res)) return;
+      for (const middleware of deps.middleware) if (await middleware(req, res)) return;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (url.pathname === '/' && method === 'GET') {
+        serveHomepage(res, deps.homepageDisabled());
+        return;
+      }
+      try {
+        await deps.whenRunning();
+      } catch {
+        empty(res, 503, 'Function host is not running.');
+        return;
+      }
+      const admin = await handleAdminRequest(req, res, url.pathname, {
+        functions: deps.functions,
+        baseUrl: deps.baseUrl,
+        routePrefix: deps.routePrefix,
+        bodyLimit: deps.bodyLimit,
+        invoke: (fn, invocation) => void deps.invoke(fn, invocation),
+      });
+      if (admin) return;
+      const routePath = stripPrefix(decodePath(url.pathname), deps.routePrefix());
+      const match = routePath === undefined ? undefined : findRoute(deps.functions(), routePath, method);
+      if (!match) {
+        empty(res, 404);
+        return;
+      }
+      let body: Buffer | undefined;
+      try {
+        body = await readBody(req, deps.bodyLimit);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          res.setHeader('connection', 'close');
+          empty(res, 413);
+          return;
+        }
+        throw error;
+      }
+      // The host sends a body only when Content-Length says there is one.
+      if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
+      const headers = collectHeaders(req);
+      const query = collectQuery(url.searchParams);
+      const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
+      const result = await deps.invoke(match.fn, {
+        triggerData: { http },
+        bindingData: httpBindingData({ body, query, params: match.params, headers }),
+        reason: ADMIN_INVOKE_REASON,
+      });
+      if (!result.succeeded) {
+        empty(res, 500);
+        return;
+      }
+      writeHttpResponse(res, result.httpResponse);
+    } catch (error) {
+      deps.logger.log({
+        level: 'error',
+        category: 'Host.General',
+        message: `Unhandled error while serving ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`,
+      });
+      empty(res, 500);
+    }
+  };
+}

@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+import type { RpcHttpData, RpcNullableString } from '../core/types.js';
+
+/** Request headers keyed by lower-case name, repeated headers joined with ',' (ASP.NET StringValues). */
+export function collectHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  return headers;
+}
+
+/** Query parameters with case-insensitive keys (first spelling kept) and repeated values joined with ','. */
+export function collectQuery(search: URLSearchParams): Record<string, string> {
+  const query: Record<string, string> = {};
+  const spelling = new Map<string, string>();
+  for (const [key, value] of search) {
+    const existing = spelling.get(key.toLowerCase());
+    if (existing === undefined) {
+      spelling.set(key.toLowerCase(), key);
+      query[key] = value;
+    } else {
+      query[existing] = `${query[existing]},${value}`;
+    }
+  }
+  return query;
+}
+
+const nullable = (map: Record<string, string>): Record<string, RpcNullableString> =>
+  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, { value: v }]));
+
+/**
+ * The RpcHttp the host sends for a request, with the capabilities the Node worker advertises
+ * (nullable maps, body only as bytes and only when Content-Length > 0).
+ */
+export function toRpcHttpRequest(options: {
+  req: IncomingMessage;
+  url: URL;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  body: Buffer | undefined;
+}): RpcHttpData {
+  const { req, url, headers, query, params, body } = options;
+  const http: RpcHttpData = {
+    method: req.method ?? 'GET',
+    url: `http://${req.headers.host ?? url.host}${url.pathname}${url.search}`,
+    nullableHeaders: nullable(headers),
+    nullableQuery: nullable(query),
+    nullableParams: nullable(params),
+  };
+  if (body && body.length > 0) http.body = { bytes: body };
+  return http;
+}

@@ -1,0 +1,15 @@
+export { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } from './functionsHost.js';
+export type { HttpMiddleware } from './http/requestPipeline.js';
+export type { BindingAdapter, BindingContext, TriggerHost, TriggerListener } from './bindings/adapter.js';
+export type { BindingInfo, FunctionInfo } from './functionIndex.js';
+export type { InvocationResult, TriggerInvocation } from './invoker.js';
+export type { HostConfig } from './hostJson.js';
+export {
+  createConsoleLogger,
+  type ConsoleLoggerOptions,
+  type HostLogger,
+  type LogEntry,
+  type LogLevel,
+} from './logger.js';
+export type { RpcTypedData, RpcHttpData } from './core/types.js';
+export { createServiceBusBindings } from './bindings/serviceBus.js';
