@@ -125,7 +125,7 @@ export function tableClientFromSettings(env: NodeJS.ProcessEnv = process.env): T
   const connectionString = env.OrdersStorage;
   if (connectionString) {
     // Emulators listen on plain http; the SDK refuses to send a shared key over it unless told.
-    const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
+    const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http\s*(;|$)|TableEndpoint=http:)/i.test(connectionString);
     return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: insecure });
   }
   const serviceUri = env.OrdersStorage__tableServiceUri;
