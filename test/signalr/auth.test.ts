@@ -1,0 +1,100 @@
+import { WebSocket } from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
+import { ManualClock } from '../../local/shared/clock.js';
+import { accessKeyOf, Fixture, HUB, TRANSPORTS } from './helpers.js';
+
+const fixture = new Fixture();
+afterEach(() => fixture.dispose());
+
+async function negotiate(url: string, token?: string): Promise<Response> {
+  const negotiateUrl = url.replace('/client/?', '/client/negotiate?') + '&negotiateVersion=1';
+  return fetch(negotiateUrl, { method: 'POST', headers: token ? { Authorization: `Bearer ${token}` } : {} });
+}
+
+describe('client access tokens', () => {
+  it('accepts a valid token and refuses missing, forged, expired and other-hub tokens with 401', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = await fixture.start({ clock });
+    const key = accessKeyOf(service);
+    const valid = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: HUB, userId: 'alice' });
+    const forged = mintClientAccessToken({ endpoint: service.url, accessKey: 'not-the-key', hub: HUB });
+    const otherHub = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: 'chat' });
+    const expiring = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: HUB, lifetimeMs: 60_000 });
+
+    const ok = await negotiate(valid.url, valid.accessToken);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ negotiateVersion: 1, connectionId: expect.any(String) });
+
+    const cases: Array<[string, Response, RegExp]> = [
+      ['missing', await negotiate(valid.url), /no access token/],
+      ['forged', await negotiate(valid.url, forged.accessToken), /signature/],
+      ['other hub', await negotiate(valid.url, otherHub.accessToken), /for hub 'chat', not 'orders'/],
+    ];
+    clock.advance(61_000);
+    cases.push(['expired', await negotiate(valid.url, expiring.accessToken), /expired/]);
+    for (const [, response, message] of cases) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await response.text()).toMatch(message);
+    }
+  });
+
+  it('refuses a WebSocket upgrade with a forged token (access_token query) with 401', async () => {
+    const service = await fixture.start();
+    const forged = mintClientAccessToken({ endpoint: service.url, accessKey: 'wrong', hub: HUB });
+    const wsUrl = `${forged.url.replace('http:', 'ws:')}&access_token=${encodeURIComponent(forged.accessToken)}`;
+    const socket = new WebSocket(wsUrl);
+    socket.on('error', () => {});
+    const status = await new Promise<number>((resolve) => {
+      socket.on('unexpected-response', (request, response) => {
+        resolve(response.statusCode ?? 0);
+        request.destroy();
+      });
+      socket.on('open', () => {
+        resolve(101);
+        socket.terminate();
+      });
+    });
+    expect(status).toBe(401);
+  });
+
+  it('makes the real client fail to start with a token for another hub', async () => {
+    const service = await fixture.start();
+    const key = accessKeyOf(service);
+    const chatToken = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: 'chat' }).accessToken;
+    for (const [, transport] of TRANSPORTS) {
+      const connection = fixture.build(service, key, { transport, token: chatToken });
+      await expect(connection.start()).rejects.toThrow(/401/);
+    }
+  });
+
+  it('serves negotiate v0 without a secret connection token, and v1 with one', async () => {
+    const service = await fixture.start();
+    const { url, accessToken } = mintClientAccessToken({
+      endpoint: service.url,
+      accessKey: accessKeyOf(service),
+      hub: HUB,
+    });
+    const v0 = await fetch(url.replace('/client/?', '/client/negotiate?'), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    const v0Body = (await v0.json()) as Record<string, unknown>;
+    expect(v0Body.connectionToken).toBeUndefined();
+    expect(v0Body.connectionId).toEqual(expect.any(String));
+    const v1Body = (await (await negotiate(url, accessToken)).json()) as Record<string, unknown>;
+    expect(v1Body.connectionToken).toEqual(expect.any(String));
+    expect(v1Body.connectionToken).not.toBe(v1Body.connectionId);
+    expect(v1Body.useStatefulReconnect).toBeUndefined();
+    expect(v1Body.availableTransports).toEqual([
+      { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
+      { transport: 'ServerSentEvents', transferFormats: ['Text'] },
+      { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
+    ]);
+    const get = await fetch(url.replace('/client/?', '/client/negotiate?'), {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    expect(get.status).toBe(405);
+  });
+});
