@@ -169,7 +169,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     if (!fn) throw new Error(`Function code for '${name}' is not loaded and cannot be invoked.`);
     return fn;
   };
-  const invoke = (name: string, invocation: TriggerInvocation): Promise<InvocationResult> =>
+  const invoke = async (name: string, invocation: TriggerInvocation): Promise<InvocationResult> =>
     invoker.invoke(findFunction(name), invocation);
 
   const triggerHost: TriggerHost = {

@@ -82,6 +82,7 @@ export function createRequestPipeline(
   return async (req, res) => {
     try {
       if (applyCors(deps.cors, req, res)) return;
+      const headersBefore = { ...req.headers };
       for (const middleware of deps.middleware) if (await middleware(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = (req.method ?? 'GET').toUpperCase();
@@ -122,7 +123,7 @@ export function createRequestPipeline(
       }
       // The host sends a body only when Content-Length says there is one.
       if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
-      const headers = collectHeaders(req);
+      const headers = collectHeaders(req, headersBefore);
       const query = collectQuery(url.searchParams);
       const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
       const result = await deps.invoke(match.fn, {

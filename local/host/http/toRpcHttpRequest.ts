@@ -1,14 +1,21 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { RpcHttpData, RpcNullableString } from '../core/types.js';
 
-/** Request headers keyed by lower-case name, repeated headers joined with ',' (ASP.NET StringValues). */
-export function collectHeaders(req: IncomingMessage): Record<string, string> {
+/**
+ * Request headers keyed by lower-case name, repeated headers joined with ',' (ASP.NET StringValues). Headers that
+ * middleware added, changed or removed on `req.headers` (compared with `before`, taken before it ran) win.
+ */
+export function collectHeaders(req: IncomingMessage, before: IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  for (const name of Object.keys(headers)) if (req.headers[name] === undefined) delete headers[name];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && value !== before[name]) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return headers;
 }

@@ -1,0 +1,22 @@
+import { createSignalRRestClient, sendSignalROutput } from '../../signalr/index.js';
+import type { RpcTypedData } from '../core/types.js';
+import type { BindingAdapter } from './adapter.js';
+import { hubName, signalRConnection } from './signalRConnection.js';
+
+function outputValue(value: RpcTypedData): unknown {
+  if (value.json !== undefined && value.json !== null) return JSON.parse(value.json);
+  if (value.string !== undefined && value.string !== null) return JSON.parse(value.string);
+  throw new Error('The signalR output binding takes a message or group action object, or an array of them.');
+}
+
+/**
+ * `signalR` output: messages and group actions become REST calls to the service in the connection string — the
+ * local stand-in, or a real Azure SignalR resource. A failed call fails the invocation.
+ */
+export const signalROutputAdapter: BindingAdapter = {
+  type: 'signalR',
+  async applyOutput(binding, value, ctx) {
+    const client = createSignalRRestClient(signalRConnection(binding, ctx));
+    await sendSignalROutput(client, hubName(binding, ctx), outputValue(value));
+  },
+};

@@ -1,0 +1,22 @@
+import { mintClientAccessToken } from '../../signalr/index.js';
+import type { BindingAdapter } from './adapter.js';
+import { hubName, signalRConnection } from './signalRConnection.js';
+
+/**
+ * `signalRConnectionInfo` input: `{ url, accessToken }` for the client endpoint of the configured service, as the
+ * Azure extension mints it (one-hour token, `nameid` = the resolved `userId` expression).
+ */
+export const signalRConnectionInfoAdapter: BindingAdapter = {
+  type: 'signalRConnectionInfo',
+  async bindInput(binding, ctx) {
+    const connection = signalRConnection(binding, ctx);
+    const userId = typeof binding.userId === 'string' && binding.userId !== '' ? binding.userId : undefined;
+    const info = mintClientAccessToken({
+      endpoint: connection.clientEndpoint,
+      accessKey: connection.accessKey,
+      hub: hubName(binding, ctx),
+      userId,
+    });
+    return { json: JSON.stringify(info) };
+  },
+};
