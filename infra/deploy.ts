@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Entry point of `npm run deploy` / `npm run teardown` (compiled to dist/infra/deploy.js).
+import { spawnRunner } from './commandRunner.js';
+import { runDeploy } from './runDeploy.js';
+
+process.exitCode = await runDeploy(process.argv.slice(2), {
+  run: spawnRunner(),
+  out: (line) => process.stdout.write(`${line}\n`),
+});
