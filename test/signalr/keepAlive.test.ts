@@ -1,0 +1,118 @@
+import { WebSocket } from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
+import { createSignalRRestClient } from '../../local/signalr/restClient.js';
+import { ManualClock } from '../../local/shared/clock.js';
+import type { SignalRService } from '../../local/signalr/service.js';
+import { accessKeyOf, Fixture, HUB } from './helpers.js';
+
+const fixture = new Fixture();
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.terminate();
+  await fixture.dispose();
+});
+
+const RS = '\x1e';
+
+async function negotiated(service: SignalRService) {
+  const { url, accessToken } = mintClientAccessToken({
+    endpoint: service.url,
+    accessKey: accessKeyOf(service),
+    hub: HUB,
+  });
+  const response = await fetch(url.replace('/client/?', '/client/negotiate?') + '&negotiateVersion=1', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${accessToken}` },
+  });
+  const { connectionToken } = (await response.json()) as { connectionToken: string };
+  return { connectUrl: `${url}&id=${connectionToken}`, headers: { Authorization: `Bearer ${accessToken}` } };
+}
+
+/** A raw WebSocket client that queues text frames, for checking frames the real client hides. */
+async function rawSocket(service: SignalRService) {
+  const { connectUrl, headers } = await negotiated(service);
+  const socket = new WebSocket(connectUrl.replace('http:', 'ws:'), { headers });
+  sockets.push(socket);
+  const frames: string[] = [];
+  const waiters: Array<() => void> = [];
+  socket.on('message', (data, isBinary) => {
+    frames.push(isBinary ? '<binary>' : data.toString());
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  const closedWith = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const next = async (): Promise<string> => {
+    while (frames.length === 0) await new Promise<void>((wake) => waiters.push(wake));
+    return frames.shift()!;
+  };
+  return { socket, next, closedWith };
+}
+
+describe('keep-alive, timeouts and handshake', () => {
+  it('pings an idle WebSocket every keep-alive interval, and not before', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = await fixture.start({ clock, clientTimeoutMs: 3_600_000 });
+    const { socket, next } = await rawSocket(service);
+    socket.send(`{"protocol":"json","version":1}${RS}`);
+    expect(await next()).toBe(`{}${RS}`);
+    clock.advance(14_000);
+    // Frames arrive in order, so if a ping had gone out in those 14 s it would come before this broadcast.
+    await createSignalRRestClient(service.connectionString).sendToAll(HUB, { target: 'marker', arguments: [] });
+    expect(await next()).toBe(`{"type":1,"target":"marker","arguments":[]}${RS}`);
+    clock.advance(15_000);
+    expect(await next()).toBe(`{"type":6}${RS}`);
+  });
+
+  it('closes a client that stays silent past the client timeout, allowing it to reconnect', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = await fixture.start({ clock });
+    const connection = await fixture.connect(service, accessKeyOf(service), { userId: 'alice', reconnect: true });
+    const reconnecting = new Promise<Error | undefined>((resolve) => connection.onreconnecting(resolve));
+    clock.advance(29_000);
+    expect(service.stats().connections).toBe(1);
+    clock.advance(2_000);
+    // The client only reconnects automatically when the Close message allows it.
+    expect((await reconnecting)?.message).toMatch(/Client timeout/);
+  });
+
+  it('answers a MessagePack handshake with a clear error and closes', async () => {
+    const service = await fixture.start();
+    const { socket, next, closedWith } = await rawSocket(service);
+    socket.send(`{"protocol":"messagepack","version":1}${RS}`);
+    expect(JSON.parse((await next()).slice(0, -1))).toEqual({
+      error: expect.stringMatching(/Requested protocol 'messagepack' is not available/),
+    });
+    expect(await closedWith).toBe(1000);
+    expect(service.stats().connections).toBe(0);
+  });
+
+  it('follows the long-polling rules: first poll at once, data on poll, DELETE ends a parked poll with 204', async () => {
+    const service = await fixture.start();
+    const { connectUrl, headers } = await negotiated(service);
+    const first = await fetch(`${connectUrl}&_=1`, { headers });
+    expect([first.status, await first.text()]).toEqual([200, '']);
+    const handshake = await fetch(connectUrl, {
+      method: 'POST',
+      headers,
+      body: `{"protocol":"json","version":1}${RS}`,
+    });
+    expect(handshake.status).toBe(200);
+    const second = await fetch(connectUrl, { headers });
+    expect([second.status, await second.text()]).toEqual([200, `{}${RS}`]);
+
+    const parked = fetch(connectUrl, { headers });
+    const deleted = await fetch(connectUrl, { method: 'DELETE', headers });
+    expect(deleted.status).toBe(202);
+    expect((await parked).status).toBe(204);
+    expect((await fetch(connectUrl, { headers })).status).toBe(204);
+    expect(service.stats().connections).toBe(0);
+  });
+
+  it('answers requests for unknown or missing connection ids with 404 and 400', async () => {
+    const service = await fixture.start();
+    const { connectUrl, headers } = await negotiated(service);
+    expect((await fetch(connectUrl.replace(/id=[^&]+/, 'id=unknown'), { headers })).status).toBe(404);
+    expect((await fetch(connectUrl.replace(/&id=[^&]+/, ''), { method: 'POST', headers })).status).toBe(400);
+  });
+});
