@@ -4,20 +4,23 @@ export class SignalROutputError extends Error {
   override name = 'SignalROutputError';
 }
 
+type Call = (client: SignalRRestClient, hub: string) => Promise<void>;
+
 /**
  * Carries out what a function set on a `signalR` output binding, as the Azure extension does: each item is a
  * message `{ target, arguments, connectionId? | userId? | groupName? }` (first present wins, else broadcast) or a
- * group action `{ action: 'add'|'remove'|'removeAll', groupName, connectionId? | userId? }`. Items run in order;
- * the first failure rejects, which fails the invocation.
+ * group action `{ action: 'add'|'remove'|'removeAll', groupName, connectionId? | userId? }`. Every item is
+ * checked before any call is made; calls then run in order and the first failure rejects (failing the invocation).
  */
 export async function sendSignalROutput(client: SignalRRestClient, hub: string, value: unknown): Promise<void> {
   const items = Array.isArray(value) ? value : [value];
-  for (const [index, item] of items.entries()) {
-    await sendItem(client, hub, item, items.length > 1 ? `signalR output item ${index}` : 'signalR output');
-  }
+  const calls = items.map((item, index) =>
+    toCall(item, items.length > 1 ? `signalR output item ${index}` : 'signalR output'),
+  );
+  for (const call of calls) await call(client, hub);
 }
 
-async function sendItem(client: SignalRRestClient, hub: string, item: unknown, label: string): Promise<void> {
+function toCall(item: unknown, label: string): Call {
   if (!item || typeof item !== 'object') throw new SignalROutputError(`${label} must be an object`);
   const o = item as Record<string, unknown>;
   const connectionId = optionalString(o, 'connectionId', label);
@@ -30,20 +33,20 @@ async function sendItem(client: SignalRRestClient, hub: string, item: unknown, l
     }
     if (action === 'removeall') {
       // Azure only removes users from all groups; the connection form is silently ignored there too.
-      if (connectionId !== undefined) return;
+      if (connectionId !== undefined) return async () => {};
       if (userId === undefined) throw new SignalROutputError(`${label}: removeAll needs a userId`);
-      return client.removeUserFromAllGroups(hub, userId);
+      return (client, hub) => client.removeUserFromAllGroups(hub, userId);
     }
     if (groupName === undefined) throw new SignalROutputError(`${label}: a group action needs a groupName`);
     if (connectionId !== undefined) {
       return action === 'add'
-        ? client.addConnectionToGroup(hub, groupName, connectionId)
-        : client.removeConnectionFromGroup(hub, groupName, connectionId);
+        ? (client, hub) => client.addConnectionToGroup(hub, groupName, connectionId)
+        : (client, hub) => client.removeConnectionFromGroup(hub, groupName, connectionId);
     }
     if (userId === undefined) throw new SignalROutputError(`${label}: a group action needs a userId or connectionId`);
     return action === 'add'
-      ? client.addUserToGroup(hub, groupName, userId)
-      : client.removeUserFromGroup(hub, groupName, userId);
+      ? (client, hub) => client.addUserToGroup(hub, groupName, userId)
+      : (client, hub) => client.removeUserFromGroup(hub, groupName, userId);
   }
   if (typeof o.target !== 'string' || o.target === '' || !Array.isArray(o.arguments)) {
     throw new SignalROutputError(
@@ -51,10 +54,10 @@ async function sendItem(client: SignalRRestClient, hub: string, item: unknown, l
     );
   }
   const message = { target: o.target, arguments: o.arguments as unknown[] };
-  if (connectionId !== undefined) return client.sendToConnection(hub, connectionId, message);
-  if (userId !== undefined) return client.sendToUser(hub, userId, message);
-  if (groupName !== undefined) return client.sendToGroup(hub, groupName, message);
-  return client.sendToAll(hub, message);
+  if (connectionId !== undefined) return (client, hub) => client.sendToConnection(hub, connectionId, message);
+  if (userId !== undefined) return (client, hub) => client.sendToUser(hub, userId, message);
+  if (groupName !== undefined) return (client, hub) => client.sendToGroup(hub, groupName, message);
+  return (client, hub) => client.sendToAll(hub, message);
 }
 
 function optionalString(o: Record<string, unknown>, name: string, label: string): string | undefined {
