@@ -11,19 +11,23 @@ export async function teardown(
   names: ResourceNames,
   io: TeardownIo,
 ): Promise<boolean> {
-  const exists = await az.json<boolean>(['group', 'exists', '--name', names.resourceGroup], true);
-  if (!exists) {
-    io.log(`Resource group ${names.resourceGroup} does not exist: nothing to delete in it.`);
-  } else if (!options.yes && !az.dryRun && !(await confirmed(names.resourceGroup, io))) {
-    io.log('Not confirmed: nothing deleted.');
-    return false;
-  }
+  const groupExists = await az.json<boolean>(['group', 'exists', '--name', names.resourceGroup], true);
   const appId = await az.tsv(
     ['ad', 'app', 'list', '--display-name', names.entraApp, '--query', '[0].appId'],
     '<entra-app-id>',
   );
+  if (!groupExists && !appId) {
+    io.log(
+      `Neither resource group ${names.resourceGroup} nor app registration ${names.entraApp} exists: nothing to delete.`,
+    );
+    return true;
+  }
+  if (!options.yes && !az.dryRun && !(await confirmed(names.resourceGroup, io))) {
+    io.log('Not confirmed: nothing deleted.');
+    return false;
+  }
   if (appId) await az.change(['ad', 'app', 'delete', '--id', appId]);
-  if (exists) await az.change(['group', 'delete', '--name', names.resourceGroup, '--yes']);
+  if (groupExists) await az.change(['group', 'delete', '--name', names.resourceGroup, '--yes']);
   io.log('Deleted.');
   return true;
 }
@@ -31,7 +35,8 @@ export async function teardown(
 async function confirmed(resourceGroup: string, io: TeardownIo): Promise<boolean> {
   const prompt = createInterface({ input: io.input, terminal: false });
   try {
-    io.log(`This deletes resource group ${resourceGroup} and everything in it. Type its name to confirm:`);
+    io.log(`This deletes resource group ${resourceGroup}, everything in it, and the sign-in app registration.`);
+    io.log('Type the resource group name to confirm:');
     const answer = await new Promise<string>((resolve) => {
       prompt.once('line', resolve);
       prompt.once('close', () => resolve(''));

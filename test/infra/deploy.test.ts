@@ -370,6 +370,13 @@ describe('--teardown', () => {
     expect(flagValue(only(run.calls, 'ad app delete'), '--id')).toBe('99999999-0000-0000-0000-000000000001');
   });
 
+  it('asks nothing and deletes nothing when nothing was deployed', async () => {
+    const run = await deployWithFakeAz(ws, ['--teardown'], 'fresh');
+    expect(run.code).toBe(0);
+    expect(run.output).toContain('nothing to delete');
+    expect(run.calls.map(commandOf)).toEqual(['account show', 'group exists', 'ad app list']);
+  });
+
   it('deletes nothing unless the resource group name is typed back', async () => {
     const refused = await deployWithFakeAz(ws, ['--teardown'], 'existing', ['ordernotif\n']);
     expect(refused.code).toBe(1);
