@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../local/shared/clock.js';
+import { parseTopology, ServiceBusBroker, type Topology } from '../../local/servicebus/index.js';
+
+/** A Config.json exercising every feature the broker has. */
+export const testConfig = {
+  UserConfig: {
+    Namespaces: [
+      {
+        Name: 'sbemulatorns',
+        Queues: [
+          {
+            Name: 'jobs',
+            Properties: {
+              LockDuration: 'PT30S',
+              MaxDeliveryCount: 3,
+              DefaultMessageTimeToLive: 'PT10M',
+              RequiresDuplicateDetection: true,
+              DuplicateDetectionHistoryTimeWindow: 'PT1M',
+            },
+          },
+          {
+            Name: 'expiring',
+            Properties: { DeadLetteringOnMessageExpiration: true, DefaultMessageTimeToLive: 'PT1H' },
+          },
+        ],
+        Topics: [
+          {
+            Name: 'orders',
+            Properties: { DefaultMessageTimeToLive: 'PT1H' },
+            Subscriptions: [
+              { Name: 'all', Properties: { MaxDeliveryCount: 5 } },
+              {
+                Name: 'vip',
+                Rules: [
+                  {
+                    Name: 'vipOnly',
+                    Properties: { FilterType: 'Correlation', CorrelationFilter: { Properties: { tier: 'vip' } } },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    Logging: { Type: 'Console' },
+  },
+};
+
+export const topology: Topology = parseTopology(testConfig, 'test config');
+
+export function sequentialIds(prefix = 'id'): () => string {
+  let n = 0;
+  return () => `${prefix}-${++n}`;
+}
+
+export type TestBroker = { broker: ServiceBusBroker; clock: ManualClock };
+
+export async function openInMemory(clock = new ManualClock()): Promise<TestBroker> {
+  const broker = await ServiceBusBroker.open({ topology, inMemory: true, clock, newId: sequentialIds() });
+  return { broker, clock };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'servicebus-test-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Lets pending microtasks and setImmediate callbacks (group commits, processor pumps) run. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Resolves the next time messages become available in `path`. */
+export function whenAvailable(broker: ServiceBusBroker, path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = broker.onMessagesAvailable(path, () => {
+      off();
+      resolve();
+    });
+  });
+}
+
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
