@@ -35,6 +35,8 @@ export function appCodeRoot(appDir: string, main: string | undefined): string {
   return resolve(appDir, isDir ? first : '.');
 }
 
+let loadCount = 0;
+
 function isEsm(file: string, pkg: AppPackage): boolean {
   return file.endsWith('.mjs') || (pkg.type === 'module' && !file.endsWith('.cjs'));
 }
@@ -42,16 +44,17 @@ function isEsm(file: string, pkg: AppPackage): boolean {
 /**
  * Loads the app's entry points the way the Node worker does: `main` expanded with globby (cwd = app folder),
  * files loaded one after another in glob order with `currentEntryPoint` set, ESM through `import()` and
- * CommonJS through `require`. `generation` > 0 reloads: every module under `codeRoot` is evaluated afresh.
+ * CommonJS through `require`. Every load after the first in this process (a reload, or a new host) evaluates
+ * the modules under `codeRoot` afresh.
  */
 export async function loadAppEntryPoints(options: {
   appDir: string;
   pkg: AppPackage;
   registry: CoreRegistry;
   codeRoot: string;
-  generation: number;
 }): Promise<string[]> {
-  const { appDir, pkg, registry, codeRoot, generation } = options;
+  const { appDir, pkg, registry, codeRoot } = options;
+  const generation = loadCount++;
   if (!pkg.main) return [];
   const files = await globby(pkg.main, { cwd: appDir, absolute: true });
   if (files.length === 0) {

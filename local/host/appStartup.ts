@@ -39,7 +39,6 @@ export async function startApp(options: {
   pkg: AppPackage;
   registry: CoreRegistry;
   codeRoot: string;
-  generation: number;
   hookData: AppHookData;
 }): Promise<void> {
   const { registry, pkg } = options;

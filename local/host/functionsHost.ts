@@ -123,7 +123,6 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   let waiters: (() => void)[] = [];
   let functions: FunctionInfo[] = [];
   let listeners: TriggerListener[] = [];
-  let generation = 0;
   let hookData: AppHookData = { appHookData: {}, appLevelOnly: {} };
   let settings: Record<string, string> = {};
   let setting = settingLookup(settings);
@@ -202,7 +201,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   async function loadGeneration(): Promise<void> {
     hookData = { appHookData: {}, appLevelOnly: {} };
-    await startApp({ appDir, pkg, registry, codeRoot, generation, hookData });
+    await startApp({ appDir, pkg, registry, codeRoot, hookData });
     const disabled = (name: string): boolean => /^(true|1)$/i.test(setting(`AzureWebJobs.${name}.Disabled`) ?? '');
     const indexed = indexFunctions(registry.functions.values(), disabled);
     for (const { name, message } of indexed.errors) {
@@ -238,21 +237,27 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   let reloading: Promise<void> = Promise.resolve();
   const reload = (): Promise<void> => {
-    reloading = reloading.then(async () => {
-      if (state.kind === 'stopped') return;
-      setState({ kind: 'starting' });
-      log({ level: 'information', category: 'Host.General', message: 'Host restarting: the app changed.' });
-      await stopGeneration();
-      generation++;
-      try {
-        await loadGeneration();
-        setState({ kind: 'running' });
-      } catch (error) {
-        setState({ kind: 'failed', error: error as Error });
-        log({ level: 'error', category: 'Host.General', message: `Host restart failed: ${(error as Error).message}` });
-        throw error;
-      }
-    });
+    // A failed reload must not block the next one: chain on the settled previous attempt.
+    reloading = reloading
+      .catch(() => undefined)
+      .then(async () => {
+        if (state.kind === 'stopped') return;
+        setState({ kind: 'starting' });
+        log({ level: 'information', category: 'Host.General', message: 'Host restarting: the app changed.' });
+        await stopGeneration();
+        try {
+          await loadGeneration();
+          setState({ kind: 'running' });
+        } catch (error) {
+          setState({ kind: 'failed', error: error as Error });
+          log({
+            level: 'error',
+            category: 'Host.General',
+            message: `Host restart failed: ${(error as Error).message}`,
+          });
+          throw error;
+        }
+      });
     return reloading;
   };
 

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceBusBindings, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
+import { CaptureLogger } from './helpers/captureLogger.js';
+import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
+
+type Seen = { message: Record<string, unknown>; metadata: Record<string, unknown> };
+const seen = (): { processed: Seen[]; deadLetters: Seen[] } =>
+  ((globalThis as { serviceBusSeen?: { processed: Seen[]; deadLetters: Seen[] } }).serviceBusSeen ??= {
+    processed: [],
+    deadLetters: [],
+  });
+
+const EMULATOR =
+  'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;';
+const topology = parseTopology(
+  JSON.parse(readFileSync(new URL('../../servicebus.config.json', import.meta.url), 'utf8')),
+  'servicebus.config.json',
+);
+
+let app: FixtureApp;
+let broker: ServiceBusBroker;
+let host: FunctionsHost;
+const logger = new CaptureLogger();
+const executed = (name: string) => (e: { message: string }) => e.message.startsWith(`Executed 'Functions.${name}'`);
+
+beforeAll(async () => {
+  app = copyFixture('sb-app', { IsEncrypted: false, Values: {} });
+  broker = await ServiceBusBroker.open({ topology, inMemory: true });
+  host = await startFunctionsHost({
+    appDir: app.dir,
+    port: 0,
+    env: {},
+    settingsOverrides: { ServiceBusConnection: EMULATOR },
+    bindings: createServiceBusBindings(broker),
+    logger,
+  });
+});
+
+afterAll(async () => {
+  await host?.close();
+  await broker?.close();
+  app?.remove();
+});
+
+const send = (body: unknown): Promise<Response> =>
+  fetch(`${host.url}/api/send`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+
+describe('serviceBus output and serviceBusTrigger on the embedded broker', () => {
+  it('delivers an output object to the trigger with the extension metadata', async () => {
+    const done = logger.next(executed('process'));
+    expect((await send({ id: 'o-1', total: 3 })).status).toBe(202);
+    expect((await done).message).toContain('(Succeeded');
+    const [first] = seen().processed;
+    expect(first?.message).toEqual({ id: 'o-1', total: 3 });
+    expect(first?.metadata).toMatchObject({
+      deliveryCount: 1,
+      sequenceNumber: expect.any(Number),
+      applicationProperties: {},
+    });
+    expect(typeof first?.metadata.messageId).toBe('string');
+    expect(first?.metadata.enqueuedTimeUtc).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect(logger.messages().some((m) => m.startsWith('Trigger Details: MessageId: '))).toBe(true);
+  });
+
+  it('fans an array out into one message per element', async () => {
+    seen().processed.length = 0;
+    let count = 0;
+    const both = logger.next((e) => executed('process')(e) && ++count === 2);
+    await send([{ id: 'a' }, { id: 'b' }]);
+    await both;
+    expect(seen().processed.map((s) => s.message.id)).toEqual(['a', 'b']);
+  });
+
+  it('abandons on failure, redelivers with a growing deliveryCount, and dead-letters after MaxDeliveryCount', async () => {
+    seen().processed.length = 0;
+    const deadLettered = logger.next(executed('deadLetters'));
+    await send({ id: 'bad', poison: true });
+    await deadLettered;
+    expect(seen().processed.map((s) => s.metadata.deliveryCount)).toEqual([1, 2, 3, 4, 5]);
+    const [dead] = seen().deadLetters;
+    expect(dead?.message).toEqual({ id: 'bad', poison: true });
+    expect(dead?.metadata.deadLetterSource).toBe('orders/Subscriptions/order-processor');
+    expect(dead?.metadata.applicationProperties).toMatchObject({ deadLetterReason: 'MaxDeliveryCountExceeded' });
+  });
+
+  it('refuses a real namespace connection string at start-up', async () => {
+    await host.close();
+    await expect(
+      startFunctionsHost({
+        appDir: app.dir,
+        port: 0,
+        env: {},
+        settingsOverrides: {
+          ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b',
+        },
+        bindings: createServiceBusBindings(broker),
+        logger,
+      }),
+    ).rejects.toThrow(
+      /Function 'deadLetters', binding '.*': setting 'ServiceBusConnection': .*real namespace "contoso/,
+    );
+  });
+});
