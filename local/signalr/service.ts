@@ -10,6 +10,9 @@ import { handleRestRequest } from './restApi.js';
 import { ServiceCore, type SignalRServiceStats } from './serviceCore.js';
 import type { UpstreamOptions } from './upstream.js';
 
+/** How long close() waits for clients to take their Close message before cutting connections. */
+const SHUTDOWN_GRACE_MS = 1000;
+
 export interface SignalRServiceOptions {
   /** 0 = a free port (tests); the local stack uses 8888 like the official emulator. */
   port?: number;
@@ -95,11 +98,16 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
     close: () =>
       (closing ??= (async () => {
         core.shutdown('The service is shutting down.');
-        for (const client of wss.clients) client.terminate();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+        // Let Close messages and WebSocket close handshakes go out; cut off whatever lingers after a grace period.
+        const grace = setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
           server.closeAllConnections();
-        });
+        }, SHUTDOWN_GRACE_MS);
+        await Promise.all([
+          ...[...wss.clients].map((client) => new Promise((resolve) => client.once('close', resolve))),
+          new Promise<void>((resolve) => server.close(() => resolve())),
+        ]);
+        clearTimeout(grace);
         await core.userGroups.flush();
       })()),
   };
