@@ -83,7 +83,7 @@ describe('createProcessor (serviceBusTrigger semantics)', () => {
 
   it('never runs more than maxConcurrentCalls handlers at once', async () => {
     await setup();
-    const gates = new Map<unknown, ReturnType<typeof deferred>>();
+    const gates = new Map<unknown, ReturnType<typeof deferred<void>>>();
     let running = 0;
     let peak = 0;
     const firstTwo = collect(2);
