@@ -2,7 +2,7 @@ import type { FieldError } from './api.js';
 import type { LiveState } from './live.js';
 import type { OrderView } from './orderState.js';
 
-export type Product = { sku: string; name: string; price: number };
+export type Product = { sku: string; name: string; price: number; inStock: boolean };
 
 export function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -24,7 +24,8 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
-const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+// The catalog prices in euros (the API's `currency`).
+const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
 
 export function renderAccount(userId: string | undefined, onSignOut: () => void): void {
   const account = byId('account');
@@ -51,7 +52,8 @@ export function addOrderLine(products: Product[], onRemove: (line: HTMLElement) 
   const qtyId = `line-${index}-qty`;
   const select = el('select', { id: skuId, name: 'sku' });
   for (const product of products) {
-    select.append(el('option', { value: product.sku }, `${product.name} (${money.format(product.price)})`));
+    const label = `${product.name} (${money.format(product.price)})${product.inStock ? '' : ' — out of stock'}`;
+    select.append(el('option', { value: product.sku }, label));
   }
   const quantity = el('input', { id: qtyId, name: 'quantity', type: 'number', min: '1', max: '1000', value: '1' });
   const remove = el('button', { type: 'button', 'aria-label': 'Remove this item' }, 'Remove');
