@@ -15,11 +15,16 @@ export type OrderView = {
 export class OrderState {
   #orders = new Map<string, OrderView>();
 
-  /** Applies an update unless a newer (or the same) version is already known; returns whether it changed anything. */
+  /**
+   * Applies an update unless a newer version is already known; the same version only fills in fields the page
+   * lacked (a live update carries no items, the API's copy does). Returns whether anything changed.
+   */
   apply(update: OrderView): boolean {
     const known = this.#orders.get(update.orderId);
-    if (known && known.version >= update.version) return false;
-    this.#orders.set(update.orderId, { ...known, ...update });
+    if (known && known.version > update.version) return false;
+    const next = known && known.version === update.version ? { ...update, ...known } : { ...known, ...update };
+    if (known && JSON.stringify(next) === JSON.stringify(known)) return false;
+    this.#orders.set(update.orderId, next);
     return true;
   }
 

@@ -1,0 +1,45 @@
+// Regenerates docs/web-client.png: the web client with a few orders, in headless Chromium (npm run build first).
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startLocalStack } from '../dist/local/stack/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const stack = await startLocalStack({
+  appDir: root,
+  port: 0,
+  signalrPort: 0,
+  azuritePort: 0,
+  inMemory: true,
+  logger: { log() {} },
+});
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+await page.goto(stack.urls.functions + '/');
+await page.fill('#signin-user', 'alice');
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.locator('#connection-state[data-state="connected"]').waitFor();
+for (const [sku, q] of [
+  ['COFFEE-BEANS-1KG', '2'],
+  ['KETTLE-GOOSENECK', '1'],
+  ['MUG-CERAMIC', '4'],
+]) {
+  await page.locator('select[name="sku"]').first().selectOption(sku);
+  await page.locator('input[name="quantity"]').first().fill(q);
+  const r = page.waitForResponse((r) => r.url().endsWith('/api/orders') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  const { orderId } = await (await r).json();
+  await page.locator(`li[data-order-id="${orderId}"]:not([data-status="Accepted"])`).waitFor();
+}
+await page.screenshot({ path: `${root}docs/web-client.png`, fullPage: true });
+await browser.close();
+await stack.dispose();
