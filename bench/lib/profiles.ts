@@ -1,0 +1,91 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { repoRoot } from './paths.js';
+import type { BenchSettings } from './results.js';
+
+export const profilesDir = join(repoRoot, 'bench/results/profiles');
+
+/**
+ * Node flags that write CPU profiles of a bench child to profiles/<name>/ when profiling is on. A folder, not a
+ * file name: Node writes one profile per thread, and the host's module-hook thread would overwrite the main one.
+ */
+export function profileArgs(settings: BenchSettings, name: string): string[] {
+  if (!settings.profile) return [];
+  rmSync(join(profilesDir, name), { recursive: true, force: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${join(profilesDir, name)}`];
+}
+
+/** The main thread's profile of a profiled child: the biggest file in its folder. */
+function mainThreadProfile(name: string): string | undefined {
+  const dir = join(profilesDir, name);
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).map((f) => join(dir, f));
+  return files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+}
+
+type ProfileNode = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount?: number;
+};
+type CpuProfile = { nodes: ProfileNode[] };
+
+export type HotSpot = { function: string; location: string; selfPercent: number };
+export type ProfileSummary = { busyPercent: number; hotSpots: HotSpot[] };
+
+/**
+ * How busy the child's main thread was, and the functions with the most self time (as shares of busy time),
+ * located as repo-relative TypeScript file:line where a source map says so.
+ */
+export function summarizeProfile(name: string, count = 12): ProfileSummary | undefined {
+  const file = mainThreadProfile(name);
+  if (!file) return undefined;
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byFunction = new Map<string, { hits: number; fn: string; location: string }>();
+  let total = 0;
+  let idle = 0;
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    const hits = node.hitCount ?? 0;
+    // Idle time is not work: percentages are of busy time.
+    if (functionName === '(idle)') {
+      idle += hits;
+      continue;
+    }
+    total += hits;
+    const location = sourceLocation(url, lineNumber, columnNumber);
+    const key = `${functionName}@${location}`;
+    const entry = byFunction.get(key) ?? { hits: 0, fn: functionName || '(anonymous)', location };
+    entry.hits += hits;
+    byFunction.set(key, entry);
+  }
+  const hotSpots = [...byFunction.values()]
+    .sort((a, b) => b.hits - a.hits)
+    .slice(0, count)
+    .map((e) => ({ function: e.fn, location: e.location, selfPercent: (e.hits / total) * 100 }));
+  return { busyPercent: (total / (total + idle)) * 100, hotSpots };
+}
+
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** `file:line` of the TypeScript source when the compiled file has a source map, else of the file itself. */
+function sourceLocation(url: string, line: number, column: number): string {
+  if (!url.startsWith('file://')) return `${url || '(native)'}:${line + 1}`;
+  const file = fileURLToPath(url);
+  if (!sourceMaps.has(file)) {
+    const mapFile = `${file}.map`;
+    sourceMaps.set(
+      file,
+      existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as never) : undefined,
+    );
+  }
+  const entry = sourceMaps.get(file)?.findEntry(line, column);
+  if (entry && 'originalSource' in entry) {
+    const source = new URL(entry.originalSource, url);
+    const path = source.protocol === 'file:' ? relative(repoRoot, fileURLToPath(source)) : source.href;
+    return `${path}:${entry.originalLine + 1}`;
+  }
+  return `${relative(repoRoot, file)}:${line + 1}`;
+}

@@ -1,0 +1,35 @@
+import type { BenchSettings } from './lib/results.js';
+
+/** `npm run bench`: a few minutes, three rounds per throughput figure. */
+export const fullSettings: BenchSettings = {
+  quick: false,
+  measureSeconds: 8,
+  warmupSeconds: 2,
+  rounds: 3,
+  connectionSteps: [2_500, 5_000, 7_500, 10_000],
+  fanoutSends: 400,
+  fanoutConnections: 1_000,
+  brokerMessages: 100_000,
+  endToEndRates: [50, 200, 500, 1000],
+  endToEndSeconds: 10,
+  endToEndClients: 1_000,
+  startups: 5,
+  profile: false,
+};
+
+/** `npm run bench:quick`: the same figures, shorter and once, under two minutes. */
+export const quickSettings: BenchSettings = {
+  quick: true,
+  measureSeconds: 3,
+  warmupSeconds: 1,
+  rounds: 1,
+  connectionSteps: [5_000, 10_000],
+  fanoutSends: 100,
+  fanoutConnections: 1_000,
+  brokerMessages: 30_000,
+  endToEndRates: [50, 200, 500],
+  endToEndSeconds: 4,
+  endToEndClients: 1_000,
+  startups: 2,
+  profile: false,
+};
