@@ -31,6 +31,11 @@ export type FunctionsHostOptions = {
   env?: Record<string, string | undefined>;
   /** Settings the local stack injects (connection strings of the parts it started); below Values. */
   settingsOverrides?: Record<string, string>;
+  /**
+   * Replacements computed from the resolved settings, applied last: the stack points emulator-form values
+   * (`UseDevelopmentStorage=true`, a localhost SignalR endpoint) at the ports its parts really listen on.
+   */
+  rewriteSettings?: (settings: Readonly<Record<string, string>>) => Record<string, string>;
   /** Adapters for more binding types (httpTrigger and http are built in). */
   bindings?: BindingAdapter[];
   /** Run before routing, in order. */
@@ -268,6 +273,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     await listen(server, options.port ?? local.localHttpPort ?? 7071, hostname);
     port = (server.address() as AddressInfo).port;
     settings = resolveAppSettings({ env, local, overrides: options.settingsOverrides ?? {}, appDir, port, log });
+    if (options.rewriteSettings) settings = { ...settings, ...options.rewriteSettings(settings) };
     setting = settingLookup(settings);
     restoreEnv = applyToProcessEnv(settings);
     log({

@@ -11,6 +11,14 @@ export const nativeImport = new vm.Script('(specifier) => import(specifier)', {
   importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 }).runInThisContext() as (specifier: string) => Promise<unknown>;
 
+// Node 20/22 flag that constant as experimental the first time an import goes through it; the host relies on it
+// knowingly, so only that one warning is kept off the console.
+const emitWarning = process.emitWarning;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void).call(process, warning, ...rest);
+}) as typeof process.emitWarning;
+
 // A module resolve hook (runs on Node's loader thread) that tags every file under a reloadable root with its
 // generation, so a hot reload re-evaluates the app's whole module graph, not only its entry files.
 const HOOK_SOURCE = `

@@ -128,10 +128,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let signalr = await startSignalRService({ ...signalrOptions, port: options.signalrPort ?? 8888 });
     stoppers.push(() => signalr.close());
 
-    const rewrites = pointAtLocalEndpoints(configured, {
-      storageConnectionString: azurite.connectionString,
-      signalrPort: signalr.port,
-    });
     const local = readLocalSettings(appDir, () => undefined);
     const easyAuth = createEasyAuth({
       secret: loadOrCreateAuthSecret(inMemory ? undefined : dataDir),
@@ -158,7 +154,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const host: FunctionsHost = await startFunctionsHost({
       appDir,
       port: options.port,
-      env: { ...env, ...rewrites },
+      env,
+      rewriteSettings: (settings) =>
+        pointAtLocalEndpoints(settings, {
+          storageConnectionString: azurite.connectionString,
+          signalrPort: signalr.port,
+        }),
       settingsOverrides: fallback ? fileValues : {},
       bindings: [...createServiceBusBindings(broker), signalRConnectionInfoAdapter, signalROutputAdapter],
       middleware,
