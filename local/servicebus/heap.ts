@@ -22,34 +22,35 @@ export class Heap<T> {
 
   push(item: T): void {
     const items = this.#items;
+    let i = items.length;
     items.push(item);
-    let i = items.length - 1;
+    // Sift up by moving parents down (no swaps: this runs for every message).
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.#before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      const above = items[parent]!;
+      if (!this.#before(item, above)) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = item;
   }
 
   pop(): T | undefined {
     const items = this.#items;
     const top = items[0];
     const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let best = i;
-        if (left < items.length && this.#before(items[left]!, items[best]!)) best = left;
-        if (right < items.length && this.#before(items[right]!, items[best]!)) best = right;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best]!, items[i]!];
-        i = best;
-      }
+    if (items.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && this.#before(items[right]!, items[left]!) ? right : left;
+      if (!this.#before(items[child]!, last)) break;
+      items[i] = items[child]!;
+      i = child;
     }
+    items[i] = last;
     return top;
   }
 
