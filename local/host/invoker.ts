@@ -31,7 +31,13 @@ export type TriggerInvocation = {
 };
 
 export type InvocationResult =
-  | { invocationId: string; succeeded: true; httpResponse: RpcHttpData | undefined }
+  | {
+      invocationId: string;
+      succeeded: true;
+      httpResponse: RpcHttpData | undefined;
+      /** The worker's return value (a trigger such as signalRTrigger turns it into its reply). */
+      returnValue: RpcTypedData | null | undefined;
+    }
   | { invocationId: string; succeeded: false; error: Error };
 
 export type InvokerDeps = {
@@ -87,14 +93,14 @@ export class Invoker {
     });
     if (invocation.details) logger.log({ level: 'information', category, invocationId, message: invocation.details });
     try {
-      const httpResponse = await this.#run(fn, invocation, invocationId);
+      const { httpResponse, returnValue } = await this.#run(fn, invocation, invocationId);
       logger.log({
         level: 'information',
         category,
         invocationId,
         message: `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${clock.now() - started}ms)`,
       });
-      return { invocationId, succeeded: true, httpResponse };
+      return { invocationId, succeeded: true, httpResponse, returnValue };
     } catch (thrown) {
       const error = toInvocationError(thrown);
       logger.log({
@@ -116,7 +122,11 @@ export class Invoker {
     }
   }
 
-  async #run(fn: FunctionInfo, invocation: TriggerInvocation, invocationId: string): Promise<RpcHttpData | undefined> {
+  async #run(
+    fn: FunctionInfo,
+    invocation: TriggerInvocation,
+    invocationId: string,
+  ): Promise<{ httpResponse: RpcHttpData | undefined; returnValue: RpcTypedData | null | undefined }> {
     const { registry, adapters, setting, clock } = this.#deps;
     const model = registry.programmingModel;
     if (!model) throw new Error('No programming model is registered; the app did not load @azure/functions.');
@@ -220,7 +230,7 @@ export class Invoker {
           await adapters.get(binding.type)?.applyOutput?.(binding, value, bindingCtx);
         }
       }
-      return bindingCtx.httpResponse;
+      return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };
     } finally {
       executing = false;
     }

@@ -5,6 +5,7 @@ import { createEasyAuth, loadOrCreateAuthSecret } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
 import { signalRConnectionInfoAdapter } from '../host/bindings/signalRConnectionInfo.js';
 import { signalROutputAdapter } from '../host/bindings/signalR.js';
+import { createSignalRTriggerBinding } from '../host/bindings/signalRTrigger.js';
 import {
   createConsoleLogger,
   createServiceBusBindings,
@@ -147,7 +148,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ready: async () => host.functions().length > 0,
       },
     ];
-    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker)];
+    const signalRTrigger = createSignalRTriggerBinding();
+    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker), signalRTrigger.middleware];
     const webRoot = options.webRoot === undefined ? join(appDir, 'web', 'dist') : options.webRoot;
     if (webRoot) middleware.push(staticFilesMiddleware(webRoot, RESERVED_PATHS));
 
@@ -161,7 +163,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           signalrPort: signalr.port,
         }),
       settingsOverrides: fallback ? fileValues : {},
-      bindings: [...createServiceBusBindings(broker), signalRConnectionInfoAdapter, signalROutputAdapter],
+      bindings: [
+        ...createServiceBusBindings(broker),
+        signalRConnectionInfoAdapter,
+        signalROutputAdapter,
+        signalRTrigger.adapter,
+      ],
       middleware,
       watch: options.watch ?? false,
       logger,
