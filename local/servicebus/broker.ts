@@ -253,6 +253,8 @@ export class ServiceBusBroker {
     options: ProcessorOptions,
   ): { close(): Promise<void> } {
     this.#assertOpen();
+    // close() stops the processors it knows of; one started after that would outlive the store.
+    if (this.#closing) throw new ServiceBusError('BrokerClosed', 'The Service Bus broker is closing.');
     const path = this.#entity(entityPath).path;
     const processor = startProcessor(this, this.#clock, path, handler, options);
     const handle = {
