@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack/index.js';
@@ -7,6 +8,17 @@ import { CaptureLogger } from '../host/helpers/captureLogger.js';
 
 /** The repository root: the app folder the stack loads (its compiled functions come from dist/src/functions). */
 export const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The committed sample's settings (every connection string in its local-emulator form). Tests pass them as real
+ * environment variables, which win over local.settings.json, so a developer's own settings — possibly naming
+ * real Azure resources — never reach a test.
+ */
+export const EMULATOR_SETTINGS: Readonly<Record<string, string>> = (
+  JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as {
+    Values: Record<string, string>;
+  }
+).Values;
 
 export type StackFixture = { stack(): LocalStack; logger: CaptureLogger };
 
@@ -28,6 +40,7 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'logger'> = {}): 
       webRoot: false,
       watch: false,
       ...options,
+      env: { ...(options.env ?? process.env), ...EMULATOR_SETTINGS },
       logger,
     });
   });

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  APP_DIR,
+  EMULATOR_SETTINGS,
+  FINAL_STATUSES,
+  OrdersClient,
+  pollUntil,
+  withDeadline,
+  type OrderView,
+} from '../support/stack.js';
+
+const CLI = join(APP_DIR, 'dist', 'local', 'cli.js');
+const USERS = ['crash-ann', 'crash-ben', 'crash-cai', 'crash-dee'];
+const WORKERS_PER_USER = 2;
+const KILLS = 3;
+/** 202s per life before the SIGKILL; the last life (no kill) takes as many, so 4 × 60 = 240 orders in all. */
+const ACCEPTED_PER_LIFE = 60;
+const START_MS = 30_000;
+
+/** The CLI (`npm start`) as a child process on free ports and a durable data dir. */
+class StackProcess {
+  #output = '';
+
+  private constructor(
+    readonly child: ChildProcessByStdio<null, Readable, Readable>,
+    readonly exited: Promise<number | null>,
+  ) {
+    const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString('utf8')).slice(-20_000));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+  }
+
+  static async start(dataDir: string): Promise<{ process: StackProcess; functionsUrl: string; tableUrl: string }> {
+    const child = spawn(
+      process.execPath,
+      [CLI, '--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--data-dir', dataDir, '--no-watch'],
+      { cwd: APP_DIR, env: { ...process.env, ...EMULATOR_SETTINGS }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ? null : code)),
+    );
+    const stackProcess = new StackProcess(child, exited);
+    running.add(stackProcess);
+    const banner = new Promise<{ functionsUrl: string; tableUrl: string }>((resolve, reject) => {
+      const onData = () => {
+        const functions = /Web client \+ API\s+(http:\/\/\S+?)\/\s/.exec(stackProcess.#output);
+        const tables = /Azurite tables\s+(http:\/\/\S+)/.exec(stackProcess.#output);
+        if (functions && tables) {
+          child.stdout.off('data', onData);
+          // The banner says localhost for people; the stack listens on 127.0.0.1.
+          resolve({ functionsUrl: functions[1]!.replace('localhost', '127.0.0.1'), tableUrl: tables[1]! });
+        }
+      };
+      child.stdout.on('data', onData);
+      void exited.then((code) =>
+        reject(new Error(`The stack exited (${code}) before its banner:\n${stackProcess.#output}`)),
+      );
+    });
+    const urls = await withDeadline(banner, START_MS, 'the local stack to print its banner');
+    return { process: stackProcess, ...urls };
+  }
+
+  get output(): string {
+    return this.#output;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** SIGKILL: no handler runs, nothing is flushed — as a power cut or `kill -9`. Resolves once the process is gone. */
+  kill(): Promise<number | null> {
+    this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+const running = new Set<StackProcess>();
+let dataDir: string | undefined;
+afterAll(async () => {
+  await Promise.all([...running].map((p) => (p.alive ? p.kill() : undefined)));
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+type Accepted = { userId: string; orderId: string };
+
+/**
+ * Places orders from every user's workers, concurrently, until `target` of them got a 202 in this life; then, if
+ * `killAtTarget`, SIGKILLs the stack at that very moment, with other requests still in flight. Requests cut off
+ * by the kill are not counted (no 202); any other failure fails the test.
+ */
+async function orderStream(
+  stackProcess: StackProcess,
+  clients: OrdersClient[],
+  target: number,
+  killAtTarget: boolean,
+  accepted: Accepted[],
+): Promise<void> {
+  let count = 0;
+  let done = false;
+  const worker = async (client: OrdersClient, userId: string) => {
+    while (!done) {
+      let orderId: string;
+      try {
+        orderId = await client.place([{ sku: 'MUG-CERAMIC', quantity: 1 }]);
+      } catch (error) {
+        if (done) return;
+        done = true;
+        throw new Error(`An order failed while the stack was up: ${(error as Error).message}`, { cause: error });
+      }
+      accepted.push({ userId, orderId });
+      if (++count === target) {
+        done = true;
+        if (killAtTarget) await stackProcess.kill();
+      }
+    }
+  };
+  await Promise.all(
+    clients.flatMap((client, i) => Array.from({ length: WORKERS_PER_USER }, () => worker(client, USERS[i]!))),
+  );
+}
+
+describe('the CLI stack under SIGKILL', () => {
+  // Known bug, reported: Azurite's table store (LokiJS) writes its file only every 5 s (autosave), yet answers
+  // writes at once, so a kill -9 loses the orders and status changes of the last seconds: accepted orders vanish,
+  // completed ones fall back to Accepted while their message is already settled. The fix belongs in
+  // local/storage/azurite.ts (persist before answering a write); drop `.fails` once it lands.
+  it.fails(
+    'brings every order that got a 202 to Completed exactly once across repeated kill -9 and restarts',
+    async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'crash-durability-'));
+      expect(existsSync(CLI), `${CLI} is missing: run npm run build first`).toBe(true);
+      const accepted: Accepted[] = [];
+
+      let { process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir);
+      // Sessions are signed with a secret kept in the data dir, so the same tokens work after every restart.
+      const clients = await Promise.all(USERS.map((userId) => OrdersClient.signIn(functionsUrl, userId)));
+
+      for (let life = 0; life < KILLS; life++) {
+        const bound = clients.map((c) => new OrdersClient(functionsUrl, c.token));
+        await orderStream(stackProcess, bound, ACCEPTED_PER_LIFE, true, accepted);
+        expect(stackProcess.alive).toBe(false);
+        // Azurite ran inside the killed process: its port is closed now, so nothing outlives the kill.
+        await expect(fetch(tableUrl)).rejects.toThrow();
+        ({ process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir));
+      }
+      const finalClients = clients.map((c) => new OrdersClient(functionsUrl, c.token));
+      await orderStream(stackProcess, finalClients, ACCEPTED_PER_LIFE, false, accepted);
+      // Responses already on their way when the kill landed count too: at least this many got a 202.
+      expect(accepted.length).toBeGreaterThanOrEqual((KILLS + 1) * ACCEPTED_PER_LIFE);
+      expect(new Set(accepted.map((a) => a.orderId)).size).toBe(accepted.length);
+
+      // Polled until none is missing or still Accepted; a status change applied twice would show as version 3.
+      let latest = new Map<string, OrderView>();
+      const finalOrders = await pollUntil(
+        async () => {
+          const lists = await Promise.all(finalClients.map((client) => client.list()));
+          latest = new Map(lists.flat().map((order) => [order.orderId, order]));
+          const settled = accepted.every(({ orderId }) => FINAL_STATUSES.includes(latest.get(orderId)?.status ?? ''));
+          return settled ? latest : undefined;
+        },
+        { timeoutMs: 20_000, what: `all ${accepted.length} accepted orders to settle` },
+      ).catch((error: Error) => {
+        const missing = accepted.filter((a) => !latest.has(a.orderId)).length;
+        const stuck = accepted.filter((a) => latest.get(a.orderId)?.status === 'Accepted').length;
+        throw new Error(`${error.message} Missing: ${missing}, still Accepted: ${stuck}.`);
+      });
+      const wrong: (Accepted & { order?: OrderView })[] = accepted
+        .map((a) => ({ ...a, order: finalOrders.get(a.orderId) }))
+        .filter(({ order }) => order?.status !== 'Completed' || order.version !== 2);
+      expect(wrong).toEqual([]);
+    },
+    120_000,
+  );
+});
