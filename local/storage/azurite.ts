@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { request } from 'node:http';
+import { request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
@@ -77,9 +77,43 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       cause: error,
     });
   }
+  if (!options.inMemory) saveBeforeAnswering(server as unknown as AzuriteTableInternals);
   const boundPort = Number(new URL(server.getHttpServerAddress()).port);
   let stopping: Promise<void> | undefined;
   return handleFor(host, boundPort, () => (stopping ??= server.close()));
+}
+
+/** The two parts of Azurite's TableServer that durability needs; not in its typings. */
+type AzuriteTableInternals = {
+  httpServer: Server;
+  metadataStore: { db: { saveDatabase(callback: (error?: Error | null) => void): void } };
+};
+
+/**
+ * Azurite's table store (LokiJS) answers writes at once but saves its file only every 5 s, so a kill -9 would
+ * lose writes it had acknowledged. Holding back the answer to every write until a save has finished makes an
+ * acknowledged write durable against a crash of the process. LokiJS merges saves requested while one is running
+ * into the next, so under load many writes share one save.
+ */
+function saveBeforeAnswering(server: AzuriteTableInternals): void {
+  const { httpServer } = server;
+  const { db } = server.metadataStore;
+  const listeners = httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        db.saveDatabase((error) => {
+          // An unsaved write must not look acknowledged: drop the connection instead of answering.
+          if (error) res.destroy(error);
+          else end(...args);
+        });
+        return res;
+      }) as ServerResponse['end'];
+    }
+    for (const listener of listeners) listener.call(httpServer, req, res);
+  });
 }
 
 function handleFor(host: string, port: number, stop: () => Promise<void>): AzuriteHandle {

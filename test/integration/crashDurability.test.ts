@@ -127,55 +127,49 @@ async function orderStream(
 }
 
 describe('the CLI stack under SIGKILL', () => {
-  // Known bug, reported: Azurite's table store (LokiJS) writes its file only every 5 s (autosave), yet answers
-  // writes at once, so a kill -9 loses the orders and status changes of the last seconds: accepted orders vanish,
-  // completed ones fall back to Accepted while their message is already settled. The fix belongs in
-  // local/storage/azurite.ts (persist before answering a write); drop `.fails` once it lands.
-  it.fails(
-    'brings every order that got a 202 to Completed exactly once across repeated kill -9 and restarts',
-    async () => {
-      dataDir = await mkdtemp(join(tmpdir(), 'crash-durability-'));
-      expect(existsSync(CLI), `${CLI} is missing: run npm run build first`).toBe(true);
-      const accepted: Accepted[] = [];
+  // Needs both durable parts: the broker commits before acknowledging, and Azurite saves before answering a
+  // write (local/storage/azurite.ts); without the latter a kill -9 loses the last seconds of orders.
+  it('brings every order that got a 202 to Completed exactly once across repeated kill -9 and restarts', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'crash-durability-'));
+    expect(existsSync(CLI), `${CLI} is missing: run npm run build first`).toBe(true);
+    const accepted: Accepted[] = [];
 
-      let { process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir);
-      // Sessions are signed with a secret kept in the data dir, so the same tokens work after every restart.
-      const clients = await Promise.all(USERS.map((userId) => OrdersClient.signIn(functionsUrl, userId)));
+    let { process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir);
+    // Sessions are signed with a secret kept in the data dir, so the same tokens work after every restart.
+    const clients = await Promise.all(USERS.map((userId) => OrdersClient.signIn(functionsUrl, userId)));
 
-      for (let life = 0; life < KILLS; life++) {
-        const bound = clients.map((c) => new OrdersClient(functionsUrl, c.token));
-        await orderStream(stackProcess, bound, ACCEPTED_PER_LIFE, true, accepted);
-        expect(stackProcess.alive).toBe(false);
-        // Azurite ran inside the killed process: its port is closed now, so nothing outlives the kill.
-        await expect(fetch(tableUrl)).rejects.toThrow();
-        ({ process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir));
-      }
-      const finalClients = clients.map((c) => new OrdersClient(functionsUrl, c.token));
-      await orderStream(stackProcess, finalClients, ACCEPTED_PER_LIFE, false, accepted);
-      // Responses already on their way when the kill landed count too: at least this many got a 202.
-      expect(accepted.length).toBeGreaterThanOrEqual((KILLS + 1) * ACCEPTED_PER_LIFE);
-      expect(new Set(accepted.map((a) => a.orderId)).size).toBe(accepted.length);
+    for (let life = 0; life < KILLS; life++) {
+      const bound = clients.map((c) => new OrdersClient(functionsUrl, c.token));
+      await orderStream(stackProcess, bound, ACCEPTED_PER_LIFE, true, accepted);
+      expect(stackProcess.alive).toBe(false);
+      // Azurite ran inside the killed process: its port is closed now, so nothing outlives the kill.
+      await expect(fetch(tableUrl)).rejects.toThrow();
+      ({ process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir));
+    }
+    const finalClients = clients.map((c) => new OrdersClient(functionsUrl, c.token));
+    await orderStream(stackProcess, finalClients, ACCEPTED_PER_LIFE, false, accepted);
+    // Responses already on their way when the kill landed count too: at least this many got a 202.
+    expect(accepted.length).toBeGreaterThanOrEqual((KILLS + 1) * ACCEPTED_PER_LIFE);
+    expect(new Set(accepted.map((a) => a.orderId)).size).toBe(accepted.length);
 
-      // Polled until none is missing or still Accepted; a status change applied twice would show as version 3.
-      let latest = new Map<string, OrderView>();
-      const finalOrders = await pollUntil(
-        async () => {
-          const lists = await Promise.all(finalClients.map((client) => client.list()));
-          latest = new Map(lists.flat().map((order) => [order.orderId, order]));
-          const settled = accepted.every(({ orderId }) => FINAL_STATUSES.includes(latest.get(orderId)?.status ?? ''));
-          return settled ? latest : undefined;
-        },
-        { timeoutMs: 20_000, what: `all ${accepted.length} accepted orders to settle` },
-      ).catch((error: Error) => {
-        const missing = accepted.filter((a) => !latest.has(a.orderId)).length;
-        const stuck = accepted.filter((a) => latest.get(a.orderId)?.status === 'Accepted').length;
-        throw new Error(`${error.message} Missing: ${missing}, still Accepted: ${stuck}.`);
-      });
-      const wrong: (Accepted & { order?: OrderView })[] = accepted
-        .map((a) => ({ ...a, order: finalOrders.get(a.orderId) }))
-        .filter(({ order }) => order?.status !== 'Completed' || order.version !== 2);
-      expect(wrong).toEqual([]);
-    },
-    120_000,
-  );
+    // Polled until none is missing or still Accepted; a status change applied twice would show as version 3.
+    let latest = new Map<string, OrderView>();
+    const finalOrders = await pollUntil(
+      async () => {
+        const lists = await Promise.all(finalClients.map((client) => client.list()));
+        latest = new Map(lists.flat().map((order) => [order.orderId, order]));
+        const settled = accepted.every(({ orderId }) => FINAL_STATUSES.includes(latest.get(orderId)?.status ?? ''));
+        return settled ? latest : undefined;
+      },
+      { timeoutMs: 20_000, what: `all ${accepted.length} accepted orders to settle` },
+    ).catch((error: Error) => {
+      const missing = accepted.filter((a) => !latest.has(a.orderId)).length;
+      const stuck = accepted.filter((a) => latest.get(a.orderId)?.status === 'Accepted').length;
+      throw new Error(`${error.message} Missing: ${missing}, still Accepted: ${stuck}.`);
+    });
+    const wrong: (Accepted & { order?: OrderView })[] = accepted
+      .map((a) => ({ ...a, order: finalOrders.get(a.orderId) }))
+      .filter(({ order }) => order?.status !== 'Completed' || order.version !== 2);
+    expect(wrong).toEqual([]);
+  }, 120_000);
 });
