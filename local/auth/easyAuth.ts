@@ -72,12 +72,12 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   }
 
   function readSession(token: string): Session {
-    const claims = verifyJwt(token, options.secret, { nowMs: clock.now(), audience: (aud) => aud === AUDIENCE });
-    const { sub, name, idp, sid, exp } = claims;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
-      throw new JwtError('The token is not a session token.', 'malformed');
+    const claims = verifyJwt(token, options.secret, clock.now());
+    const { sub, name, idp, sid, exp, aud } = claims;
+    if (aud !== AUDIENCE || typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
+      throw new JwtError('the token is not a session token');
     }
-    if (revokedSessions.has(sid)) throw new JwtError('The session has been signed out.', 'expired');
+    if (revokedSessions.has(sid)) throw new JwtError('the session has been signed out');
     return {
       userId: sub,
       name: typeof name === 'string' ? name : sub,

@@ -1,70 +1,59 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** HS256 JSON Web Tokens with node:crypto: what Easy Auth session tokens and SignalR access tokens both use. */
-export type JwtClaims = Record<string, unknown> & { exp?: number; nbf?: number; iat?: number; aud?: string | string[] };
+/** HS256 JWT claims (Easy Auth session tokens, SignalR access tokens); values stay JSON. */
+export type JwtClaims = Record<string, unknown>;
+
+const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+
+function base64url(text: string | Buffer): string {
+  return Buffer.from(text).toString('base64url');
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  // Azure signs with the UTF-8 bytes of the AccessKey string, not its base64 decoding.
+  return createHmac('sha256', typeof key === 'string' ? Buffer.from(key, 'utf8') : key)
+    .update(data)
+    .digest();
+}
+
+/** Signs `claims` as an HS256 JWT with `key`. */
+export function signJwt(claims: JwtClaims, key: string | Buffer): string {
+  const body = `${HEADER}.${base64url(JSON.stringify(claims))}`;
+  return `${body}.${hmac(key, body).toString('base64url')}`;
+}
 
 export class JwtError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'malformed' | 'signature' | 'expired' | 'not-yet-valid' | 'audience',
-  ) {
-    super(message);
-    this.name = 'JwtError';
-  }
-}
-
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-
-function sign(input: string, key: string | Buffer): string {
-  return createHmac('sha256', key).update(input).digest('base64url');
-}
-
-export function signJwt(claims: JwtClaims, key: string | Buffer): string {
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${HEADER}.${payload}.${sign(`${HEADER}.${payload}`, key)}`;
+  override name = 'JwtError';
 }
 
 /**
- * Verifies signature, `exp`/`nbf` against `nowMs` (with a small skew allowance) and, when given, the audience.
- * Only HS256 is accepted: a token that names another algorithm (including `none`) is refused.
+ * Verifies an HS256 JWT signed with `key` and not expired at `nowMs`; returns its claims.
+ * `kid` is ignored on purpose: for access-key tokens the .NET SDK fills it with a per-process hash.
  */
-export function verifyJwt(
-  token: string,
-  key: string | Buffer,
-  options: { nowMs: number; audience?: (aud: string) => boolean; clockSkewSeconds?: number },
-): JwtClaims {
+export function verifyJwt(token: string, key: string | Buffer, nowMs: number): JwtClaims {
   const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtError('The token is not a JWT.', 'malformed');
+  if (parts.length !== 3) throw new JwtError('the token is not a JWT (expected three dot-separated parts)');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  let header: { alg?: unknown };
-  let claims: JwtClaims;
-  try {
-    header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as { alg?: unknown };
-    claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8')) as JwtClaims;
-  } catch {
-    throw new JwtError('The token is not a JWT.', 'malformed');
+  const header = decodeJson(headerPart, 'header');
+  if (header.alg !== 'HS256') throw new JwtError(`unsupported signing algorithm ${String(header.alg)} (only HS256)`);
+  const expected = hmac(key, `${headerPart}.${payloadPart}`);
+  const actual = Buffer.from(signaturePart, 'base64url');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    throw new JwtError('the token signature does not match the AccessKey');
   }
-  if (header.alg !== 'HS256' || typeof claims !== 'object' || claims === null) {
-    throw new JwtError('The token must be signed with HS256.', 'malformed');
-  }
-  const expected = Buffer.from(sign(`${headerPart}.${payloadPart}`, key));
-  const actual = Buffer.from(signaturePart);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    throw new JwtError('The token signature is invalid.', 'signature');
-  }
-  const now = options.nowMs / 1000;
-  const skew = options.clockSkewSeconds ?? 0;
-  if (typeof claims.exp !== 'number' || claims.exp + skew <= now) {
-    throw new JwtError('The token has expired.', 'expired');
-  }
-  if (typeof claims.nbf === 'number' && claims.nbf - skew > now) {
-    throw new JwtError('The token is not valid yet.', 'not-yet-valid');
-  }
-  if (options.audience) {
-    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audiences.some((aud) => typeof aud === 'string' && options.audience?.(aud))) {
-      throw new JwtError('The token was issued for another audience.', 'audience');
-    }
-  }
+  const claims = decodeJson(payloadPart, 'payload');
+  if (typeof claims.exp !== 'number') throw new JwtError('the token has no numeric exp claim');
+  if (claims.exp * 1000 <= nowMs)
+    throw new JwtError(`the token expired at ${new Date(claims.exp * 1000).toISOString()}`);
   return claims;
+}
+
+function decodeJson(part: string, what: string): JwtClaims {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as JwtClaims;
+  } catch {
+    // fall through to the error below
+  }
+  throw new JwtError(`the token ${what} is not a JSON object`);
 }

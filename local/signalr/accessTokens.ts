@@ -1,4 +1,4 @@
-import { signJwt, type JwtClaims } from './jwt.js';
+import { signJwt, type JwtClaims } from '../shared/jwt.js';
 
 export interface ClientAccessTokenOptions {
   /** Client endpoint (`clientEndpoint` of a parsed connection string), e.g. `http://localhost:8888`. */

@@ -1,4 +1,4 @@
-import type { JwtClaims } from './jwt.js';
+import type { JwtClaims } from '../shared/jwt.js';
 import {
   checkHandshake,
   handshakeErrorFrame,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceConnection } from './connection.js';
 import { OutboundFrame } from './hubProtocol.js';
 import { bearerToken, HttpError, readBody, sendJson } from './http.js';
-import { JwtError, verifyJwt } from './jwt.js';
+import { JwtError, verifyJwt } from '../shared/jwt.js';
 import { hubKey, isValidHubName, type ServiceCore } from './serviceCore.js';
 
 type Params = Record<string, string>;

@@ -4,7 +4,7 @@ import { userIdFromClaims } from './accessTokens.js';
 import { ServiceConnection, type ConnectionEvents, type TransportKind } from './connection.js';
 import { Hub } from './hub.js';
 import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubProtocol.js';
-import { verifyJwt, JwtError, type JwtClaims } from './jwt.js';
+import { verifyJwt, JwtError, type JwtClaims } from '../shared/jwt.js';
 import { UpstreamClient, type UpstreamOptions, type UpstreamReply } from './upstream.js';
 import { UserGroupStore } from './userGroups.js';
 

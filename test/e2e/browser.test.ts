@@ -143,9 +143,11 @@ describe('browser client against the local stack', () => {
     await stack.restartSignalR();
     await page.locator('#connection-state:not([data-state="connected"])').waitFor();
 
-    const token = await page.evaluate(
-      () => (JSON.parse(localStorage.getItem('order-notifications.session') ?? '{}') as { token: string }).token,
-    );
+    // Runs in the page: the test's own tsconfig has no DOM types, hence the narrow cast.
+    const token = await page.evaluate(() => {
+      const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage;
+      return (JSON.parse(storage.getItem('order-notifications.session') ?? '{}') as { token: string }).token;
+    });
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${stack.urls.functions}${path}`, { ...init, headers: { 'X-ZUMO-AUTH': token, ...init.headers } });
     const created = await api('/api/orders', {

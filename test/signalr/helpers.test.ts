@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientUrl, mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import { parseSignalRConnectionString } from '../../local/signalr/connectionString.js';
-import { signJwt, verifyJwt } from '../../local/signalr/jwt.js';
+import { signJwt, verifyJwt } from '../../local/shared/jwt.js';
 import { createSignalRRestClient } from '../../local/signalr/restClient.js';
 import { sendSignalROutput } from '../../local/signalr/signalROutput.js';
 import { computeUpstreamSignature } from '../../local/signalr/upstreamSignature.js';
