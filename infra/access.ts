@@ -19,11 +19,11 @@ export function roleAssignments(ctx: DeployContext): { role: Role; scope: string
     { role: ROLES.storageBlobDataOwner, scope: ids.storage },
     { role: ROLES.storageTableDataContributor, scope: ids.ordersTable },
     ...topology.topics.flatMap((topic) => [
-      { role: ROLES.serviceBusDataSender, scope: ids.topic(topic.Name) },
+      { role: ROLES.serviceBusDataSender, scope: ids.topic(topic.name) },
       // A trigger's receiver role must sit on the subscription (or above); the topic alone is not enough.
-      ...topic.Subscriptions.map((s) => ({
+      ...topic.subscriptions.map((s) => ({
         role: ROLES.serviceBusDataReceiver,
-        scope: ids.subscription(topic.Name, s.Name),
+        scope: ids.subscription(topic.name, s.name),
       })),
     ]),
     // The SignalR extension both calls the REST API and mints client tokens, which needs Owner.

@@ -131,10 +131,10 @@ export async function ensureServiceBus(ctx: DeployContext): Promise<void> {
       'create',
       ...namespaceArgs,
       '--name',
-      topic.Name,
+      topic.name,
       ...topicPropertyArgs(topic),
     ]);
-    for (const subscription of topic.Subscriptions) {
+    for (const subscription of topic.subscriptions) {
       await az.change([
         'servicebus',
         'topic',
@@ -142,9 +142,9 @@ export async function ensureServiceBus(ctx: DeployContext): Promise<void> {
         'create',
         ...namespaceArgs,
         '--topic-name',
-        topic.Name,
+        topic.name,
         '--name',
-        subscription.Name,
+        subscription.name,
         ...subscriptionPropertyArgs(subscription),
       ]);
     }

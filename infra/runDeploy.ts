@@ -55,7 +55,7 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps): Prom
 }
 
 async function deploy(az: AzCli, options: DeployOptions, deps: DeployDeps, log: (line: string) => void) {
-  const topology = await loadTopology(options.topologyFile);
+  const topology = loadTopology(options.topologyFile);
   const names = resourceNames(options);
   const account = await preflight(az, options);
   const ctx: DeployContext = {

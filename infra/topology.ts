@@ -1,129 +1,85 @@
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import {
+  loadTopology as loadBrokerTopology,
+  type SubscriptionConfig,
+  type TopicConfig,
+  type Topology,
+} from '../local/servicebus/index.js';
 import { DeployError } from './deployError.js';
 
+export type { Topology };
+
 /**
- * The Service Bus topology file in the official emulator's Config.json shape, which the local broker reads too.
- * Missing properties take the emulator's defaults, so Azure gets the same values the local broker runs with.
+ * The Service Bus topology in the official emulator's Config.json shape, parsed by the same code the local broker
+ * uses, so Azure gets exactly the entities, defaults and limits the app runs with locally.
  */
-const ISO_DURATION = /^P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
-const duration = z.string().regex(ISO_DURATION, 'expected an ISO-8601 duration such as PT1M');
-const entityName = z.string().regex(/^[A-Za-z0-9]$|^[A-Za-z0-9][\w.\-/]*[A-Za-z0-9]$/, 'not a valid entity name');
-const forwardTarget = z.string().default('');
-
-const subscriptionSchema = z.object({
-  Name: entityName,
-  Properties: z
-    .object({
-      DeadLetteringOnMessageExpiration: z.boolean().default(false),
-      DefaultMessageTimeToLive: duration.default('PT1H'),
-      LockDuration: duration.default('PT1M'),
-      MaxDeliveryCount: z.number().int().min(1).max(2000).default(3),
-      ForwardDeadLetteredMessagesTo: forwardTarget,
-      ForwardTo: forwardTarget,
-      RequiresSession: z.boolean().default(false),
-    })
-    .prefault({}),
-  Rules: z.array(z.unknown()).default([]),
-});
-
-const topicSchema = z.object({
-  Name: entityName,
-  Properties: z
-    .object({
-      DefaultMessageTimeToLive: duration.default('PT1H'),
-      DuplicateDetectionHistoryTimeWindow: duration.default('PT20S'),
-      RequiresDuplicateDetection: z.boolean().default(false),
-    })
-    .prefault({}),
-  Subscriptions: z.array(subscriptionSchema).min(1, 'a topic needs at least one subscription'),
-});
-
-const configSchema = z.object({
-  UserConfig: z.object({
-    Namespaces: z
-      .array(
-        z.object({
-          Name: z.string(),
-          Queues: z.array(z.unknown()),
-          Topics: z.array(topicSchema),
-        }),
-      )
-      .length(1, 'exactly one namespace is supported, as in the emulator'),
-  }),
-});
-
-export type TopicSpec = z.infer<typeof topicSchema>;
-export type SubscriptionSpec = z.infer<typeof subscriptionSchema>;
-export type Topology = { topics: TopicSpec[] };
-
-export async function loadTopology(file: string): Promise<Topology> {
-  let raw: unknown;
+export function loadTopology(file: string): Topology {
+  let topology: Topology;
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
+    topology = loadBrokerTopology(file);
   } catch (error) {
-    throw new DeployError(`Cannot read the Service Bus topology ${file}: ${(error as Error).message}`);
+    throw new DeployError(`The Service Bus topology is not usable: ${(error as Error).message}`);
   }
-  return parseTopology(raw, file);
-}
-
-export function parseTopology(raw: unknown, file: string): Topology {
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new DeployError(`The Service Bus topology ${file} is not valid:\n  ${problems.join('\n  ')}`);
-  }
-  const namespace = parsed.data.UserConfig.Namespaces[0];
-  if (!namespace) throw new DeployError(`The Service Bus topology ${file} has no namespace`);
   // The app uses one topic; queues and filter rules have no role assignments or bindings here, so refuse them
   // rather than deploy something half-configured.
-  if (namespace.Queues.length > 0) {
+  if (topology.queues.length > 0) {
     throw new DeployError(`${file}: Queues are not deployed by infra/ (the app uses topics only)`);
   }
-  for (const topic of namespace.Topics) {
-    for (const subscription of topic.Subscriptions) {
-      if (subscription.Rules.length > 0) {
+  for (const topic of topology.topics) {
+    for (const subscription of topic.subscriptions) {
+      if (subscription.rules.length > 0) {
         throw new DeployError(
-          `${file}: subscription ${topic.Name}/${subscription.Name} has Rules, which infra/ does not deploy`,
+          `${file}: subscription ${topic.name}/${subscription.name} has Rules, which infra/ does not deploy`,
           'Remove the rules or add them with `az servicebus topic subscription rule create`.',
         );
       }
     }
   }
-  return { topics: namespace.Topics };
+  return topology;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Milliseconds as the ISO-8601 duration the CLI takes: 3600000 → `PT1H`, 90000 → `PT1M30S`. */
+export function isoDuration(ms: number): string {
+  const days = Math.floor(ms / DAY);
+  const hours = Math.floor((ms % DAY) / HOUR);
+  const minutes = Math.floor((ms % HOUR) / MINUTE);
+  const seconds = (ms % MINUTE) / SECOND;
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${seconds ? `${seconds}S` : ''}`;
+  if (!days && !time) return 'PT0S';
+  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
 
 /** `az servicebus topic create` flags for every property the topology file can hold. */
-export function topicPropertyArgs(topic: TopicSpec): string[] {
-  const p = topic.Properties;
+export function topicPropertyArgs(topic: TopicConfig): string[] {
   return [
     '--default-message-time-to-live',
-    p.DefaultMessageTimeToLive,
+    isoDuration(topic.defaultMessageTimeToLiveMs),
     '--enable-duplicate-detection',
-    String(p.RequiresDuplicateDetection),
+    String(topic.requiresDuplicateDetection),
     '--duplicate-detection-history-time-window',
-    p.DuplicateDetectionHistoryTimeWindow,
+    isoDuration(topic.duplicateDetectionHistoryTimeWindowMs),
   ];
 }
 
-/** `az servicebus topic subscription create` flags for every property the topology file can hold. */
-export function subscriptionPropertyArgs(subscription: SubscriptionSpec): string[] {
-  const p = subscription.Properties;
-  const args = [
+/**
+ * `az servicebus topic subscription create` flags for every property the topology file can hold. Sessions and
+ * forwarding are refused when the file is read (the local broker does not emulate them), so they are always off.
+ */
+export function subscriptionPropertyArgs(subscription: SubscriptionConfig): string[] {
+  return [
     '--max-delivery-count',
-    String(p.MaxDeliveryCount),
+    String(subscription.maxDeliveryCount),
     '--lock-duration',
-    p.LockDuration,
+    isoDuration(subscription.lockDurationMs),
     '--default-message-time-to-live',
-    p.DefaultMessageTimeToLive,
+    isoDuration(subscription.defaultMessageTimeToLiveMs),
     '--enable-dead-lettering-on-message-expiration',
-    String(p.DeadLetteringOnMessageExpiration),
+    String(subscription.deadLetteringOnMessageExpiration),
     '--enable-session',
-    String(p.RequiresSession),
+    'false',
   ];
-  // Empty means "no forwarding"; leaving the flag out of the PUT leaves forwarding off.
-  if (p.ForwardTo) args.push('--forward-to', p.ForwardTo);
-  if (p.ForwardDeadLetteredMessagesTo)
-    args.push('--forward-dead-lettered-messages-to', p.ForwardDeadLetteredMessagesTo);
-  return args;
 }

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployError } from '../../infra/deployError.js';
 import { maskSecrets } from '../../infra/secrets.js';
-import { parseTopology, subscriptionPropertyArgs } from '../../infra/topology.js';
+import { isoDuration, loadTopology, subscriptionPropertyArgs, topicPropertyArgs } from '../../infra/topology.js';
 import { formatCommand } from '../../infra/az.js';
 
 const topic = (subscription: object, extra: object = {}) => ({
@@ -10,15 +13,31 @@ const topic = (subscription: object, extra: object = {}) => ({
   },
 });
 
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'infra-topology-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes a topology file and loads it the way the deployment does. */
+function load(raw: unknown) {
+  const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(raw));
+  return loadTopology(file);
+}
+
 describe('topology file', () => {
   it('fills missing properties with the emulator defaults, so Azure and the local broker agree', () => {
-    const { topics } = parseTopology(topic({ Name: 'p' }), 'cfg.json');
-    expect(topics[0]?.Properties).toEqual({
-      DefaultMessageTimeToLive: 'PT1H',
-      DuplicateDetectionHistoryTimeWindow: 'PT20S',
-      RequiresDuplicateDetection: false,
-    });
-    expect(subscriptionPropertyArgs(topics[0]!.Subscriptions[0]!)).toEqual([
+    const { topics } = load(topic({ Name: 'p' }));
+    expect(topicPropertyArgs(topics[0]!)).toEqual([
+      '--default-message-time-to-live',
+      'PT1H',
+      '--enable-duplicate-detection',
+      'false',
+      '--duplicate-detection-history-time-window',
+      'PT20S',
+    ]);
+    expect(subscriptionPropertyArgs(topics[0]!.subscriptions[0]!)).toEqual([
       '--max-delivery-count',
       '3',
       '--lock-duration',
@@ -32,28 +51,42 @@ describe('topology file', () => {
     ]);
   });
 
-  it('passes forwarding targets only when set', () => {
-    const { topics } = parseTopology(topic({ Name: 'p', Properties: { ForwardTo: 'other' } }), 'cfg.json');
-    expect(subscriptionPropertyArgs(topics[0]!.Subscriptions[0]!)).toContain('--forward-to');
+  it('writes durations the way the CLI takes them', () => {
+    expect(isoDuration(3_600_000)).toBe('PT1H');
+    expect(isoDuration(90_000)).toBe('PT1M30S');
+    expect(isoDuration(14 * 86_400_000 + 1_500)).toBe('P14DT1.5S');
+    expect(isoDuration(0)).toBe('PT0S');
   });
 
   it.each([
-    ['a bad duration', topic({ Name: 'p', Properties: { LockDuration: '60s' } }), /LockDuration: expected an ISO-8601/],
+    ['a bad duration', topic({ Name: 'p', Properties: { LockDuration: '60s' } }), /LockDuration/],
     [
       'a topic without subscriptions',
       { UserConfig: { Namespaces: [{ Name: 'n', Queues: [], Topics: [{ Name: 't', Subscriptions: [] }] }] } },
-      /at least one subscription/,
+      /subscription/,
     ],
     [
       'queues',
       { UserConfig: { Namespaces: [{ Name: 'n', Queues: [{ Name: 'q' }], Topics: [] }] } },
       /Queues are not deployed/,
     ],
-    ['filter rules', topic({ Name: 'p', Rules: [{ Name: 'r' }] }), /has Rules/],
-    ['no namespace', { UserConfig: { Namespaces: [] } }, /exactly one namespace/],
+    [
+      'filter rules',
+      topic({
+        Name: 'p',
+        Rules: [{ Name: 'r', Properties: { FilterType: 'Correlation', CorrelationFilter: { Label: 'x' } } }],
+      }),
+      /has Rules/,
+    ],
+    [
+      'forwarding, which the local broker does not emulate',
+      topic({ Name: 'p', Properties: { ForwardTo: 'x' } }),
+      /ForwardTo/,
+    ],
+    ['no namespace', { UserConfig: { Namespaces: [] } }, /amespace/],
   ])('rejects %s with a clear error', (_name, raw, message) => {
-    expect(() => parseTopology(raw, 'cfg.json')).toThrow(DeployError);
-    expect(() => parseTopology(raw, 'cfg.json')).toThrow(message);
+    expect(() => load(raw)).toThrow(DeployError);
+    expect(() => load(raw)).toThrow(message);
   });
 });
 
