@@ -17,16 +17,24 @@ export async function handleOrderDeadLetter(message: unknown, context: Invocatio
     return;
   }
   const reason = failureReason(context.triggerMetadata?.applicationProperties);
-  const order = await updateOrderStatus(await getOrderStore(), ref, (current) =>
-    isFinal(current.status) ? undefined : { status: 'Failed', reason },
-  );
+  let changed = false;
+  const order = await updateOrderStatus(await getOrderStore(), ref, (current) => {
+    changed = !isFinal(current.status);
+    return changed ? { status: 'Failed', reason } : undefined;
+  });
   if (!order) {
     context.warn(`Dead-lettered message names order ${ref.orderId} of user ${ref.userId}, which does not exist.`);
     return;
   }
   context.log(`Order ${order.orderId} is ${order.status} after dead-lettering.`);
-  notifyOrderStatus(context, order);
+  // Dead letters are redelivered without limit, and a notification fails while SignalR is unreachable: re-sending
+  // an unchanged status only a few times keeps an outage from becoming a hot loop. Clients resync on reconnect.
+  const deliveryCount = Number(context.triggerMetadata?.deliveryCount ?? 1);
+  if (changed || deliveryCount <= RESEND_UNCHANGED_STATUS_DELIVERIES) notifyOrderStatus(context, order);
+  else context.warn(`Order ${order.orderId} status not re-sent on delivery ${deliveryCount}; clients resync.`);
 }
+
+const RESEND_UNCHANGED_STATUS_DELIVERIES = 3;
 
 /** The broker's reason (`DeadLetterReason`, camelCased by the library) and description, when present. */
 export function failureReason(applicationProperties: unknown): string {

@@ -156,6 +156,16 @@ describe('orderDeadLetters', () => {
     expect(context.extraOutputs.get(signalROutput)).toMatchObject({ arguments: [{ status: 'Completed' }] });
   });
 
+  it('stops re-sending an unchanged status after a few deliveries, so an outage cannot make a hot loop', async () => {
+    const message = await placeOrder('outage', [{ sku: 'MUG-CERAMIC', quantity: 1 }]);
+    await deliver('processOrder', message);
+    const early = await deliver('orderDeadLetters', message, { deliveryCount: 3 });
+    expect(early.extraOutputs.get(signalROutput)).toMatchObject({ arguments: [{ status: 'Completed' }] });
+    const late = await deliver('orderDeadLetters', message, { deliveryCount: 4 });
+    expect(late.extraOutputs.get(signalROutput)).toBeUndefined();
+    expect(late.logs).toContainEqual({ level: 'warning', message: expect.stringContaining('not re-sent') });
+  });
+
   it('drops a message that names no order, with a warning and no notification', async () => {
     const context = await deliver('orderDeadLetters', 'garbage', { messageId: 'poison-1' });
     expect(context.extraOutputs.get(signalROutput)).toBeUndefined();
