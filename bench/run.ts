@@ -3,17 +3,23 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { broker } from './figures/broker.js';
 import { connections } from './figures/connections.js';
+import { endToEnd } from './figures/endToEnd.js';
 import { fanout } from './figures/fanout.js';
 import { hostOverhead } from './figures/hostOverhead.js';
+import { orderIntake } from './figures/orderIntake.js';
+import { startup } from './figures/startup.js';
 import { consoleSummary, writeResults } from './lib/report.js';
 import type { BenchSettings, FigureResult } from './lib/results.js';
 import { fullSettings, quickSettings } from './settings.js';
 
 const FIGURES: Record<number, (settings: BenchSettings) => Promise<FigureResult>> = {
   1: hostOverhead,
+  2: orderIntake,
+  3: endToEnd,
   4: connections,
   5: fanout,
   6: broker,
+  7: startup,
 };
 
 const USAGE = `usage: node dist/bench/run.js [--quick] [--only 1,4,6] [--profile]

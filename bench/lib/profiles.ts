@@ -29,11 +29,68 @@ type ProfileNode = {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
+  children?: number[];
 };
 type CpuProfile = { nodes: ProfileNode[] };
 
 export type HotSpot = { function: string; location: string; selfPercent: number };
-export type ProfileSummary = { busyPercent: number; hotSpots: HotSpot[] };
+export type ProfileSummary = {
+  busyPercent: number;
+  byArea: { area: string; selfPercent: number }[];
+  hotSpots: HotSpot[];
+};
+
+// Which part of the stack a location belongs to, first match wins.
+const AREAS: [RegExp, string][] = [
+  [/node_modules\/azurite\//, 'Azurite (in-process table server)'],
+  [
+    /node_modules\/@azure\/(data-tables|core-|logger|abort)|node_modules\/@typespec\//,
+    'Azure SDK (@azure/data-tables, core)',
+  ],
+  [/webpack:\/\/azure\/functions|node_modules\/@azure\/functions\//, '@azure/functions library'],
+  [/better-sqlite3/, 'SQLite (better-sqlite3)'],
+  [/^local\/host\//, 'local/host'],
+  [/^local\/servicebus\//, 'local/servicebus'],
+  [/^local\/signalr\//, 'local/signalr'],
+  [/^local\/(auth|stack|shared)\//, 'local/auth, stack, shared'],
+  [/^src\//, 'the app (src/)'],
+  [/node_modules\//, 'other npm packages'],
+  [/^\(garbage collector\)/, 'garbage collector'],
+  [/^node:internal\/modules|^node:internal\/bootstrap/, 'module loading'],
+  [/^node:|^\(native\)|^\(program\)/, 'Node.js core and native'],
+];
+
+function areaOf(functionName: string, location: string): string {
+  const key = functionName === '(garbage collector)' ? functionName : location;
+  return AREAS.find(([pattern]) => pattern.test(key))?.[1] ?? 'other';
+}
+
+const isNodeCore = (area: string): boolean => area === 'Node.js core and native' || area === 'other';
+
+/**
+ * Busy samples per area, where time spent inside Node core (writev, crypto, streams) counts for the nearest
+ * caller outside it: "who made Node do this work".
+ */
+function attributeToAreas(nodes: ProfileNode[]): Map<string, number> {
+  const parent = new Map<number, ProfileNode>();
+  for (const node of nodes) for (const child of node.children ?? []) parent.set(child, node);
+  const own = (node: ProfileNode): string => {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    return areaOf(functionName, sourceLocation(url, lineNumber, columnNumber));
+  };
+  const areas = new Map<string, number>();
+  for (const node of nodes) {
+    const hits = node.hitCount ?? 0;
+    if (hits === 0 || node.callFrame.functionName === '(idle)') continue;
+    let area = own(node);
+    for (let up = parent.get(node.id); isNodeCore(area) && up; up = parent.get(up.id)) {
+      const above = own(up);
+      if (!isNodeCore(above)) area = above;
+    }
+    areas.set(area, (areas.get(area) ?? 0) + hits);
+  }
+  return areas;
+}
 
 /**
  * How busy the child's main thread was, and the functions with the most self time (as shares of busy time),
@@ -61,11 +118,15 @@ export function summarizeProfile(name: string, count = 12): ProfileSummary | und
     entry.hits += hits;
     byFunction.set(key, entry);
   }
+  const areas = attributeToAreas(profile.nodes);
+  const byArea = [...areas]
+    .sort((a, b) => b[1] - a[1])
+    .map(([area, hits]) => ({ area, selfPercent: (hits / total) * 100 }));
   const hotSpots = [...byFunction.values()]
     .sort((a, b) => b.hits - a.hits)
     .slice(0, count)
     .map((e) => ({ function: e.fn, location: e.location, selfPercent: (e.hits / total) * 100 }));
-  return { busyPercent: (total / (total + idle)) * 100, hotSpots };
+  return { busyPercent: (total / (total + idle)) * 100, byArea, hotSpots };
 }
 
 const sourceMaps = new Map<string, SourceMap | undefined>();

@@ -72,7 +72,12 @@ function markdown(info: RunInfo, figures: FigureResult[], chartDir: string): str
   for (const figure of figures) {
     out.push(`## ${figure.id}. ${figure.title}`, '');
     for (const chart of figure.charts) out.push(`![${chart.caption}](${chartDir}/${chart.file})`, '');
-    for (const note of figure.notes) out.push(`- ${note}`);
+    // Notes are list items, except rows of a table (starting with '|'), which need a blank line before them.
+    figure.notes.forEach((note, i) => {
+      const row = note.startsWith('|');
+      if (row && !figure.notes[i - 1]?.startsWith('|')) out.push('');
+      out.push(row ? note : `- ${note}`);
+    });
     out.push('');
   }
   return out.join('\n');

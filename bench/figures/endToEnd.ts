@@ -1,0 +1,107 @@
+import type { EndToEndApi, RateResult } from '../children/endToEnd.js';
+import type { StackApi } from '../children/stack.js';
+import { profileArgs } from '../lib/profiles.js';
+import type { BenchSettings, FigureResult } from '../lib/results.js';
+import { BenchChild } from '../lib/rpc.js';
+import { lineChart } from '../lib/svg.js';
+
+const DRAIN_MS = 15_000;
+const TARGET_RATE = 200;
+const TARGET_P99_MS = 25;
+const SUSTAINED_P99_MS = 50;
+
+/**
+ * Figure 3: open-loop orders at fixed rates with N connected SignalR clients; latency from the scheduled POST
+ * to the client receiving that order's orderStatus. Baseline: the same orders' POST → 202 latency.
+ */
+export async function endToEnd(settings: BenchSettings): Promise<FigureResult> {
+  const stack = await BenchChild.start<StackApi>(new URL('../children/stack.js', import.meta.url), {
+    execArgv: profileArgs(settings, 'end-to-end-stack'),
+  });
+  const clients = await BenchChild.start<EndToEndApi>(new URL('../children/endToEnd.js', import.meta.url));
+  const results: RateResult[] = [];
+  let connectMs = 0;
+  try {
+    const { functions } = await stack.call('start', undefined);
+    connectMs = (await clients.call('connect', { functionsUrl: functions, clients: settings.endToEndClients }))
+      .elapsedMs;
+    for (const rate of settings.endToEndRates) {
+      results.push(await clients.call('run', { rate, seconds: settings.endToEndSeconds, drainMs: DRAIN_MS }));
+    }
+  } finally {
+    await clients.stop();
+    await stack.stop(30_000);
+  }
+  const healthy = (r: RateResult): boolean => r.lost === 0 && r.failed === 0 && r.latencyMs.p99 < SUSTAINED_P99_MS;
+  const sustained = results.filter(healthy).map((r) => r.rate);
+  const best = sustained.length > 0 ? Math.max(...sustained) : 0;
+  const atTarget = results.find((r) => r.rate === TARGET_RATE);
+  const n = settings.endToEndClients.toLocaleString('en');
+  return {
+    id: 3,
+    title: 'End to end',
+    measures: [
+      ...results.map((r) => ({
+        name: `p99 at ${r.rate}/s`,
+        value: r.latencyMs.p99,
+        unit: 'ms',
+        baseline: { name: 'POST → 202', value: r.postLatencyMs.p99 },
+        better: 'lower' as const,
+      })),
+      { name: 'highest rate with p99 < 50 ms', value: best, unit: 'orders/s' },
+    ],
+    targets: [
+      {
+        target: `end to end p99 ≤ ${TARGET_P99_MS} ms at ${TARGET_RATE} orders/s with ${n} connected clients`,
+        met: atTarget !== undefined && atTarget.lost === 0 && atTarget.latencyMs.p99 <= TARGET_P99_MS,
+        detail: atTarget
+          ? `p99 ${atTarget.latencyMs.p99.toFixed(1)} ms (p50 ${atTarget.latencyMs.p50.toFixed(1)}, max ` +
+            `${atTarget.latencyMs.max.toFixed(1)}; ${atTarget.lost} lost of ${atTarget.sent})`
+          : `${TARGET_RATE}/s not among the measured rates`,
+      },
+    ],
+    notes: [
+      `${n} signed-in users, one raw SignalR WebSocket client each (connected in ${(connectMs / 1000).toFixed(1)} s ` +
+        `via /.auth/login/dev, /api/negotiate and the service), orders spread over them round-robin, open loop ` +
+        `for ${settings.endToEndSeconds} s per rate; latency counts from each order's scheduled send time ` +
+        '(no coordinated omission). Durable broker and Azurite on disk.',
+      '| offered orders/s | sent | lost | p50 | p90 | p99 | max (ms) | POST→202 p50 / p99 |',
+      '|---|---|---|---|---|---|---|---|',
+      ...results.map(
+        (r) =>
+          `| ${r.rate} | ${r.sent} | ${r.lost + r.failed} | ${[
+            r.latencyMs.p50,
+            r.latencyMs.p90,
+            r.latencyMs.p99,
+            r.latencyMs.max,
+          ]
+            .map((v) => v.toFixed(1))
+            .join(' | ')} | ${r.postLatencyMs.p50.toFixed(1)} / ${r.postLatencyMs.p99.toFixed(1)} |`,
+      ),
+    ],
+    charts: [
+      {
+        file: 'fig3-end-to-end.svg',
+        caption: 'Figure 3: POST → orderStatus latency percentiles against offered load',
+        svg: lineChart({
+          title: `End to end latency with ${n} connected clients`,
+          xLabel: 'offered load (orders/s)',
+          yLabel: 'latency (ms)',
+          series: [
+            ...(['p50', 'p90', 'p99'] as const).map((p) => ({
+              name: `POST→orderStatus ${p}`,
+              points: results.map((r) => [r.rate, r.latencyMs[p]] as [number, number]),
+            })),
+            {
+              name: 'POST→202 p99',
+              baseline: true,
+              points: results.map((r) => [r.rate, r.postLatencyMs.p99] as [number, number]),
+            },
+          ],
+          threshold: { value: SUSTAINED_P99_MS, label: '50 ms' },
+        }),
+      },
+    ],
+    raw: { connectMs, results },
+  };
+}
