@@ -16,10 +16,14 @@ function newestMtime(dir) {
   return newest;
 }
 
+// web/dist is build output, so it is not a source; everything else the build reads is.
+const sources = ['src', 'local', 'web/src', 'web/index.html', 'web/styles.css'].map((p) => join(root, p));
 const sourcesMtime = Math.max(
-  ...['src', 'local', 'web'].filter((d) => existsSync(join(root, d))).map((d) => newestMtime(join(root, d))),
+  ...sources
+    .filter((p) => existsSync(p))
+    .map((p) => (statSync(p).isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)),
 );
-if (!existsSync(cli) || statSync(cli).mtimeMs < sourcesMtime) {
+if (!existsSync(cli) || !existsSync(join(root, 'web/dist/app.js')) || statSync(cli).mtimeMs < sourcesMtime) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
