@@ -42,6 +42,8 @@ let nextMessageId = 1;
 
 /** Makes later imports of files under `rootUrl` (a file: URL ending in '/') resolve to a fresh generation. */
 export async function setModuleGeneration(rootUrl: string, generation: number): Promise<void> {
+  // Generation 0 resolves as plain files; the hooks thread (tens of ms to start) is needed from the first reload.
+  if (!port && generation === 0) return;
   if (!port) {
     const channel = new MessageChannel();
     register(`data:text/javascript,${encodeURIComponent(HOOK_SOURCE)}`, {

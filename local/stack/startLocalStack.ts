@@ -16,7 +16,8 @@ import {
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import type { Clock } from '../shared/clock.js';
 import { startSignalRService, type SignalRService } from '../signalr/index.js';
-import { startAzurite, type AzuriteHandle } from '../storage/azurite.js';
+import { freePort } from '../shared/freePort.js';
+import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
 import { localSignalR, pointAtLocalEndpoints } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
@@ -88,13 +89,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const configured: Record<string, string> = { ...fileValues };
     for (const [name, value] of Object.entries(env)) if (value !== undefined) configured[name] = value;
 
-    const azurite: AzuriteHandle = await startAzurite({
-      port: options.azuritePort ?? 10002,
-      reuseExisting: (options.azuritePort ?? 10002) !== 0,
+    // Azurite's process boots while the rest of the stack starts: its port is settled first so the settings
+    // can name it, and the stack is ready only once Azurite is.
+    const requestedAzuritePort = options.azuritePort ?? 10002;
+    const azuritePort = requestedAzuritePort === 0 ? await freePort() : requestedAzuritePort;
+    const azuriteStarting = startAzurite({
+      port: azuritePort,
+      reuseExisting: requestedAzuritePort !== 0,
       dataDir: join(dataDir, 'azurite'),
       inMemory,
     });
-    stoppers.push(() => azurite.stop());
+    azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
+    const storage = azuriteEndpoints('127.0.0.1', azuritePort);
 
     const broker = await ServiceBusBroker.open({
       topology: loadTopology(join(appDir, 'servicebus.config.json')),
@@ -137,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const parts: PartStatus[] = [
-      { name: 'storage', url: azurite.tableEndpoint, ready: () => reachable(azurite.tableEndpoint) },
+      { name: 'storage', url: storage.tableEndpoint, ready: () => reachable(storage.tableEndpoint) },
       { name: 'servicebus', ready: async () => broker.stats().length >= 0 },
       { name: 'signalr', url: signalr.url, ready: () => reachable(`${signalr.url}/api/health`) },
       {
@@ -159,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env,
       rewriteSettings: (settings) =>
         pointAtLocalEndpoints(settings, {
-          storageConnectionString: azurite.connectionString,
+          storageConnectionString: storage.connectionString,
           signalrPort: signalr.port,
         }),
       settingsOverrides: fallback ? fileValues : {},
@@ -176,9 +183,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => host.close());
     hostUrl = host.url;
+    await azuriteStarting;
 
     return {
-      urls: { functions: host.url, signalr: signalr.url, tableService: azurite.tableEndpoint },
+      urls: { functions: host.url, signalr: signalr.url, tableService: storage.tableEndpoint },
       host,
       broker,
       get signalr() {

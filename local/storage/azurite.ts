@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { AzuriteProcessMessage } from './azuriteProcess.js';
 
 /** The fixed account and key every Azure storage emulator accepts (published by Microsoft, not a secret). */
 export const DEV_ACCOUNT_NAME = 'devstoreaccount1';
@@ -28,8 +29,6 @@ export type AzuriteHandle = {
   stop(): Promise<void>;
 };
 
-const require = createRequire(import.meta.url);
-
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
@@ -45,84 +44,73 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     }
   }
 
-  const { default: TableConfiguration } =
-    require('azurite/dist/src/table/TableConfiguration.js') as typeof import('azurite/dist/src/table/TableConfiguration.js');
-  const { default: TableServer } =
-    require('azurite/dist/src/table/TableServer.js') as typeof import('azurite/dist/src/table/TableServer.js');
-  const dataDir = resolve(options.dataDir ?? '.local/azurite');
-  if (!options.inMemory) await mkdir(dataDir, { recursive: true });
-  const config = new TableConfiguration(
-    host,
-    port,
-    undefined,
-    join(dataDir, '__azurite_db_table__.json'),
-    false, // debug log
-    false, // access log
-    undefined,
-    undefined,
-    true, // loose: ignore headers Azurite does not implement instead of failing
-    true, // skipApiVersionCheck: newer SDKs send API versions Azurite has not heard of
-    '',
-    '',
-    '',
-    undefined,
-    false,
-    options.inMemory ?? false,
-  );
-  const server = new TableServer(config);
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(`Azurite table service could not start on ${host}:${port}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (!options.inMemory) saveBeforeAnswering(server as unknown as AzuriteTableInternals);
-  const boundPort = Number(new URL(server.getHttpServerAddress()).port);
-  let stopping: Promise<void> | undefined;
-  return handleFor(host, boundPort, () => (stopping ??= server.close()));
+  return handleForProcess(host, await startAzuriteProcess(host, port, options));
 }
-
-/** The two parts of Azurite's TableServer that durability needs; not in its typings. */
-type AzuriteTableInternals = {
-  httpServer: Server;
-  metadataStore: { db: { saveDatabase(callback: (error?: Error | null) => void): void } };
-};
 
 /**
- * Azurite's table store (LokiJS) answers writes at once but saves its file only every 5 s, so a kill -9 would
- * lose writes it had acknowledged. Holding back the answer to every write until a save has finished makes an
- * acknowledged write durable against a crash of the process. LokiJS merges saves requested while one is running
- * into the next, so under load many writes share one save.
+ * The compiled child entry. Next to this file when running from dist/; from the TypeScript sources (tests),
+ * the build's copy.
  */
-function saveBeforeAnswering(server: AzuriteTableInternals): void {
-  const { httpServer } = server;
-  const { db } = server.metadataStore;
-  const listeners = httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  httpServer.removeAllListeners('request');
-  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-      res.end = ((...args: unknown[]) => {
-        db.saveDatabase((error) => {
-          // An unsaved write must not look acknowledged: drop the connection instead of answering.
-          if (error) res.destroy(error);
-          else end(...args);
-        });
-        return res;
-      }) as ServerResponse['end'];
-    }
-    for (const listener of listeners) listener.call(httpServer, req, res);
-  });
+function childEntry(): string {
+  const sibling = fileURLToPath(new URL('./azuriteProcess.js', import.meta.url));
+  if (existsSync(sibling)) return sibling;
+  const built = fileURLToPath(new URL('../../dist/local/storage/azuriteProcess.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new Error(`The Azurite child entry is not built (${built}); run npm run build first.`);
 }
 
-function handleFor(host: string, port: number, stop: () => Promise<void>): AzuriteHandle {
+async function startAzuriteProcess(
+  host: string,
+  port: number,
+  options: AzuriteOptions,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(
+    childEntry(),
+    [JSON.stringify({ host, port, dataDir: options.dataDir, inMemory: options.inMemory })],
+    {
+      // Not the parent's flags: a test runner's loaders or a profiler do not belong in Azurite's process.
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const boundPort = await new Promise<number>((resolvePromise, reject) => {
+    child.once('message', (message: AzuriteProcessMessage) => {
+      if (message.ready) resolvePromise(message.port);
+      else reject(new Error(message.error));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`The Azurite table service exited (code ${code}) before it was ready.`)),
+    );
+    child.once('error', reject);
+  });
+  child.removeAllListeners('exit');
+  return { child, port: boundPort };
+}
+
+function handleForProcess(host: string, started: { child: ChildProcess; port: number }): AzuriteHandle {
+  const { child } = started;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= new Promise<void>((resolvePromise) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
+      child.once('exit', () => resolvePromise());
+      child.send('stop');
+    }));
+  return handleFor(host, started.port, stop);
+}
+
+/** Where the table service at host:port is, and the explicit connection string for it. */
+export function azuriteEndpoints(host: string, port: number): { tableEndpoint: string; connectionString: string } {
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const tableEndpoint = `http://${urlHost}:${port}/${DEV_ACCOUNT_NAME}`;
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` +
     `TableEndpoint=${tableEndpoint};`;
-  return { tableEndpoint, connectionString, port, stop };
+  return { tableEndpoint, connectionString };
+}
+
+function handleFor(host: string, port: number, stop: () => Promise<void>): AzuriteHandle {
+  return { ...azuriteEndpoints(host, port), port, stop };
 }
 
 /** Whether an Azurite table service answers on host:port ('azurite'), something else does, or nothing does. */

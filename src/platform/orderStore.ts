@@ -1,5 +1,5 @@
 import { odata, RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { createHash } from 'node:crypto';
 import type { Order } from '../orders/order.js';
 import { isOrderStatus } from '../orders/status.js';
@@ -117,7 +117,7 @@ export class OrderStore {
  * `OrdersStorage__tableServiceUri` (managed identity when `OrdersStorage__credential` is `managedidentity`,
  * optionally `OrdersStorage__clientId`; otherwise DefaultAzureCredential). Table from `OrdersTableName`.
  */
-export function tableClientFromSettings(env: NodeJS.ProcessEnv = process.env): TableClient {
+export async function tableClientFromSettings(env: NodeJS.ProcessEnv = process.env): Promise<TableClient> {
   const tableName = env.OrdersTableName || DEFAULT_TABLE_NAME;
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(tableName)) {
     throw new Error(`Setting OrdersTableName "${tableName}" is not a valid table name (3-63 letters and digits).`);
@@ -129,14 +129,16 @@ export function tableClientFromSettings(env: NodeJS.ProcessEnv = process.env): T
     return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: insecure });
   }
   const serviceUri = env.OrdersStorage__tableServiceUri;
-  if (serviceUri) return new TableClient(serviceUri, tableName, credentialFromSettings(env));
+  if (serviceUri) return new TableClient(serviceUri, tableName, await credentialFromSettings(env));
   throw new Error(
     'Setting OrdersStorage is missing: set it to a storage connection string, or set ' +
       'OrdersStorage__tableServiceUri for identity-based access.',
   );
 }
 
-function credentialFromSettings(env: NodeJS.ProcessEnv): TokenCredential {
+/** @azure/identity is loaded only when used: it is large, and a connection string never needs it (cold starts). */
+async function credentialFromSettings(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
+  const { DefaultAzureCredential, ManagedIdentityCredential } = await import('@azure/identity');
   const clientId = env.OrdersStorage__clientId;
   if (env.OrdersStorage__credential?.toLowerCase() === 'managedidentity') {
     return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
@@ -149,7 +151,7 @@ let shared: Promise<OrderStore> | undefined;
 /** The process-wide store; creates its table on first use (and tries again next time if that failed). */
 export function getOrderStore(): Promise<OrderStore> {
   shared ??= (async () => {
-    const table = tableClientFromSettings();
+    const table = await tableClientFromSettings();
     await table.createTable();
     return new OrderStore(table);
   })().catch((error: unknown) => {

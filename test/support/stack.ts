@@ -186,7 +186,7 @@ export async function storeAcceptedOrder(
   userId: string,
   orderId: string,
 ): Promise<void> {
-  const store = new OrderStore(tableClientFromSettings({ ...settings }));
+  const store = new OrderStore(await tableClientFromSettings({ ...settings }));
   await store.table.createTable();
   await store.create(newOrder({ orderId, userId, items: [{ sku: 'MUG-CERAMIC', quantity: 1 }], now: new Date() }));
 }
