@@ -178,7 +178,7 @@ export class ServiceBusBroker {
       record.deliveryCount++;
       entity.locked.set(token, record);
       this.#locks.set(token, record);
-      this.#commit.touch(record, Change.DeliveryCount);
+      this.#commit.touch(record, Change.DeliveryCount, { piggyback: true });
       this.#lockTimers.get(entity)!.armAt(record.lock.until);
       received.push(this.#toReceived(record));
     }

@@ -29,9 +29,14 @@ export class GroupCommit {
     this.#store = store;
   }
 
-  touch(record: MessageRecord, change: Change): void {
+  /**
+   * Marks a record changed. `piggyback` changes wait for the next commit someone asks for instead of causing
+   * one: a delivery count written on its own would cost an fsync per receive, and the settlement that follows
+   * (complete, abandon, dead-letter) carries it anyway.
+   */
+  touch(record: MessageRecord, change: Change, options: { piggyback?: boolean } = {}): void {
     this.#dirty.set(record, (this.#dirty.get(record) ?? 0) | change);
-    this.#schedule();
+    if (!options.piggyback) this.#schedule();
   }
 
   sequence(target: string, last: number): void {
