@@ -32,7 +32,11 @@ export async function endToEnd(settings: BenchSettings): Promise<FigureResult> {
     await clients.stop();
     await stack.stop(30_000);
   }
-  const healthy = (r: RateResult): boolean => r.lost === 0 && r.failed === 0 && r.latencyMs.p99 < SUSTAINED_P99_MS;
+  // A rate where nothing arrived has no percentiles (NaN, which IPC turns into null): never healthy.
+  const measured = (v: number | null): v is number => typeof v === 'number' && Number.isFinite(v);
+  const ms = (v: number | null): string => (measured(v) ? v.toFixed(1) : '—');
+  const healthy = (r: RateResult): boolean =>
+    r.lost === 0 && r.failed === 0 && measured(r.latencyMs.p99) && r.latencyMs.p99 < SUSTAINED_P99_MS;
   const sustained = results.filter(healthy).map((r) => r.rate);
   const best = sustained.length > 0 ? Math.max(...sustained) : 0;
   const atTarget = results.find((r) => r.rate === TARGET_RATE);
@@ -41,22 +45,28 @@ export async function endToEnd(settings: BenchSettings): Promise<FigureResult> {
     id: 3,
     title: 'End to end',
     measures: [
-      ...results.map((r) => ({
-        name: `p99 at ${r.rate}/s`,
-        value: r.latencyMs.p99,
-        unit: 'ms',
-        baseline: { name: 'POST → 202', value: r.postLatencyMs.p99 },
-        better: 'lower' as const,
-      })),
+      ...results
+        .filter((r) => measured(r.latencyMs.p99))
+        .map((r) => ({
+          name: `p99 at ${r.rate}/s`,
+          value: r.latencyMs.p99,
+          unit: 'ms',
+          baseline: { name: 'POST → 202', value: r.postLatencyMs.p99 },
+          better: 'lower' as const,
+        })),
       { name: 'highest rate with p99 < 50 ms', value: best, unit: 'orders/s' },
     ],
     targets: [
       {
         target: `end to end p99 ≤ ${TARGET_P99_MS} ms at ${TARGET_RATE} orders/s with ${n} connected clients`,
-        met: atTarget !== undefined && atTarget.lost === 0 && atTarget.latencyMs.p99 <= TARGET_P99_MS,
+        met:
+          atTarget !== undefined &&
+          atTarget.lost === 0 &&
+          measured(atTarget.latencyMs.p99) &&
+          atTarget.latencyMs.p99 <= TARGET_P99_MS,
         detail: atTarget
-          ? `p99 ${atTarget.latencyMs.p99.toFixed(1)} ms (p50 ${atTarget.latencyMs.p50.toFixed(1)}, max ` +
-            `${atTarget.latencyMs.max.toFixed(1)}; ${atTarget.lost} lost of ${atTarget.sent})`
+          ? `p99 ${ms(atTarget.latencyMs.p99)} ms (p50 ${ms(atTarget.latencyMs.p50)}, max ` +
+            `${ms(atTarget.latencyMs.max)}; ${atTarget.lost} lost of ${atTarget.sent})`
           : `${TARGET_RATE}/s not among the measured rates`,
       },
     ],
@@ -75,8 +85,8 @@ export async function endToEnd(settings: BenchSettings): Promise<FigureResult> {
             r.latencyMs.p99,
             r.latencyMs.max,
           ]
-            .map((v) => v.toFixed(1))
-            .join(' | ')} | ${r.postLatencyMs.p50.toFixed(1)} / ${r.postLatencyMs.p99.toFixed(1)} |`,
+            .map(ms)
+            .join(' | ')} | ${ms(r.postLatencyMs.p50)} / ${ms(r.postLatencyMs.p99)} |`,
       ),
     ],
     charts: [
@@ -90,12 +100,16 @@ export async function endToEnd(settings: BenchSettings): Promise<FigureResult> {
           series: [
             ...(['p50', 'p90', 'p99'] as const).map((p) => ({
               name: `POST→orderStatus ${p}`,
-              points: results.map((r) => [r.rate, r.latencyMs[p]] as [number, number]),
+              points: results
+                .filter((r) => measured(r.latencyMs[p]))
+                .map((r) => [r.rate, r.latencyMs[p]] as [number, number]),
             })),
             {
               name: 'POST→202 p99',
               baseline: true,
-              points: results.map((r) => [r.rate, r.postLatencyMs.p99] as [number, number]),
+              points: results
+                .filter((r) => measured(r.postLatencyMs.p99))
+                .map((r) => [r.rate, r.postLatencyMs.p99] as [number, number]),
             },
           ],
           threshold: { value: SUSTAINED_P99_MS, label: '50 ms' },
