@@ -1,28 +1,13 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostLogger, LogEntry } from '../../local/host/index.js';
-import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
+import { APP_DIR, useLocalStack } from '../support/stack.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const logs: LogEntry[] = [];
-const quiet: HostLogger = { log: (entry) => void logs.push(entry) };
-
-let stack: LocalStack;
+const fixture = useLocalStack({ webRoot: join(APP_DIR, 'web', 'dist') });
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    appDir: root,
-    port: 0,
-    signalrPort: 0,
-    azuritePort: 0,
-    inMemory: true,
-    webRoot: join(root, 'web', 'dist'),
-    logger: quiet,
-  });
   // Playwright gives every launch a fresh, temporary user-data dir of its own.
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -41,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
   await browser?.close();
-  await stack?.dispose();
 });
 
 /** A browser profile of its own per user: tabs in one context share the sign-in, as tabs of one browser do. */
@@ -53,7 +37,7 @@ async function newUser(): Promise<BrowserContext> {
 
 async function openTab(context: BrowserContext, userId: string, query = ''): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${stack.urls.functions}/${query}`);
+  await page.goto(`${fixture.stack().urls.functions}/${query}`);
   const signIn = page.locator('#signin-user');
   const workspace = page.locator('#workspace');
   await expect.poll(async () => (await signIn.isVisible()) || (await workspace.isVisible())).toBe(true);
@@ -140,7 +124,7 @@ describe('browser client against the local stack', () => {
       if (holding) held.push(route);
       else await route.continue();
     });
-    await stack.restartSignalR();
+    await fixture.stack().restartSignalR();
     await page.locator('#connection-state:not([data-state="connected"])').waitFor();
 
     // Runs in the page: the test's own tsconfig has no DOM types, hence the narrow cast.
@@ -149,7 +133,10 @@ describe('browser client against the local stack', () => {
       return (JSON.parse(storage.getItem('order-notifications.session') ?? '{}') as { token: string }).token;
     });
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${stack.urls.functions}${path}`, { ...init, headers: { 'X-ZUMO-AUTH': token, ...init.headers } });
+      fetch(`${fixture.stack().urls.functions}${path}`, {
+        ...init,
+        headers: { 'X-ZUMO-AUTH': token, ...init.headers },
+      });
     const created = await api('/api/orders', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
