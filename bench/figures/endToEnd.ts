@@ -99,7 +99,7 @@ export async function endToEnd(settings: BenchSettings): Promise<FigureResult> {
           yLabel: 'latency (ms)',
           series: [
             ...(['p50', 'p90', 'p99'] as const).map((p) => ({
-              name: `POST→orderStatus ${p}`,
+              name: `${p} to orderStatus`,
               points: results
                 .filter((r) => measured(r.latencyMs[p]))
                 .map((r) => [r.rate, r.latencyMs[p]] as [number, number]),
