@@ -112,7 +112,9 @@ export class ServiceBusBroker {
     const firstSequence = target.lastSequence;
     for (const { messageId: givenId, properties, body } of validated) {
       const messageId = givenId ?? this.#newId();
-      if (target.duplicateWindowMs !== undefined) {
+      // Only a sender's own ids can repeat; one the broker just generated is unique by construction, so
+      // remembering it would cost a row write per message for nothing.
+      if (target.duplicateWindowMs !== undefined && givenId !== undefined) {
         // Accepted and dropped, as Azure does: the sender cannot tell.
         if (target.history.has(messageId)) continue;
         const forgetAt = now + target.duplicateWindowMs;

@@ -221,6 +221,18 @@ describe('ServiceBusBroker semantics', () => {
     ]);
   });
 
+  it('remembers only senders’ message ids for duplicate detection, not ones it generated', async () => {
+    await setup();
+    await broker.send('jobs', [{ body: 'generated' }]);
+    // The broker named that message id-1; the same id from a sender is therefore not a duplicate.
+    await broker.send('jobs', [{ body: 'given', messageId: 'id-1' }]);
+    await broker.send('jobs', [{ body: 'repeat', messageId: 'id-1' }]);
+    expect(broker.peek('jobs', 10).map((m) => [m.body, m.messageId])).toEqual([
+      ['generated', 'id-1'],
+      ['given', 'id-1'],
+    ]);
+  });
+
   it('holds scheduled messages until their time, then enqueues them', async () => {
     await setup();
     const at = new Date(t.clock.now() + 60_000);
