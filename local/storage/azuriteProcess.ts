@@ -1,3 +1,4 @@
+import Module, { createRequire } from 'node:module';
 import { runAzuriteTableServer, type AzuriteServerOptions } from './azuriteServer.js';
 
 /**
@@ -8,6 +9,16 @@ import { runAzuriteTableServer, type AzuriteServerOptions } from './azuriteServe
 export type AzuriteProcessMessage = { ready: true; port: number } | { ready: false; error: string };
 
 process.on('disconnect', () => process.exit(0));
+
+// Azurite loads the Application Insights SDK for usage telemetry that only its own CLI switches on; the
+// programmatic server never does. Loading it costs ~0.35 s of start-up and patches `require` for everything after,
+// so this process registers an empty module in its place: nothing is ever sent, and nothing else changes.
+const require = createRequire(import.meta.url);
+const azuriteRequire = createRequire(require.resolve('azurite/package.json'));
+const appInsightsPath = azuriteRequire.resolve('applicationinsights');
+const stub = new Module(appInsightsPath);
+stub.loaded = true;
+(require.cache as Record<string, unknown>)[appInsightsPath] = stub;
 
 const options = JSON.parse(process.argv[2] ?? '{}') as AzuriteServerOptions;
 try {
