@@ -114,6 +114,37 @@ describe('browser client against the local stack', () => {
     expect(await quantity.getAttribute('aria-invalid')).toBeNull();
   });
 
+  it('signs in through a real provider by redirect and comes back with the token in the fragment', async () => {
+    const user = await newUser();
+    const page = await user.newPage();
+    // As deployed: config.json names the provider; the page then offers no user-id field, only the redirect.
+    await page.route('**/config.json', (route) =>
+      route.fulfill({ json: { apiBaseUrl: fixture.stack().urls.functions, authProvider: 'aad' } }),
+    );
+    await page.goto(`${fixture.stack().urls.functions}/`);
+    const submit = page.getByRole('button', { name: 'Sign in with Microsoft' });
+    await submit.waitFor();
+    expect(await page.locator('#signin-user').isVisible()).toBe(false);
+    const leaving = page.waitForRequest((r) => r.url().includes('/.auth/login/aad'));
+    await submit.click();
+    const login = new URL((await leaving).url());
+    expect(login.searchParams.get('session_mode')).toBe('token');
+    expect(login.searchParams.get('post_login_redirect_uri')).toBe(`${fixture.stack().urls.functions}/`);
+
+    // The provider sends the browser back with #token=…; here the local emulation issues the token.
+    const issued = await fetch(`${fixture.stack().urls.functions}/.auth/login/dev`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId: 'erin' }),
+    });
+    const fragment = encodeURIComponent(JSON.stringify(await issued.json()));
+    await page.unroute('**/config.json');
+    await page.goto(`${fixture.stack().urls.functions}/#token=${fragment}`);
+    await page.locator('#signed-in-user', { hasText: 'erin' }).waitFor();
+    await connected(page);
+    expect(new URL(page.url()).hash).toBe('');
+  });
+
   it('reconnects after the SignalR service restarts and shows what it missed', async () => {
     const user = await newUser();
     const page = await openTab(user, 'dave');

@@ -49,7 +49,11 @@ class OrdersPage {
     renderAccount(undefined, () => undefined);
     byId('workspace').hidden = true;
     byId('signin').hidden = false;
-    byId('signin-user').focus();
+    // Only the local dev provider takes a typed user id; a real provider signs in on its own page.
+    const typedUserId = this.config.authProvider === 'dev';
+    byId('signin-dev').hidden = !typedUserId;
+    if (!typedUserId) byId('signin-submit').textContent = 'Sign in with Microsoft';
+    byId(typedUserId ? 'signin-user' : 'signin-submit').focus();
   }
 
   async #enter(session: Session): Promise<void> {
