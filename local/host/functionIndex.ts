@@ -21,6 +21,8 @@ export type HttpRouteInfo = {
 export type FunctionInfo = {
   name: string;
   bindings: BindingInfo[];
+  /** The bindings as JSON, the worker's `rawBindings`: made once here, not per invocation. */
+  rawBindings: string[];
   trigger: BindingInfo;
   /** The entry point file that registered it (`scriptFile`). */
   scriptFile: string | undefined;
@@ -97,6 +99,7 @@ function describe(registered: RegisteredFunction, isDisabled: (name: string) => 
   return {
     name,
     bindings,
+    rawBindings: bindings.map((b) => JSON.stringify(b)),
     trigger,
     scriptFile: registered.entryPoint,
     disabled: isDisabled(name),

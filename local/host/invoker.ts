@@ -176,7 +176,7 @@ export class Invoker {
         name: fn.name,
         functionId: fn.registered.functionId,
         bindings: fn.registered.metadata.bindings,
-        rawBindings: fn.bindings.map((b) => JSON.stringify(b)),
+        rawBindings: fn.rawBindings,
         scriptFile: fn.scriptFile,
       },
       state: undefined,

@@ -1,4 +1,4 @@
-import { createSignalRRestClient, sendSignalROutput } from '../../signalr/index.js';
+import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../signalr/index.js';
 import type { RpcTypedData } from '../core/types.js';
 import type { BindingAdapter } from './adapter.js';
 import { hubName, signalRConnection } from './signalRConnection.js';
@@ -9,6 +9,9 @@ function outputValue(value: RpcTypedData): unknown {
   throw new Error('The signalR output binding takes a message or group action object, or an array of them.');
 }
 
+// One REST client per connection (endpoint and key), not one per invocation: every processed order sends here.
+const clients = new Map<string, SignalRRestClient>();
+
 /**
  * `signalR` output: messages and group actions become REST calls to the service in the connection string — the
  * local stand-in, or a real Azure SignalR resource. A failed call fails the invocation.
@@ -16,7 +19,10 @@ function outputValue(value: RpcTypedData): unknown {
 export const signalROutputAdapter: BindingAdapter = {
   type: 'signalR',
   async applyOutput(binding, value, ctx) {
-    const client = createSignalRRestClient(signalRConnection(binding, ctx));
+    const connection = signalRConnection(binding, ctx);
+    const key = `${connection.serverEndpoint}\n${connection.accessKey}`;
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = createSignalRRestClient(connection)));
     await sendSignalROutput(client, hubName(binding, ctx), outputValue(value));
   },
 };
