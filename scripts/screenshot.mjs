@@ -1,4 +1,5 @@
 // Regenerates docs/web-client.png: the web client with a few orders, in headless Chromium (npm run build first).
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startLocalStack } from '../dist/local/stack/index.js';
@@ -12,17 +13,9 @@ const stack = await startLocalStack({
   inMemory: true,
   logger: { log() {} },
 });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+// Debian's Chromium with the flags this machine needs (shared with the e2e tests).
+const launchOptions = JSON.parse(readFileSync(new URL('./chromium.json', import.meta.url), 'utf8'));
+const browser = await chromium.launch(launchOptions);
 const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
 await page.goto(stack.urls.functions + '/');
 await page.fill('#signin-user', 'alice');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import chromiumLaunchOptions from '../../scripts/chromium.json' with { type: 'json' };
 import { APP_DIR, useLocalStack } from '../support/stack.js';
 
 const fixture = useLocalStack({ webRoot: join(APP_DIR, 'web', 'dist') });
@@ -8,19 +9,9 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  // Playwright gives every launch a fresh, temporary user-data dir of its own.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // Debian's Chromium with the flags this machine needs (scripts/chromium.json, shared with the screenshot
+  // script); Playwright gives every launch a fresh, temporary user-data dir of its own.
+  browser = await chromium.launch(chromiumLaunchOptions);
 }, 120_000);
 
 afterAll(async () => {
