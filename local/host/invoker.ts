@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import type { CoreRegistry } from './core/coreModule.js';
 import type {
@@ -16,6 +16,7 @@ import { resolveBinding, type BindingData } from './bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from './functionIndex.js';
 import { toInvocationError } from './invocationError.js';
 import type { HostLogger, LogLevel } from './logger.js';
+import { newTraceParent } from './traceParent.js';
 
 /** One trigger firing, as a trigger adapter (or the HTTP pipeline) hands it to the host. */
 export type TriggerInvocation = {
@@ -166,7 +167,7 @@ export class Invoker {
         inputData,
         triggerMetadata: invocation.triggerMetadata ?? {},
         traceContext: {
-          traceParent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+          traceParent: newTraceParent(),
           traceState: '',
           attributes: {},
         },

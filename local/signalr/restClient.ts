@@ -1,3 +1,4 @@
+import { httpCall, type HttpCallResult } from '../shared/httpRequest.js';
 import { mintRestAccessToken } from './accessTokens.js';
 import { parseSignalRConnectionString, type SignalRConnectionSettings } from './connectionString.js';
 
@@ -62,7 +63,7 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
   const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
   const base = settings.serverEndpoint;
 
-  async function call(method: string, path: string, query: Query = {}, body?: unknown): Promise<Response> {
+  async function call(method: string, path: string, query: Query = {}, body?: unknown): Promise<HttpCallResult> {
     const url = new URL(`${base}/api/${path}`);
     for (const [name, value] of Object.entries({ ...query, 'api-version': API_VERSION })) {
       for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
@@ -73,13 +74,12 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
       Authorization: `Bearer ${mintRestAccessToken(url.href, settings.accessKey)}`,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
-    let response: Response;
     try {
-      response = await fetch(url, {
+      return await httpCall(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        timeoutMs: TIMEOUT_MS,
       });
     } catch (error) {
       throw new SignalRRestError(
@@ -88,15 +88,17 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
         undefined,
       );
     }
-    return response;
   }
+
+  const ok = (response: HttpCallResult) => response.status >= 200 && response.status < 300;
 
   /** A call that must succeed (2xx), except tolerated "connection gone" 404s. */
   async function act(method: string, path: string, query?: Query, body?: unknown): Promise<void> {
     const response = await call(method, path, query, body);
-    const code = response.headers.get('x-ms-error-code') ?? undefined;
-    const text = await response.text();
-    if (response.ok || (response.status === 404 && code !== undefined && TOLERATED_NOT_FOUND.has(code))) return;
+    const header = response.headers['x-ms-error-code'];
+    const code = Array.isArray(header) ? header[0] : header;
+    if (ok(response) || (response.status === 404 && code !== undefined && TOLERATED_NOT_FOUND.has(code))) return;
+    const text = response.body.toString();
     throw new SignalRRestError(
       `SignalR REST ${method} /api/${path} answered ${response.status}${text ? `: ${text}` : ''}`,
       response.status,
@@ -106,7 +108,7 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
 
   async function exists(path: string): Promise<boolean> {
     const response = await call('HEAD', path);
-    if (response.ok) return true;
+    if (ok(response)) return true;
     if (response.status === 404) return false;
     throw new SignalRRestError(
       `SignalR REST HEAD /api/${path} answered ${response.status}`,
@@ -159,7 +161,7 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
       act('DELETE', hubPath(hub, 'connections', connectionId), { reason }),
     isHealthy: async () => {
       try {
-        return (await call('HEAD', 'health')).ok;
+        return ok(await call('HEAD', 'health'));
       } catch {
         return false;
       }

@@ -1,3 +1,4 @@
+import { httpCall } from '../shared/httpRequest.js';
 import type { ServiceConnection } from './connection.js';
 import { RECORD_SEPARATOR } from './hubProtocol.js';
 import { computeUpstreamSignature } from './upstreamSignature.js';
@@ -60,13 +61,13 @@ export class UpstreamClient {
     };
     if (connection.userId !== undefined) headers['X-ASRS-User-Id'] = connection.userId;
     try {
-      const response = await fetch(this.options.url, {
+      const response = await httpCall(new URL(this.options.url), {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+        timeoutMs: UPSTREAM_TIMEOUT_MS,
       });
-      const reply = { status: response.status, body: await response.text() };
+      const reply = { status: response.status, body: response.body.toString() };
       if (reply.status >= 300) {
         this.failures++;
         this.log(`upstream ${category}/${event} for ${connection.id} answered ${reply.status}`);
