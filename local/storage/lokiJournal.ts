@@ -110,6 +110,8 @@ export class LokiJournal {
   /** Writes the pending changes, folds everything into the snapshot and removes the journal. */
   async close(): Promise<void> {
     await new Promise<void>((resolve, reject) => this.flush((error) => (error ? reject(error) : resolve())));
+    // A compaction already running took its snapshot before the last changes: wait for it, then take a new one.
+    await this.#compacting;
     await this.#compact();
     closeSync(this.#fd);
     rmSync(this.#path);

@@ -104,6 +104,18 @@ describe('LokiJournal', () => {
     expect(rows(reopened)).toEqual(EXPECTED);
   });
 
+  it('keeps changes made while a compaction runs when closing right after', async () => {
+    const file = dbFile();
+    const { db, journal } = await open(file, 1);
+    await writeSome(db, journal); // its batch starts a compaction
+    const entities = db.getCollection('entities') as LokiCollection & { insert(doc: object): unknown };
+    entities.insert({ PartitionKey: 'p', RowKey: 'late', value: 7 });
+    await journal.close();
+    const reopened = await open(file);
+    expect(findOne(reopened.db, 'p', 'late')?.value).toBe(7);
+    expect(rows(reopened.db)).toHaveLength(EXPECTED.length + 1);
+  });
+
   it('compacts once the journal passes its size limit, and survives a crash in the middle of compacting', async () => {
     const file = dbFile();
     const { db, journal } = await open(file, 1); // every write compacts
