@@ -18,43 +18,45 @@ export type LoadResult = {
   /** First unexpected answer, to make a misconfigured run obvious. */
   firstError?: string;
   elapsedMs: number;
+  /** Completed operations (requests, or whatever one loop iteration is) per second. */
   requestsPerSecond: number;
   latencyMs: Percentiles;
 };
 
-/** Closed loop: each connection sends its next request as soon as the previous answer arrives. */
-export async function closedLoop(options: ClosedLoopOptions): Promise<LoadResult> {
-  const bytes = encodeRequest(options.request);
-  const connections = await Promise.all(
-    Array.from({ length: options.connections }, () => HttpConnection.open(options.request.url)),
-  );
+export type LoopOptions = {
+  /** Concurrent loops, each with one operation in flight. */
+  loops: number;
+  /** Measured period, after the warm-up. */
+  durationMs: number;
+  warmupMs: number;
+  /** One operation of loop `loop`; a throw counts as an error, its message as the first error. */
+  operation(loop: number): Promise<void>;
+  /** Whether loop `loop` can go on (a closed connection would otherwise fail in a tight loop). */
+  usable?(loop: number): boolean;
+};
+
+/** Closed loop: each loop starts its next operation as soon as the previous one ends. */
+export async function runClosedLoop(options: LoopOptions): Promise<LoadResult> {
   const start = nowMs();
   const measureFrom = start + options.warmupMs;
   const stopAt = measureFrom + options.durationMs;
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const worker = async (connection: HttpConnection): Promise<void> => {
-    while (nowMs() < stopAt && !connection.closed) {
-      const sent = nowMs();
+  const loop = async (i: number): Promise<void> => {
+    while (nowMs() < stopAt && (options.usable?.(i) ?? true)) {
+      const began = nowMs();
       try {
-        const response = await connection.send(bytes);
-        const done = nowMs();
-        if (sent < measureFrom) continue;
-        if (response.status === options.expectStatus) latencies.push(done - sent);
-        else {
-          errors++;
-          firstError ??= `${response.status} ${response.body.slice(0, 300)}`;
-        }
+        await options.operation(i);
+        if (began >= measureFrom) latencies.push(nowMs() - began);
       } catch (error) {
         errors++;
         firstError ??= (error as Error).message;
       }
     }
   };
-  await Promise.all(connections.map(worker));
+  await Promise.all(Array.from({ length: options.loops }, (_, i) => loop(i)));
   const elapsedMs = nowMs() - measureFrom;
-  for (const connection of connections) connection.close();
   return {
     completed: latencies.length,
     errors,
@@ -63,6 +65,30 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<LoadResult
     requestsPerSecond: (latencies.length / elapsedMs) * 1000,
     latencyMs: percentiles(latencies),
   };
+}
+
+/** HTTP closed loop: one keep-alive connection per loop, the same request again and again. */
+export async function closedLoop(options: ClosedLoopOptions): Promise<LoadResult> {
+  const bytes = encodeRequest(options.request);
+  const connections = await Promise.all(
+    Array.from({ length: options.connections }, () => HttpConnection.open(options.request.url)),
+  );
+  try {
+    return await runClosedLoop({
+      loops: connections.length,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      usable: (i) => !connections[i]!.closed,
+      operation: async (i) => {
+        const response = await connections[i]!.send(bytes);
+        if (response.status !== options.expectStatus) {
+          throw new Error(`${response.status} ${response.body.slice(0, 300)}`);
+        }
+      },
+    });
+  } finally {
+    for (const connection of connections) connection.close();
+  }
 }
 
 export type OpenLoopOptions = {

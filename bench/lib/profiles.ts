@@ -28,10 +28,24 @@ function mainThreadProfile(name: string): string | undefined {
 type ProfileNode = {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-  hitCount?: number;
   children?: number[];
 };
-type CpuProfile = { nodes: ProfileNode[] };
+type CpuProfile = { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] };
+
+/** A stretch of a profile, in microseconds on the monotonic clock its samples are stamped with (monotonicUs). */
+export type ProfileWindow = { fromUs: number; toUs: number };
+
+/** Samples per node id, only those taken inside `window` when one is given. */
+function hitsInWindow(profile: CpuProfile, window: ProfileWindow | undefined): Map<number, number> {
+  const hits = new Map<number, number>();
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i]!;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  return hits;
+}
 
 export type HotSpot = { function: string; location: string; selfPercent: number };
 export type ProfileSummary = {
@@ -71,7 +85,7 @@ const isNodeCore = (area: string): boolean => area === 'Node.js core and native'
  * Busy samples per area, where time spent inside Node core (writev, crypto, streams) counts for the nearest
  * caller outside it: "who made Node do this work".
  */
-function attributeToAreas(nodes: ProfileNode[]): Map<string, number> {
+function attributeToAreas(nodes: ProfileNode[], hitsOf: Map<number, number>): Map<string, number> {
   const parent = new Map<number, ProfileNode>();
   for (const node of nodes) for (const child of node.children ?? []) parent.set(child, node);
   const own = (node: ProfileNode): string => {
@@ -80,7 +94,7 @@ function attributeToAreas(nodes: ProfileNode[]): Map<string, number> {
   };
   const areas = new Map<string, number>();
   for (const node of nodes) {
-    const hits = node.hitCount ?? 0;
+    const hits = hitsOf.get(node.id) ?? 0;
     if (hits === 0 || node.callFrame.functionName === '(idle)') continue;
     let area = own(node);
     for (let up = parent.get(node.id); isNodeCore(area) && up; up = parent.get(up.id)) {
@@ -94,18 +108,20 @@ function attributeToAreas(nodes: ProfileNode[]): Map<string, number> {
 
 /**
  * How busy the child's main thread was, and the functions with the most self time (as shares of busy time),
- * located as repo-relative TypeScript file:line where a source map says so.
+ * located as repo-relative TypeScript file:line where a source map says so. With a `window`, only the samples
+ * taken in it count (e.g. the measured load, without start-up).
  */
-export function summarizeProfile(name: string, count = 12): ProfileSummary | undefined {
+export function summarizeProfile(name: string, count = 12, window?: ProfileWindow): ProfileSummary | undefined {
   const file = mainThreadProfile(name);
   if (!file) return undefined;
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const hitsOf = hitsInWindow(profile, window);
   const byFunction = new Map<string, { hits: number; fn: string; location: string }>();
   let total = 0;
   let idle = 0;
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber, columnNumber } = node.callFrame;
-    const hits = node.hitCount ?? 0;
+    const hits = hitsOf.get(node.id) ?? 0;
     // Idle time is not work: percentages are of busy time.
     if (functionName === '(idle)') {
       idle += hits;
@@ -118,7 +134,9 @@ export function summarizeProfile(name: string, count = 12): ProfileSummary | und
     entry.hits += hits;
     byFunction.set(key, entry);
   }
-  const areas = attributeToAreas(profile.nodes);
+  // No busy sample (an empty window): nothing to divide by.
+  if (total === 0) return undefined;
+  const areas = attributeToAreas(profile.nodes, hitsOf);
   const byArea = [...areas]
     .sort((a, b) => b[1] - a[1])
     .map(([area, hits]) => ({ area, selfPercent: (hits / total) * 100 }));

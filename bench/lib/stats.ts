@@ -26,3 +26,14 @@ export function median(values: readonly number[]): number {
 export function nowMs(): number {
   return performance.now();
 }
+
+/** The round whose `value` is the median, so one round stands for the figure with all its numbers. */
+export function medianRound<T>(rounds: readonly T[], value: (round: T) => number): T {
+  const middle = median(rounds.map(value));
+  return rounds.find((round) => value(round) === middle) ?? rounds[0]!;
+}
+
+/** Microseconds on CLOCK_MONOTONIC: the clock V8 stamps CPU profile samples with, the same in every process. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
