@@ -17,6 +17,7 @@ import { readHostJson, type HostConfig } from './hostJson.js';
 import { validateCorsPolicy } from './http/cors.js';
 import { bodyLimitFrom } from './http/readBody.js';
 import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeline.js';
+import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
 import { createConsoleLogger, type HostLogger, type LogEntry } from './logger.js';
 
@@ -112,6 +113,15 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const log = (entry: LogEntry): void => logger.log(entry);
   const registry: CoreRegistry = installCoreModule();
   const config = readHostJson(appDir);
+  if (config.http.dynamicThrottlesEnabled) {
+    log({
+      level: 'warning',
+      category: 'Host.General',
+      message:
+        "host.json 'extensions.http.dynamicThrottlesEnabled' is not emulated locally: requests are limited only by " +
+        'maxConcurrentRequests and maxOutstandingRequests.',
+    });
+  }
   const local = readLocalSettings(appDir, log);
   const cors = { origins: local.corsOrigins, credentials: local.corsCredentials };
   validateCorsPolicy(cors);
@@ -200,6 +210,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       middleware: options.middleware ?? [],
       homepageDisabled: () => /^(true|1)$/i.test(setting('AzureWebJobsDisableHomepage') ?? ''),
       bodyLimit,
+      requestQueue: new RequestQueue(config.http),
       logger,
     }),
   );

@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RequestLimits } from './http/requestQueue.js';
 import { parseTimeSpan } from './timeSpan.js';
 
 /** The parts of host.json the local host acts on. */
 export type HostConfig = {
   /** `extensions.http.routePrefix`, default `api`; `''` means no prefix. */
   routePrefix: string;
+  /** `extensions.http` request limits (-1 = unbounded, the default) and whether dynamic throttles were asked for. */
+  http: RequestLimits & { dynamicThrottlesEnabled: boolean };
   serviceBus: {
     maxConcurrentCalls: number;
     autoCompleteMessages: boolean;
@@ -21,6 +24,12 @@ const SERVICE_BUS_DEFAULTS: HostConfig['serviceBus'] = {
   maxConcurrentCalls: 16,
   autoCompleteMessages: true,
   maxAutoLockRenewalDurationMs: 5 * 60_000,
+};
+
+const HTTP_DEFAULTS: HostConfig['http'] = {
+  maxConcurrentRequests: -1,
+  maxOutstandingRequests: -1,
+  dynamicThrottlesEnabled: false,
 };
 
 type JsonObject = Record<string, unknown>;
@@ -41,7 +50,7 @@ export function readHostJson(appDir: string): HostConfig {
   const path = join(appDir, 'host.json');
   if (!existsSync(path)) {
     // The host writes a default file here; the local host leaves the folder alone and uses the default.
-    return { routePrefix: 'api', serviceBus: { ...SERVICE_BUS_DEFAULTS }, path: undefined };
+    return { routePrefix: 'api', http: { ...HTTP_DEFAULTS }, serviceBus: { ...SERVICE_BUS_DEFAULTS }, path: undefined };
   }
   const text = readFileSync(path, 'utf8');
   return parseHostJson(text.trim() === '' ? '{"version":"2.0"}' : text, path);
@@ -69,6 +78,21 @@ export function parseHostJson(text: string, path: string): HostConfig {
   const http = objectAt(extensions, 'http', 'extensions.http') ?? {};
   const routePrefix = http.routePrefix ?? 'api';
   if (typeof routePrefix !== 'string') throw new Error("host.json: 'extensions.http.routePrefix' must be a string.");
+  const httpLimits = { ...HTTP_DEFAULTS };
+  for (const key of ['maxConcurrentRequests', 'maxOutstandingRequests'] as const) {
+    const value = http[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || ((value as number) < 1 && value !== -1)) {
+      throw new Error(`host.json: 'extensions.http.${key}' must be a positive integer, or -1 for no limit.`);
+    }
+    httpLimits[key] = value as number;
+  }
+  if (http.dynamicThrottlesEnabled !== undefined) {
+    if (typeof http.dynamicThrottlesEnabled !== 'boolean') {
+      throw new Error("host.json: 'extensions.http.dynamicThrottlesEnabled' must be true or false.");
+    }
+    httpLimits.dynamicThrottlesEnabled = http.dynamicThrottlesEnabled;
+  }
 
   const sb = objectAt(extensions, 'serviceBus', 'extensions.serviceBus') ?? {};
   const serviceBus = { ...SERVICE_BUS_DEFAULTS };
@@ -93,5 +117,5 @@ export function parseHostJson(text: string, path: string): HostConfig {
       'extensions.serviceBus.maxAutoLockRenewalDuration',
     );
   }
-  return { routePrefix: routePrefix.replace(/^\/+|\/+$/g, ''), serviceBus, path };
+  return { routePrefix: routePrefix.replace(/^\/+|\/+$/g, ''), http: httpLimits, serviceBus, path };
 }

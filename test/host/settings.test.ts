@@ -115,4 +115,24 @@ describe('host.json validation', () => {
       parseHostJson('{"version":"2.0","extensions":{"serviceBus":{"maxConcurrentCalls":0}}}', 'host.json'),
     ).toThrow("'extensions.serviceBus.maxConcurrentCalls' must be a positive integer");
   });
+
+  it('reads the HTTP request limits (unbounded by default) and rejects values that are neither -1 nor positive', () => {
+    expect(parseHostJson('{"version":"2.0"}', 'host.json').http).toEqual({
+      maxConcurrentRequests: -1,
+      maxOutstandingRequests: -1,
+      dynamicThrottlesEnabled: false,
+    });
+    const limits = { maxConcurrentRequests: 4, maxOutstandingRequests: -1, dynamicThrottlesEnabled: true };
+    expect(parseHostJson(JSON.stringify({ version: '2.0', extensions: { http: limits } }), 'host.json').http).toEqual(
+      limits,
+    );
+    for (const bad of [0, -2, 1.5, '10']) {
+      expect(() =>
+        parseHostJson(
+          JSON.stringify({ version: '2.0', extensions: { http: { maxOutstandingRequests: bad } } }),
+          'host.json',
+        ),
+      ).toThrow("'extensions.http.maxOutstandingRequests' must be a positive integer, or -1 for no limit");
+    }
+  });
 });

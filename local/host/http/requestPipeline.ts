@@ -7,6 +7,7 @@ import { applyCors, type CorsPolicy } from './cors.js';
 import { serveHomepage } from './homepage.js';
 import { httpBindingData } from './httpBindingData.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
+import type { RequestQueue } from './requestQueue.js';
 import { collectHeaders, collectQuery, toRpcHttpRequest } from './toRpcHttpRequest.js';
 import { writeHttpResponse } from './writeHttpResponse.js';
 import { ADMIN_INVOKE_REASON } from './admin.js';
@@ -25,6 +26,8 @@ export type PipelineDeps = {
   middleware: readonly HttpMiddleware[];
   homepageDisabled(): boolean;
   bodyLimit: number;
+  /** host.json's `extensions.http` limits on function requests. */
+  requestQueue: RequestQueue;
   logger: HostLogger;
 };
 
@@ -75,6 +78,47 @@ function empty(res: ServerResponse, status: number, body = ''): void {
   res.end(body);
 }
 
+/** Reads the body, invokes the matched HTTP function and writes its response. */
+async function runFunction(
+  deps: PipelineDeps,
+  request: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    url: URL;
+    /** The headers as the client sent them, before middleware (Easy Auth) changed them. */
+    headersBefore: IncomingMessage['headers'];
+    match: { fn: FunctionInfo; params: Record<string, string> };
+  },
+): Promise<void> {
+  const { req, res, url, headersBefore, match } = request;
+  let body: Buffer | undefined;
+  try {
+    body = await readBody(req, deps.bodyLimit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      res.setHeader('connection', 'close');
+      empty(res, 413);
+      return;
+    }
+    throw error;
+  }
+  // The host sends a body only when Content-Length says there is one.
+  if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
+  const headers = collectHeaders(req, headersBefore);
+  const query = collectQuery(url.searchParams);
+  const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
+  const result = await deps.invoke(match.fn, {
+    triggerData: { http },
+    bindingData: httpBindingData({ body, query, params: match.params, headers }),
+    reason: ADMIN_INVOKE_REASON,
+  });
+  if (!result.succeeded) {
+    empty(res, 500);
+    return;
+  }
+  writeHttpResponse(res, result.httpResponse);
+}
+
 /** The host's HTTP pipeline: CORS, middleware, homepage, admin API, then function routes. */
 export function createRequestPipeline(
   deps: PipelineDeps,
@@ -110,32 +154,8 @@ export function createRequestPipeline(
         empty(res, 404);
         return;
       }
-      let body: Buffer | undefined;
-      try {
-        body = await readBody(req, deps.bodyLimit);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) {
-          res.setHeader('connection', 'close');
-          empty(res, 413);
-          return;
-        }
-        throw error;
-      }
-      // The host sends a body only when Content-Length says there is one.
-      if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
-      const headers = collectHeaders(req, headersBefore);
-      const query = collectQuery(url.searchParams);
-      const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
-      const result = await deps.invoke(match.fn, {
-        triggerData: { http },
-        bindingData: httpBindingData({ body, query, params: match.params, headers }),
-        reason: ADMIN_INVOKE_REASON,
-      });
-      if (!result.succeeded) {
-        empty(res, 500);
-        return;
-      }
-      writeHttpResponse(res, result.httpResponse);
+      const ran = await deps.requestQueue.run(() => runFunction(deps, { req, res, url, headersBefore, match }));
+      if (!ran) empty(res, 429);
     } catch (error) {
       deps.logger.log({
         level: 'error',
