@@ -24,6 +24,7 @@ const early = new Map<string, number>();
 const latencies: number[] = [];
 /** Scheduled send → 202, the part of the latency the caller waits for anyway. */
 const postLatencies: number[] = [];
+let refused = 0;
 const idle: HttpConnection[] = [];
 let open = 0;
 const queue: ((connection: HttpConnection) => void)[] = [];
@@ -76,6 +77,7 @@ async function placeOrder(user: User, intendedAt: number): Promise<void> {
   let body: string;
   try {
     const response = await connection.send(user.order);
+    if (response.status === 429) refused++;
     if (response.status !== 202) throw new Error(`POST /api/orders answered ${response.status}: ${response.body}`);
     body = response.body;
     postLatencies.push(nowMs() - intendedAt);
@@ -96,6 +98,8 @@ export type RateResult = {
   rate: number;
   sent: number;
   failed: number;
+  /** Of the failed, those the host refused with 429 (host.json request limits): turned away, not lost. */
+  refused: number;
   lost: number;
   latencyMs: Percentiles;
   postLatencyMs: Percentiles;
@@ -133,6 +137,7 @@ export const endToEndApi = {
   async run(options: { rate: number; seconds: number; drainMs: number }): Promise<RateResult> {
     latencies.length = 0;
     postLatencies.length = 0;
+    refused = 0;
     let next = 0;
     const outcome = await openLoop({
       ratePerSecond: options.rate,
@@ -148,6 +153,7 @@ export const endToEndApi = {
       rate: options.rate,
       sent: outcome.started,
       failed: outcome.failed,
+      refused,
       lost: outcome.lost,
       latencyMs: percentiles(latencies),
       postLatencyMs: percentiles(postLatencies),
