@@ -49,8 +49,13 @@ function onFrame(data: Buffer): void {
 }
 
 async function acquire(): Promise<HttpConnection> {
-  const connection = idle.pop();
-  if (connection && !connection.closed) return connection;
+  let connection = idle.pop();
+  // The server closes keep-alive connections idle for 5 s (between rates): those no longer count as open.
+  while (connection?.closed) {
+    open--;
+    connection = idle.pop();
+  }
+  if (connection) return connection;
   if (open < MAX_CONNECTIONS) {
     open++;
     return HttpConnection.open(functionsUrl).catch((error: unknown) => {
