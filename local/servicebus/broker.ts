@@ -306,8 +306,8 @@ export class ServiceBusBroker {
       this.#scheduleTimer.clear();
       this.#expiryTimer.clear();
       for (const timer of this.#lockTimers.values()) timer.clear();
-      this.#commit.flush();
-      this.#store.close();
+      await this.#commit.flush();
+      await this.#store.close();
     })();
     return this.#closing;
   }

@@ -13,8 +13,10 @@ type Waiter = {
 };
 
 /**
- * Collects every change requested during one event-loop turn and writes them in one transaction (one fsync),
- * then resolves the promises of that turn. Changes to the same record coalesce to its final state.
+ * Collects the changes requested while the previous write was in flight (at least one event-loop turn) and
+ * writes them in one transaction (one fsync), then resolves the promises waiting on them. Changes to the same
+ * record coalesce to its final state. One write at a time, so a batch is built only once the one before it is
+ * on disk and `persisted` is accurate.
  */
 export class GroupCommit {
   readonly #store: MessageStore;
@@ -24,6 +26,9 @@ export class GroupCommit {
   #prunes = new Map<string, number>();
   #waiters: Waiter[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  /** A write was asked for (a commit() or a change that is not piggyback) and not started yet. */
+  #wanted = false;
+  #inFlight: Promise<void> | undefined;
 
   constructor(store: MessageStore) {
     this.#store = store;
@@ -59,14 +64,22 @@ export class GroupCommit {
     });
   }
 
-  #schedule(): void {
-    this.#scheduled ??= setImmediate(() => this.flush());
+  /** Writes everything pending, piggyback changes included, and resolves once it is on disk (used by close). */
+  async flush(): Promise<void> {
+    while (this.#inFlight) await this.#inFlight;
+    await this.#write();
   }
 
-  /** Writes what is pending now (also used by close). */
-  flush(): void {
+  #schedule(): void {
+    this.#wanted = true;
+    // A write in flight starts the next one when it ends.
+    if (!this.#inFlight) this.#scheduled ??= setImmediate(() => void this.#write());
+  }
+
+  #write(): Promise<void> {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
+    this.#wanted = false;
     const batch: WriteBatch = {
       inserts: [],
       updates: [],
@@ -89,21 +102,28 @@ export class GroupCommit {
     this.#duplicates = [];
     this.#prunes = new Map();
     this.#waiters = [];
-    try {
-      this.#store.write(batch);
-    } catch (error) {
-      // Background writes (delivery counts, settlements nobody awaits) have no promise to fail.
-      if (waiters.length === 0) process.emitWarning(`Service Bus broker could not persist a change: ${String(error)}`);
-      for (const waiter of waiters) {
-        waiter.onFailed?.();
-        waiter.reject(error);
-      }
-      return;
-    }
-    for (const record of batch.inserts) record.persisted = true;
-    for (const waiter of waiters) {
-      waiter.onCommitted?.();
-      waiter.resolve();
-    }
+    this.#inFlight = this.#store.write(batch).then(
+      () => {
+        for (const record of batch.inserts) record.persisted = true;
+        for (const waiter of waiters) {
+          waiter.onCommitted?.();
+          waiter.resolve();
+        }
+      },
+      (error: unknown) => {
+        // Background writes (delivery counts, settlements nobody awaits) have no promise to fail.
+        if (waiters.length === 0)
+          process.emitWarning(`Service Bus broker could not persist a change: ${String(error)}`);
+        for (const waiter of waiters) {
+          waiter.onFailed?.();
+          waiter.reject(error);
+        }
+      },
+    );
+    const inFlight = this.#inFlight;
+    return inFlight.finally(() => {
+      if (this.#inFlight === inFlight) this.#inFlight = undefined;
+      if (this.#wanted) this.#schedule();
+    });
   }
 }

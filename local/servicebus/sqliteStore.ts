@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { MessageRecord } from './entities.js';
+import { compiledEntry } from '../shared/compiledEntry.js';
 import type { EncodedBody, StoredProperties } from './message.js';
-import type { MessageStore, StoredRow, StoredState, WriteBatch } from './store.js';
+import { toSqlBatch, type SqlBatch, type WriterReply, type WriterRequest } from './sqliteBatch.js';
+import type { MessageStore, StoredRow, StoredState } from './store.js';
 
 export const databaseFileName = 'servicebus.db';
 const schemaVersion = '1';
@@ -42,17 +44,16 @@ function decodeRow(row: Row): StoredRow {
 }
 
 /**
- * `<dataDir>/servicebus.db`, SQLite in WAL mode with synchronous=FULL: a commit returns only after the WAL is
- * fsynced, so whatever a resolved promise acknowledged survives kill -9 and power loss. Group commit keeps
- * that to one fsync per event-loop turn.
+ * `<dataDir>/servicebus.db`, SQLite in WAL mode with synchronous=FULL: a write resolves only after the WAL is
+ * fsynced, so whatever a resolved promise acknowledged survives kill -9 and power loss. The schema is set up and
+ * the state loaded on the calling thread; writes go to a worker thread (`sqliteWriter.ts`) with its own
+ * connection, one batch at a time.
  */
 export function openSqliteStore(dataDir: string): MessageStore {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, databaseFileName));
+  const file = join(dataDir, databaseFileName);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  // Rows are inserted and soon deleted all over the table; the default 2 MB page cache makes that I/O-bound.
-  db.pragma('cache_size = -65536');
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS messages (
@@ -84,50 +85,7 @@ export function openSqliteStore(dataDir: string): MessageStore {
     );
   }
 
-  const insert = db.prepare(
-    `INSERT INTO messages (id, entity, sequence_number, message_id, enqueued_at, expires_at, delivery_count,
-       dead_letter_source, properties, body_kind, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const update = db.prepare(
-    'UPDATE messages SET entity = ?, delivery_count = ?, dead_letter_source = ?, properties = ? WHERE id = ?',
-  );
-  const updateCount = db.prepare('UPDATE messages SET delivery_count = ? WHERE id = ?');
-  const remove = db.prepare('DELETE FROM messages WHERE id = ?');
-  const saveSequence = db.prepare(
-    'INSERT INTO sequences (target, last) VALUES (?, ?) ON CONFLICT (target) DO UPDATE SET last = excluded.last',
-  );
-  const saveDuplicate = db.prepare(
-    `INSERT INTO duplicates (target, message_id, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (target, message_id) DO UPDATE SET expires_at = excluded.expires_at`,
-  );
-  const prune = db.prepare('DELETE FROM duplicates WHERE target = ? AND expires_at <= ?');
-  const props = (record: MessageRecord) => JSON.stringify(record.properties);
-
-  const writeBatch = db.transaction((batch: WriteBatch) => {
-    for (const r of batch.inserts) {
-      insert.run(
-        r.key,
-        r.entity.path,
-        r.sequenceNumber,
-        r.messageId,
-        r.enqueuedAt,
-        r.expiresAt,
-        r.deliveryCount,
-        r.deadLetterSource ?? null,
-        props(r),
-        r.body.kind,
-        r.body.data,
-      );
-    }
-    for (const r of batch.updates)
-      update.run(r.entity.path, r.deliveryCount, r.deadLetterSource ?? null, props(r), r.key);
-    for (const r of batch.deliveryCounts) updateCount.run(r.deliveryCount, r.key);
-    for (const key of batch.deletes) remove.run(key);
-    for (const s of batch.sequences) saveSequence.run(s.target, s.last);
-    for (const d of batch.duplicates) saveDuplicate.run(d.target, d.messageId, d.expiresAt);
-    for (const p of batch.prunes) prune.run(p.target, p.before);
-  });
-
+  const writer = new SqliteWriter(file);
   return {
     load(): StoredState {
       const rows = (db.prepare('SELECT * FROM messages ORDER BY id').all() as Row[]).map(decodeRow);
@@ -144,12 +102,67 @@ export function openSqliteStore(dataDir: string): MessageStore {
           expires_at: number;
         }[]
       ).map((d) => ({ target: d.target, messageId: d.message_id, expiresAt: d.expires_at }));
+      db.close();
       return { rows, sequences, duplicates };
     },
-    write: (batch) => writeBatch(batch),
-    close: () => {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.close();
+    write: (batch) => writer.write(toSqlBatch(batch)),
+    close: async () => {
+      if (db.open) db.close();
+      await writer.close();
     },
   };
+}
+
+/** The main thread's side of the writer thread: one promise per batch, settled by the thread's reply. */
+class SqliteWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  #nextId = 1;
+  #failure: Error | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(file: string) {
+    this.#worker = new Worker(compiledEntry(import.meta.url, 'sqliteWriter.js'), { workerData: { file } });
+    // Idle, the thread must not keep the process alive; with a write in flight it must (see #send).
+    this.#worker.unref();
+    this.#worker.on('message', (reply: WriterReply) => {
+      if (reply.kind === 'closed') return;
+      const waiter = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (reply.kind === 'written') waiter?.resolve();
+      else waiter?.reject(new Error(`Service Bus store write failed: ${reply.message}`));
+    });
+    this.#worker.on('error', (error) => this.#fail(error));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`The Service Bus store writer exited (code ${code}).`)));
+  }
+
+  write(batch: SqlBatch): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ kind: 'write', id, batch } satisfies WriterRequest);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      if (this.#failure) return resolve();
+      this.#worker.ref();
+      this.#worker.once('exit', () => resolve());
+      this.#worker.on('message', (reply: WriterReply) => {
+        if (reply.kind === 'closed') void this.#worker.terminate();
+      });
+      this.#worker.postMessage({ kind: 'close' } satisfies WriterRequest);
+    });
+    return this.#closed;
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const waiter of this.#pending.values()) waiter.reject(this.#failure);
+    this.#pending.clear();
+  }
 }

@@ -38,14 +38,15 @@ export type WriteBatch = {
 
 export interface MessageStore {
   load(): StoredState;
-  /** Must make the batch durable before returning (or throw, leaving nothing of it applied). */
-  write(batch: WriteBatch): void;
-  close(): void;
+  /** Resolves once the batch is durable (or rejects, leaving nothing of it applied); one batch at a time. */
+  write(batch: WriteBatch): Promise<void>;
+  /** Writes nothing more; resolves once the store is closed. */
+  close(): Promise<void>;
 }
 
 /** `inMemory: true`: same commit path, nothing kept. */
 export const memoryStore: MessageStore = {
   load: () => ({ rows: [], sequences: new Map(), duplicates: [] }),
-  write: () => undefined,
-  close: () => undefined,
+  write: () => Promise.resolve(),
+  close: () => Promise.resolve(),
 };

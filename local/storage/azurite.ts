@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { compiledEntry } from '../shared/compiledEntry.js';
 import type { AzuriteProcessMessage } from './azuriteProcess.js';
 
 /** The fixed account and key every Azure storage emulator accepts (published by Microsoft, not a secret). */
@@ -47,25 +46,13 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   return handleForProcess(host, await startAzuriteProcess(host, port, options));
 }
 
-/**
- * The compiled child entry. Next to this file when running from dist/; from the TypeScript sources (tests),
- * the build's copy.
- */
-function childEntry(): string {
-  const sibling = fileURLToPath(new URL('./azuriteProcess.js', import.meta.url));
-  if (existsSync(sibling)) return sibling;
-  const built = fileURLToPath(new URL('../../dist/local/storage/azuriteProcess.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new Error(`The Azurite child entry is not built (${built}); run npm run build first.`);
-}
-
 async function startAzuriteProcess(
   host: string,
   port: number,
   options: AzuriteOptions,
 ): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(
-    childEntry(),
+    compiledEntry(import.meta.url, 'azuriteProcess.js'),
     [JSON.stringify({ host, port, dataDir: options.dataDir, inMemory: options.inMemory })],
     {
       // Not the parent's flags: a test runner's loaders or a profiler do not belong in Azurite's process.

@@ -116,16 +116,24 @@ describe('durability', () => {
     beforeAll(async () => {
       const out = tempDir();
       dirs.push(out);
-      childScript = join(out.path, 'crashChild.cjs');
-      // CommonJS so the native better-sqlite3 resolves through NODE_PATH from the temp dir.
+      childScript = join(out.path, 'crashChild.js');
+      // CommonJS so the native better-sqlite3 resolves through NODE_PATH from the temp dir. The store's writer
+      // thread is bundled next to the child, where the store looks for it, and import.meta.url is given its
+      // CommonJS meaning.
       await build({
-        entryPoints: [join(import.meta.dirname, 'fixtures/crashChild.ts')],
-        outfile: childScript,
+        entryPoints: [
+          join(import.meta.dirname, 'fixtures/crashChild.ts'),
+          join(import.meta.dirname, '../../local/servicebus/sqliteWriter.ts'),
+        ],
+        outdir: out.path,
+        entryNames: '[name]',
         bundle: true,
         platform: 'node',
         format: 'cjs',
         target: 'node20',
         external: ['better-sqlite3'],
+        define: { 'import.meta.url': 'importMetaUrl' },
+        banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
         logLevel: 'error',
       });
     });
