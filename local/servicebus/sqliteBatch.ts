@@ -24,8 +24,7 @@ export type SqlBatch = {
 };
 
 export type WriterRequest = { kind: 'write'; id: number; batch: SqlBatch } | { kind: 'close' };
-export type WriterReply =
-  { kind: 'written'; id: number } | { kind: 'failed'; id: number; message: string } | { kind: 'closed' };
+export type WriterReply = { kind: 'written'; id: number } | { kind: 'failed'; id: number; message: string };
 
 /** The records' state now, as parameters; records keep changing after this, the batch does not. */
 export function toSqlBatch(batch: WriteBatch): SqlBatch {

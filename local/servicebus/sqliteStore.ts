@@ -123,10 +123,9 @@ class SqliteWriter {
 
   constructor(file: string) {
     this.#worker = new Worker(compiledEntry(import.meta.url, 'sqliteWriter.js'), { workerData: { file } });
-    // Idle, the thread must not keep the process alive; with a write in flight it must (see #send).
+    // Idle, the thread must not keep the process alive; with a write in flight it must (see write).
     this.#worker.unref();
     this.#worker.on('message', (reply: WriterReply) => {
-      if (reply.kind === 'closed') return;
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
       if (this.#pending.size === 0) this.#worker.unref();
@@ -147,14 +146,12 @@ class SqliteWriter {
     });
   }
 
+  /** The thread checkpoints, closes its connection and ends; resolves when it has. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
       if (this.#failure) return resolve();
       this.#worker.ref();
       this.#worker.once('exit', () => resolve());
-      this.#worker.on('message', (reply: WriterReply) => {
-        if (reply.kind === 'closed') void this.#worker.terminate();
-      });
       this.#worker.postMessage({ kind: 'close' } satisfies WriterRequest);
     });
     return this.#closed;

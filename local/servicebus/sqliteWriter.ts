@@ -47,8 +47,7 @@ port.on('message', (request: WriterRequest) => {
   if (request.kind === 'close') {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
-    port.postMessage({ kind: 'closed' } satisfies WriterReply);
-    return;
+    process.exit(0); // ends this thread only
   }
   try {
     write(request.batch);
