@@ -5,6 +5,9 @@ import type { MessageStore, WriteBatch } from './store.js';
 export const Change = { DeliveryCount: 1, Placement: 2 } as const;
 export type Change = (typeof Change)[keyof typeof Change];
 
+/** Writes handed to the store at once: the next batch is built and sent while the previous one is fsynced. */
+const MAX_IN_FLIGHT = 2;
+
 type Waiter = {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -13,10 +16,10 @@ type Waiter = {
 };
 
 /**
- * Collects the changes requested while the previous write was in flight (at least one event-loop turn) and
- * writes them in one transaction (one fsync), then resolves the promises waiting on them. Changes to the same
- * record coalesce to its final state. One write at a time, so a batch is built only once the one before it is
- * on disk and `persisted` is accurate.
+ * Collects the changes requested while earlier writes were in flight (at least one event-loop turn) and writes
+ * them in one transaction (one fsync), then resolves the promises waiting on them. Changes to the same record
+ * coalesce to its final state. Up to two writes are in flight, applied by the store in order: the next batch is
+ * built and handed over while the previous one is fsynced.
  */
 export class GroupCommit {
   readonly #store: MessageStore;
@@ -28,7 +31,9 @@ export class GroupCommit {
   #scheduled: NodeJS.Immediate | undefined;
   /** A write was asked for (a commit() or a change that is not piggyback) and not started yet. */
   #wanted = false;
-  #inFlight: Promise<void> | undefined;
+  #inFlight = 0;
+  /** The last write handed to the store; the store applies writes in order. */
+  #last: Promise<void> = Promise.resolve();
 
   constructor(store: MessageStore) {
     this.#store = store;
@@ -66,14 +71,14 @@ export class GroupCommit {
 
   /** Writes everything pending, piggyback changes included, and resolves once it is on disk (used by close). */
   async flush(): Promise<void> {
-    while (this.#inFlight) await this.#inFlight;
+    while (this.#inFlight > 0) await this.#last;
     await this.#write();
   }
 
   #schedule(): void {
     this.#wanted = true;
-    // A write in flight starts the next one when it ends.
-    if (!this.#inFlight) this.#scheduled ??= setImmediate(() => void this.#write());
+    // At the limit, a write in flight starts the next one when it ends.
+    if (this.#inFlight < MAX_IN_FLIGHT) this.#scheduled ??= setImmediate(() => void this.#write());
   }
 
   #write(): Promise<void> {
@@ -102,15 +107,18 @@ export class GroupCommit {
     this.#duplicates = [];
     this.#prunes = new Map();
     this.#waiters = [];
-    this.#inFlight = this.#store.write(batch).then(
+    // The store applies writes in order, so a later batch may already delete or update these rows.
+    for (const record of batch.inserts) record.persisted = true;
+    this.#inFlight++;
+    const written = this.#store.write(batch).then(
       () => {
-        for (const record of batch.inserts) record.persisted = true;
         for (const waiter of waiters) {
           waiter.onCommitted?.();
           waiter.resolve();
         }
       },
       (error: unknown) => {
+        for (const record of batch.inserts) record.persisted = false;
         // Background writes (delivery counts, settlements nobody awaits) have no promise to fail.
         if (waiters.length === 0)
           process.emitWarning(`Service Bus broker could not persist a change: ${String(error)}`);
@@ -120,9 +128,9 @@ export class GroupCommit {
         }
       },
     );
-    const inFlight = this.#inFlight;
-    return inFlight.finally(() => {
-      if (this.#inFlight === inFlight) this.#inFlight = undefined;
+    this.#last = written;
+    return written.finally(() => {
+      this.#inFlight--;
       if (this.#wanted) this.#schedule();
     });
   }

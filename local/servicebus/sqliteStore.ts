@@ -47,7 +47,7 @@ function decodeRow(row: Row): StoredRow {
  * `<dataDir>/servicebus.db`, SQLite in WAL mode with synchronous=FULL: a write resolves only after the WAL is
  * fsynced, so whatever a resolved promise acknowledged survives kill -9 and power loss. The schema is set up and
  * the state loaded on the calling thread; writes go to a worker thread (`sqliteWriter.ts`) with its own
- * connection, one batch at a time.
+ * connection, in the order they are given.
  */
 export function openSqliteStore(dataDir: string): MessageStore {
   mkdirSync(dataDir, { recursive: true });

@@ -38,7 +38,7 @@ export type WriteBatch = {
 
 export interface MessageStore {
   load(): StoredState;
-  /** Resolves once the batch is durable (or rejects, leaving nothing of it applied); one batch at a time. */
+  /** Resolves once the batch is durable (or rejects, leaving nothing of it applied); batches apply in call order. */
   write(batch: WriteBatch): Promise<void>;
   /** Writes nothing more; resolves once the store is closed. */
   close(): Promise<void>;
