@@ -1,6 +1,6 @@
 // Bench child: Azurite's table service started as the stack starts it (startAzurite: its own process, port 0,
 // durable in a fresh folder or in memory), for figure 2's storage ceiling.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../../local/storage/azurite.js';
@@ -10,19 +10,7 @@ import { serveRpc } from '../lib/rpc.js';
 const TICKS_PER_SECOND = 100;
 
 let azurite: AzuriteHandle | undefined;
-let azuritePid: number | undefined;
 let dataDir: string | undefined;
-
-/** Pids of this process's children (Linux /proc); startAzurite forks exactly one. */
-function childPids(): number[] {
-  try {
-    return readdirSync('/proc/self/task').flatMap((task) =>
-      readFileSync(`/proc/self/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
 
 /** User + system CPU seconds of a process, all threads (fields 14 and 15 of /proc/<pid>/stat). */
 function cpuSecondsOf(pid: number): number {
@@ -37,15 +25,11 @@ export const azuriteApi = {
   async start(options: { inMemory: boolean }): Promise<{ connectionString: string }> {
     dataDir = mkdtempSync(join(tmpdir(), 'bench-azurite-'));
     azurite = await startAzurite({ port: 0, dataDir, inMemory: options.inMemory });
-    azuritePid = childPids()[0];
     return { connectionString: azurite.connectionString };
   },
-  /**
-   * CPU seconds Azurite's process has used so far, or null where /proc cannot tell. Not process.cpuUsage():
-   * startAzurite runs the service in a child of this process.
-   */
+  /** CPU seconds Azurite's own process has used so far (process.cpuUsage() would count only this one). */
   async cpuSeconds(): Promise<number | null> {
-    return azuritePid === undefined ? null : cpuSecondsOf(azuritePid);
+    return azurite?.pid === undefined ? null : cpuSecondsOf(azurite.pid);
   },
 };
 export type AzuriteApi = typeof azuriteApi;

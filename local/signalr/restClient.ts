@@ -1,4 +1,4 @@
-import { httpCall, type HttpCallResult } from '../shared/httpRequest.js';
+import { httpCall, type HttpCallResult } from '../shared/httpCall.js';
 import { mintRestAccessToken } from './accessTokens.js';
 import { parseSignalRConnectionString, type SignalRConnectionSettings } from './connectionString.js';
 

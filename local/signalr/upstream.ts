@@ -1,4 +1,4 @@
-import { httpCall } from '../shared/httpRequest.js';
+import { httpCall } from '../shared/httpCall.js';
 import type { ServiceConnection } from './connection.js';
 import { RECORD_SEPARATOR } from './hubProtocol.js';
 import { computeUpstreamSignature } from './upstreamSignature.js';

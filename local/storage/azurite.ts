@@ -24,6 +24,8 @@ export type AzuriteHandle = {
   /** Explicit account connection string: `UseDevelopmentStorage=true` would assume port 10002. */
   connectionString: string;
   port: number;
+  /** The table service's own process, when this call started one (not for a reused service). */
+  pid?: number;
   /** Stops the service this call started; a no-op for a reused one. Idempotent. */
   stop(): Promise<void>;
 };
@@ -83,7 +85,7 @@ function handleForProcess(host: string, started: { child: ChildProcess; port: nu
       child.once('exit', () => resolvePromise());
       child.send('stop');
     }));
-  return handleFor(host, started.port, stop);
+  return { ...handleFor(host, started.port, stop), pid: child.pid };
 }
 
 /** Where the table service at host:port is, and the explicit connection string for it. */

@@ -28,6 +28,7 @@ describe('startAzurite', () => {
   it('binds a free port, reports it, and serves tables through its explicit connection string', async () => {
     const handle = await start({ port: 0, inMemory: true });
     expect(handle.port).toBeGreaterThan(0);
+    expect(handle.pid).toBeGreaterThan(0);
     expect(handle.tableEndpoint).toBe(`http://127.0.0.1:${handle.port}/devstoreaccount1`);
     expect(handle.connectionString).toContain(`TableEndpoint=http://127.0.0.1:${handle.port}/devstoreaccount1;`);
     const table = tableOf(handle);
@@ -41,6 +42,7 @@ describe('startAzurite', () => {
     await tableOf(owner).createTable();
     const reused = await startAzurite({ port: owner.port, reuseExisting: true });
     expect(reused.connectionString).toBe(owner.connectionString);
+    expect(reused.pid).toBeUndefined();
     await reused.stop();
     await tableOf(owner).createEntity({ partitionKey: 'still', rowKey: 'up' });
   });

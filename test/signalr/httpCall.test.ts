@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpCall } from '../../local/shared/httpRequest.js';
+import { httpCall } from '../../local/shared/httpCall.js';
 
 describe('httpCall (keep-alive client of the REST and upstream calls)', () => {
   let server: Server | undefined;
