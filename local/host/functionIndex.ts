@@ -1,5 +1,5 @@
-import type { RegisteredFunction } from './core/coreModule.js';
-import type { RpcRetryOptions } from './core/types.js';
+import type { RegisteredFunction } from '../worker/core/coreModule.js';
+import type { RpcRetryOptions } from '../rpc/types.js';
 import { compileRouteTemplate, type RouteTemplate } from './http/routeTemplate.js';
 
 /** One binding as the host sees it (`rawBindings` entry): its user properties plus name, type, direction. */

@@ -11,5 +11,5 @@ export {
   type LogEntry,
   type LogLevel,
 } from './logger.js';
-export type { RpcTypedData, RpcHttpData } from './core/types.js';
+export type { RpcTypedData, RpcHttpData } from '../rpc/types.js';
 export { createServiceBusBindings } from './bindings/serviceBus.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
-import type { CoreRegistry } from './core/coreModule.js';
+import type { CoreRegistry } from '../worker/core/coreModule.js';
 import type {
   CoreInvocationContext,
   FunctionCallback,
@@ -9,7 +9,7 @@ import type {
   RpcLogLevel,
   RpcParameterBinding,
   RpcTypedData,
-} from './core/types.js';
+} from '../rpc/types.js';
 import type { BindingContext } from './bindings/adapter.js';
 import type { BindingRegistry } from './bindings/registry.js';
 import { resolveBinding, type BindingData } from './bindingExpressions.js';

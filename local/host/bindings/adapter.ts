@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import type { RpcHttpData, RpcTypedData } from '../core/types.js';
+import type { RpcHttpData, RpcTypedData } from '../../rpc/types.js';
 import type { FunctionInfo, BindingInfo } from '../functionIndex.js';
 import type { HostConfig } from '../hostJson.js';
 import type { InvocationResult, TriggerInvocation } from '../invoker.js';

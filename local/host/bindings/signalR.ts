@@ -1,5 +1,5 @@
 import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../signalr/index.js';
-import type { RpcTypedData } from '../core/types.js';
+import type { RpcTypedData } from '../../rpc/types.js';
 import type { BindingAdapter } from './adapter.js';
 import { hubName, signalRConnection } from './signalRConnection.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { RpcHttpData, RpcNullableString } from '../core/types.js';
+import type { RpcHttpData, RpcNullableString } from '../../rpc/types.js';
 
 /**
  * Request headers keyed by lower-case name, repeated headers joined with ',' (ASP.NET StringValues). Headers that

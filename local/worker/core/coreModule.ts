@@ -8,7 +8,7 @@ import type {
   ProgrammingModel,
   RpcLogCategory,
   RpcLogLevel,
-} from './types.js';
+} from '../../rpc/types.js';
 
 export const CORE_MODULE_NAME = '@azure/functions-core';
 /** The worker version we impersonate: new enough that the library enables log hooks and `coreApi.log`. */
