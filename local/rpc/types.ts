@@ -1,5 +1,5 @@
-// The slice of the `@azure/functions-core` contract that the local host implements: the camelCase JS form of the
-// Functions RPC messages, as the Azure Node worker hands them to a programming model.
+// The camelCase JS form of the Functions RPC data types (FunctionRpc.proto), as the host and the Node worker
+// exchange them and as the worker hands them to a programming model.
 
 export type RpcTypedData = {
   string?: string | null;
@@ -67,8 +67,6 @@ export type FunctionMetadata = {
   retryOptions?: RpcRetryOptions;
 };
 
-export type FunctionCallback = (...args: unknown[]) => unknown;
-
 export type RpcParameterBinding = { name?: string | null; data?: RpcTypedData | null };
 
 export type RpcInvocationRequest = {
@@ -89,29 +87,28 @@ export type RpcInvocationResponse = {
 export type RpcLogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';
 export type RpcLogCategory = 'user' | 'system' | 'customMetric';
 
-/** The per-invocation object a programming model receives (the worker's `CoreInvocationContext`). */
-export type CoreInvocationContext = {
-  invocationId: string;
-  request: RpcInvocationRequest;
-  metadata: { name: string; bindings: Record<string, RpcBindingInfo> } & Record<string, unknown>;
-  state?: 'preInvocationHooks' | 'invocation' | 'postInvocationHooks';
-  log(level: RpcLogLevel, category: RpcLogCategory, message: string): void;
+export type RpcException = { message?: string | null; stackTrace?: string | null; source?: string | null };
+
+export type RpcStatusResult = {
+  status: 'failure' | 'success' | 'cancelled';
+  exception?: RpcException | null;
 };
 
-export type InvocationArguments = { context: unknown; inputs: unknown[] };
+export type RpcLog = {
+  invocationId?: string | null;
+  category?: string | null;
+  level: RpcLogLevel;
+  message: string;
+  logCategory?: RpcLogCategory | null;
+};
 
-export interface InvocationModel {
-  getArguments(): Promise<InvocationArguments>;
-  invokeFunction(context: unknown, inputs: unknown[], handler: FunctionCallback): Promise<unknown>;
-  getResponse(context: unknown, result: unknown): Promise<RpcInvocationResponse>;
-}
-
-export interface ProgrammingModel {
+/** A function as the worker reports it in its metadata response (worker indexing). */
+export type RpcFunctionMetadata = {
   name: string;
-  version: string;
-  getInvocationModel(coreContext: CoreInvocationContext): InvocationModel;
-  getCapabilities?(capabilities: Record<string, string>): Record<string, string> | Promise<Record<string, string>>;
-}
-
-export type HookName = 'preInvocation' | 'postInvocation' | 'appStart' | 'appTerminate' | 'log';
-export type HookCallback = (context: Record<string, unknown>) => unknown;
+  functionId: string;
+  directory?: string | null;
+  scriptFile?: string | null;
+  /** Each binding as JSON with its key as `name`: the host reads only these. */
+  rawBindings: string[];
+  retryOptions?: RpcRetryOptions | null;
+};

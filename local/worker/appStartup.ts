@@ -1,5 +1,6 @@
+import type { AppPackage } from '../shared/appPackage.js';
+import { loadAppEntryPoints } from './appLoader.js';
 import type { CoreRegistry } from './core/coreModule.js';
-import { loadAppEntryPoints, type AppPackage } from './appLoader.js';
 
 // The worker's default capabilities; the programming model may add to them.
 const WORKER_CAPABILITIES: Record<string, string> = {
@@ -31,16 +32,15 @@ export async function runAppHooks(
 
 /**
  * One app start as the worker does it: load entry points, run appStart hooks, ask the programming model for its
- * capabilities (which locks `app.setup`), then lock registration. Fails loudly where the worker would stay
- * quiet: zero functions registered, or the library in "test mode".
+ * capabilities (which locks `app.setup`), then lock registration; returns the capabilities. Fails loudly where
+ * the worker would stay quiet: zero functions registered, or the library in "test mode".
  */
 export async function startApp(options: {
   appDir: string;
   pkg: AppPackage;
   registry: CoreRegistry;
-  codeRoot: string;
   hookData: AppHookData;
-}): Promise<void> {
+}): Promise<Record<string, string>> {
   const { registry, pkg } = options;
   registry.reset();
   let testMode = false;
@@ -56,19 +56,15 @@ export async function startApp(options: {
     console.warn = originalWarn;
   }
   await runAppHooks(registry, 'appStart', options.hookData, options.appDir);
-  const capabilities = (await registry.programmingModel?.getCapabilities?.({ ...WORKER_CAPABILITIES })) ?? {};
+  const capabilities =
+    (await registry.programmingModel?.getCapabilities?.({ ...WORKER_CAPABILITIES })) ?? WORKER_CAPABILITIES;
   registry.lockIndexing();
-  if (capabilities.HttpUri) {
-    throw new Error(
-      'The app calls app.setup({ enableHttpStream: true }); HTTP streaming is not supported by the local host. Remove it to run locally.',
-    );
-  }
-  if (registry.functions.size > 0) return;
+  if (registry.functions.size > 0) return capabilities;
   if (testMode) {
     throw new Error(
       'No functions were registered: "@azure/functions" is in test mode. It looked for the "@azure/functions-core" module ' +
         'before the local host provided it (it caches that lookup for the life of the process), so every app.* ' +
-        'registration was skipped. Make sure nothing imports "@azure/functions" before startFunctionsHost() runs.',
+        'registration was skipped. Make sure nothing imports "@azure/functions" before the worker installs the core module.',
     );
   }
   if (!pkg.main) {

@@ -1,17 +1,28 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFunctionsHost, type FunctionsHost, type LogEntry } from '../../local/host/index.js';
-import { CaptureLogger } from './helpers/captureLogger.js';
+import { startFunctionsHost, type BindingAdapter, type FunctionsHost, type LogEntry } from '../../local/host/index.js';
+import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
 let app: FixtureApp;
 let host: FunctionsHost;
 const logger = new CaptureLogger();
-const globals = globalThis as { releaseSlow?: () => void; terminated?: string[] };
+/** The trigger of `releaseSlow`: nothing listens, the test invokes it through the host. */
+const releaseTrigger: BindingAdapter = {
+  type: 'testReleaseTrigger',
+  startTrigger: async () => ({ close: async () => undefined }),
+};
 const isFunctionList = (e: LogEntry): boolean => e.category === 'Host.Startup' && e.message.includes('Functions:');
 
 beforeAll(async () => {
   app = copyFixture('reload-app');
-  host = await startFunctionsHost({ appDir: app.dir, port: 0, env: {}, logger, watch: true });
+  host = await startFunctionsHost({
+    appDir: app.dir,
+    port: 0,
+    env: {},
+    logger,
+    watch: true,
+    bindings: [releaseTrigger],
+  });
 });
 
 afterAll(async () => {
@@ -30,7 +41,7 @@ it('reloads the whole module graph when compiled files change, after in-flight i
   const reloaded = logger.next(isFunctionList);
   app.write('dist/lib/message.js', "export const message = 'v2';\n");
   await restarting;
-  globals.releaseSlow?.();
+  await host.invoke('releaseSlow', { triggerData: { string: '' }, reason: 'test' });
   expect(await (await slow).text()).toBe('slow v1');
   await reloaded;
 
@@ -38,7 +49,9 @@ it('reloads the whole module graph when compiled files change, after in-flight i
   expect(order((e) => e.message.startsWith("Executed 'Functions.slow' (Succeeded"))).toBeLessThan(
     logger.entries.findLastIndex(isFunctionList),
   );
-  expect(globals.terminated).toEqual(['v1']);
+  // appTerminate ran in the old worker as it was told to stop; its console line reached the host.
+  await logger.find((e) => e.message.startsWith('terminated:'));
+  expect(reported(logger, 'terminated')).toEqual(['v1']);
   expect(await (await fetch(`${host.url}/api/value`)).text()).toBe('v2');
 });
 

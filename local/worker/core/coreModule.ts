@@ -1,19 +1,11 @@
 import Module from 'node:module';
 import { Disposable } from './disposable.js';
-import type {
-  FunctionCallback,
-  FunctionMetadata,
-  HookCallback,
-  HookName,
-  ProgrammingModel,
-  RpcLogCategory,
-  RpcLogLevel,
-} from '../../rpc/types.js';
+import type { FunctionMetadata, RpcLogCategory, RpcLogLevel } from '../../rpc/types.js';
+import type { FunctionCallback, HookCallback, HookName, ProgrammingModel } from './types.js';
 
 export const CORE_MODULE_NAME = '@azure/functions-core';
 /** The worker version we impersonate: new enough that the library enables log hooks and `coreApi.log`. */
 export const WORKER_VERSION = '3.12.0';
-export const HOST_VERSION = '4.1037.0';
 
 export type RegisteredFunction = {
   functionId: string;
@@ -21,6 +13,8 @@ export type RegisteredFunction = {
   callback: FunctionCallback;
   /** File that registered it, as the worker records it (`scriptFile`). */
   entryPoint: string | undefined;
+  /** Each binding as JSON with its key as `name`, made at registration: what the host reads. */
+  rawBindings: string[];
 };
 
 export type SystemLogListener = (level: RpcLogLevel, category: RpcLogCategory, message: string) => void;
@@ -36,32 +30,42 @@ export class CoreRegistry {
   readonly hooks = new Map<HookName, HookCallback[]>(HOOK_NAMES.map((n) => [n, []]));
   programmingModel: ProgrammingModel | undefined;
   currentEntryPoint: string | undefined;
+  /** The host's version, from its WorkerInitRequest. */
+  hostVersion: string | undefined;
   #indexingLocked = false;
   #logListener: SystemLogListener | undefined;
 
   /** The object handed out for `require('@azure/functions-core')`. */
-  readonly api = {
-    version: WORKER_VERSION,
-    get hostVersion(): string {
-      return HOST_VERSION;
-    },
-    registerFunction: (metadata: FunctionMetadata, callback: FunctionCallback): Disposable =>
-      this.#registerFunction(metadata, callback),
-    registerHook: (name: string, callback: HookCallback): Disposable => this.#registerHook(name, callback),
-    setProgrammingModel: (model: ProgrammingModel): void => {
-      this.programmingModel = model;
-      this.#logListener?.(
-        'information',
-        'system',
-        `Setting Node.js programming model to "${model.name}" version "${model.version}"`,
-      );
-    },
-    getProgrammingModel: (): ProgrammingModel | undefined => this.programmingModel,
-    log: (level: RpcLogLevel, category: RpcLogCategory, message: string): void => {
-      this.#logListener?.(level, category, message);
-    },
-    Disposable,
-  };
+  readonly api = this.#createApi();
+
+  #createApi() {
+    const hostVersion = (): string => {
+      if (this.hostVersion === undefined) throw new Error('Cannot access hostVersion before worker init');
+      return this.hostVersion;
+    };
+    return {
+      version: WORKER_VERSION,
+      get hostVersion(): string {
+        return hostVersion();
+      },
+      registerFunction: (metadata: FunctionMetadata, callback: FunctionCallback): Disposable =>
+        this.#registerFunction(metadata, callback),
+      registerHook: (name: string, callback: HookCallback): Disposable => this.#registerHook(name, callback),
+      setProgrammingModel: (model: ProgrammingModel): void => {
+        this.programmingModel = model;
+        this.#logListener?.(
+          'information',
+          'system',
+          `Setting Node.js programming model to "${model.name}" version "${model.version}"`,
+        );
+      },
+      getProgrammingModel: (): ProgrammingModel | undefined => this.programmingModel,
+      log: (level: RpcLogLevel, category: RpcLogCategory, message: string): void => {
+        this.#logListener?.(level, category, message);
+      },
+      Disposable,
+    };
+  }
 
   onSystemLog(listener: SystemLogListener | undefined): void {
     this.#logListener = listener;
@@ -85,7 +89,10 @@ export class CoreRegistry {
     if (this.functions.has(functionId)) {
       throw new Error(`A function with id "${functionId}" has already been registered.`);
     }
-    this.functions.set(functionId, { functionId, metadata, callback, entryPoint: this.currentEntryPoint });
+    const rawBindings = Object.entries(metadata.bindings).map(([name, binding]) =>
+      JSON.stringify({ ...binding, name }),
+    );
+    this.functions.set(functionId, { functionId, metadata, callback, entryPoint: this.currentEntryPoint, rawBindings });
     return new Disposable(() => {
       if (this.#indexingLocked) throw new Error('A function can only be disposed during app startup.');
       this.functions.delete(functionId);
