@@ -25,6 +25,7 @@ const TERMINATE_GRACE_MS = 5_000;
 export class WorkerPool {
   #options: WorkerPoolOptions;
   #channels: WorkerChannel[] = [];
+  #starting = new Set<WorkerChannel>();
   #errors: number[] = [];
   #closing = false;
   #nextId = 1;
@@ -54,15 +55,18 @@ export class WorkerPool {
   async #spawn(): Promise<WorkerStart> {
     const { child, stderrTail } = startWorkerProcess({ ...this.#options, workerId: `worker-${this.#nextId++}` });
     const channel = new WorkerChannel(child, stderrTail, (log) => this.#options.onLog(log));
-    this.#channels.push(channel);
+    this.#starting.add(channel);
     try {
       const started = await channel.start(this.#options.appDir, this.#options.hostVersion);
+      // Invocations go only to workers that have loaded the app.
+      if (channel.alive) this.#channels.push(channel);
       void channel.exited.then((error) => this.#onExit(channel, error));
       return started;
     } catch (error) {
-      this.#channels = this.#channels.filter((c) => c !== channel);
       await channel.kill();
       throw error;
+    } finally {
+      this.#starting.delete(channel);
     }
   }
 
@@ -129,6 +133,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.#closing = true;
     for (const wake of this.#replaced.splice(0)) wake();
+    await Promise.all([...this.#starting].map((c) => c.kill()));
     await Promise.all([...this.#replacements]);
     await Promise.all(this.#channels.map((c) => c.terminate(TERMINATE_GRACE_MS)));
     this.#channels = [];
