@@ -102,8 +102,6 @@ async function runFunction(
     }
     throw error;
   }
-  // The host sends a body only when Content-Length says there is one.
-  if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
   const headers = collectHeaders(req, headersBefore);
   const query = collectQuery(url.searchParams);
   const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
