@@ -1,6 +1,6 @@
 import type { RpcLog } from '../rpc/types.js';
-import type { TriggerHost, TriggerListener } from './bindings/adapter.js';
-import type { BindingRegistry } from './bindings/registry.js';
+import type { TriggerHost, TriggerListener } from './extensions/bindingAdapter.js';
+import type { BindingRegistry } from './extensions/registry.js';
 import { indexFunctions, type FunctionInfo } from './functionIndex.js';
 import { formatFunctionList } from './functionList.js';
 import { HOST_VERSION } from './hostVersion.js';

@@ -1,6 +1,6 @@
 export { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } from './functionsHost.js';
 export type { HttpMiddleware } from './http/requestPipeline.js';
-export type { BindingAdapter, BindingContext, TriggerHost, TriggerListener } from './bindings/adapter.js';
+export type { BindingAdapter, BindingContext, TriggerHost, TriggerListener } from './extensions/bindingAdapter.js';
 export type { BindingInfo, FunctionInfo } from './functionIndex.js';
 export type { InvocationResult, TriggerInvocation } from './invoker.js';
 export type { HostConfig } from './hostJson.js';
@@ -12,4 +12,4 @@ export {
   type LogLevel,
 } from './logger.js';
 export type { RpcTypedData, RpcHttpData } from '../rpc/types.js';
-export { createServiceBusBindings } from './bindings/serviceBus.js';
+export { createServiceBusBindings } from './extensions/serviceBus/output.js';

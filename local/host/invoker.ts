@@ -10,8 +10,8 @@ import type {
   RpcParameterBinding,
   RpcTypedData,
 } from '../rpc/types.js';
-import type { BindingContext } from './bindings/adapter.js';
-import type { BindingRegistry } from './bindings/registry.js';
+import type { BindingContext } from './extensions/bindingAdapter.js';
+import type { BindingRegistry } from './extensions/registry.js';
 import { resolveBinding, type BindingData } from './bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from './functionIndex.js';
 import type { HostLogger, LogLevel } from './logger.js';

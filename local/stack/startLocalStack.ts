@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createEasyAuth, loadOrCreateAuthSecret } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
-import { signalRConnectionInfoAdapter } from '../host/bindings/signalRConnectionInfo.js';
-import { signalROutputAdapter } from '../host/bindings/signalR.js';
-import { createSignalRTriggerBinding } from '../host/bindings/signalRTrigger.js';
+import { signalRConnectionInfoAdapter } from '../host/extensions/signalR/connectionInfo.js';
+import { signalROutputAdapter } from '../host/extensions/signalR/output.js';
+import { createSignalRTriggerBinding } from '../host/extensions/signalR/trigger.js';
 import {
   createConsoleLogger,
   createServiceBusBindings,

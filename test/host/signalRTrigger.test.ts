@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSignalRTriggerBinding } from '../../local/host/bindings/signalRTrigger.js';
+import { createSignalRTriggerBinding } from '../../local/host/extensions/signalR/trigger.js';
 import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
 import { computeUpstreamSignature, type SignalRService } from '../../local/signalr/index.js';
 import { Fixture } from '../signalr/helpers.js';

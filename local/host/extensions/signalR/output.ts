@@ -1,7 +1,7 @@
-import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../signalr/index.js';
-import type { RpcTypedData } from '../../rpc/types.js';
-import type { BindingAdapter } from './adapter.js';
-import { hubName, signalRConnection } from './signalRConnection.js';
+import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../../signalr/index.js';
+import type { RpcTypedData } from '../../../rpc/types.js';
+import type { BindingAdapter } from '../bindingAdapter.js';
+import { hubName, signalRConnection } from './connection.js';
 
 function outputValue(value: RpcTypedData): unknown {
   if (value.json !== undefined && value.json !== null) return JSON.parse(value.json);

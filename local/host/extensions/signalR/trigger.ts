@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifyUpstreamSignature } from '../../signalr/index.js';
-import { resolveAppSettingTokens } from '../bindingExpressions.js';
-import type { BindingInfo, FunctionInfo } from '../functionIndex.js';
-import type { HttpMiddleware } from '../http/requestPipeline.js';
-import { DEFAULT_BODY_LIMIT, readBody } from '../http/readBody.js';
-import type { BindingAdapter, TriggerHost } from './adapter.js';
-import { signalRConnection } from './signalRConnection.js';
+import { verifyUpstreamSignature } from '../../../signalr/index.js';
+import { resolveAppSettingTokens } from '../../bindingExpressions.js';
+import type { BindingInfo, FunctionInfo } from '../../functionIndex.js';
+import type { HttpMiddleware } from '../../http/requestPipeline.js';
+import { DEFAULT_BODY_LIMIT, readBody } from '../../http/readBody.js';
+import type { BindingAdapter, TriggerHost } from '../bindingAdapter.js';
+import { signalRConnection } from './connection.js';
 import {
   closeError,
   completionRecord,
@@ -20,7 +20,7 @@ import {
   toRpcValue,
   type DispatchKey,
   type SignalRInvocationContext,
-} from './signalRTriggerRequest.js';
+} from './triggerRequest.js';
 
 /** Where Azure SignalR Service upstream posts serverless events (Core Tools serves it without a `code`). */
 export const SIGNALR_WEBHOOK_PATH = '/runtime/webhooks/signalr';

@@ -1,6 +1,6 @@
-import type { BindingAdapter } from './adapter.js';
-import { httpOutputAdapter } from './http.js';
-import { httpTriggerAdapter } from './httpTrigger.js';
+import type { BindingAdapter } from './bindingAdapter.js';
+import { httpOutputAdapter } from './http/output.js';
+import { httpTriggerAdapter } from './http/trigger.js';
 
 export type BindingRegistry = { get(type: string): BindingAdapter | undefined; types(): string[] };
 

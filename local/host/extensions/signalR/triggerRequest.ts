@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { RpcTypedData } from '../../rpc/types.js';
+import type { RpcTypedData } from '../../../rpc/types.js';
 
 /** An upstream call failed in a way the extension answers with a status code (and its message as reason). */
 export class SignalRTriggerError extends Error {

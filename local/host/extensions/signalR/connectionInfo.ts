@@ -1,6 +1,6 @@
-import { mintClientAccessToken } from '../../signalr/index.js';
-import type { BindingAdapter } from './adapter.js';
-import { hubName, signalRConnection } from './signalRConnection.js';
+import { mintClientAccessToken } from '../../../signalr/index.js';
+import type { BindingAdapter } from '../bindingAdapter.js';
+import { hubName, signalRConnection } from './connection.js';
 
 /**
  * `signalRConnectionInfo` input: `{ url, accessToken }` for the client endpoint of the configured service, as the

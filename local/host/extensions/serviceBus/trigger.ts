@@ -1,9 +1,9 @@
-import type { ServiceBusBroker } from '../../servicebus/index.js';
-import { resolveAppSettingTokens } from '../bindingExpressions.js';
-import type { BindingInfo } from '../functionIndex.js';
-import type { BindingAdapter } from './adapter.js';
-import { checkServiceBusConnection } from './serviceBusConnection.js';
-import { toBindingData, toTriggerBody, toTriggerMetadata, triggerDetails } from './serviceBusMessage.js';
+import type { ServiceBusBroker } from '../../../servicebus/index.js';
+import { resolveAppSettingTokens } from '../../bindingExpressions.js';
+import type { BindingInfo } from '../../functionIndex.js';
+import type { BindingAdapter } from '../bindingAdapter.js';
+import { checkServiceBusConnection } from './connection.js';
+import { toBindingData, toTriggerBody, toTriggerMetadata, triggerDetails } from './message.js';
 
 function entityPath(trigger: BindingInfo, functionName: string, setting: (name: string) => string | undefined): string {
   const text = (key: string): string | undefined =>

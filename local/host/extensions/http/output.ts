@@ -1,4 +1,4 @@
-import type { BindingAdapter } from './adapter.js';
+import type { BindingAdapter } from '../bindingAdapter.js';
 
 /** The `http` output binding: the worker's RpcHttp becomes the response the HTTP pipeline writes. */
 export const httpOutputAdapter: BindingAdapter = {

@@ -1,5 +1,5 @@
-import type { ReceivedMessage, SendMessage } from '../../servicebus/index.js';
-import type { RpcTypedData } from '../../rpc/types.js';
+import type { ReceivedMessage, SendMessage } from '../../../servicebus/index.js';
+import type { RpcTypedData } from '../../../rpc/types.js';
 
 /** The body as the extension hands it to a Node worker: a string (bytes decoded as UTF-8, JSON values as JSON). */
 export function toTriggerBody(body: unknown): string {

@@ -1,8 +1,8 @@
-import type { ServiceBusBroker } from '../../servicebus/index.js';
-import type { BindingAdapter } from './adapter.js';
-import { checkServiceBusConnection } from './serviceBusConnection.js';
-import { toOutputMessages } from './serviceBusMessage.js';
-import { serviceBusTriggerAdapter } from './serviceBusTrigger.js';
+import type { ServiceBusBroker } from '../../../servicebus/index.js';
+import type { BindingAdapter } from '../bindingAdapter.js';
+import { checkServiceBusConnection } from './connection.js';
+import { toOutputMessages } from './message.js';
+import { serviceBusTriggerAdapter } from './trigger.js';
 
 /** The `serviceBus` output binding: the value's message(s) go to the queue or topic through the broker. */
 export function serviceBusOutputAdapter(broker: ServiceBusBroker): BindingAdapter {
