@@ -1,6 +1,13 @@
 import type { RpcLog } from '../rpc/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { TriggerHost, TriggerListener } from './extensions/bindingAdapter.js';
-import type { BindingRegistry } from './extensions/registry.js';
+import type { ExtensionRegistry } from './extensions/registry.js';
+import {
+  startExtensions,
+  type ConfiguredExtensions,
+  type LocalServices,
+  type StartedExtensions,
+} from './extensions/startExtensions.js';
 import { indexFunctions, type FunctionInfo } from './functionIndex.js';
 import { formatFunctionList } from './functionList.js';
 import { HOST_VERSION } from './hostVersion.js';
@@ -13,8 +20,11 @@ export type GenerationDeps = {
   /** The worker's environment. */
   settings: Readonly<Record<string, string>>;
   workers: WorkerSettings;
-  adapters: BindingRegistry;
+  registry: ExtensionRegistry;
+  extensions: ConfiguredExtensions;
+  services: LocalServices | undefined;
   triggerHost: TriggerHost;
+  clock: Clock;
   isDisabled(name: string): boolean;
   port: number;
   routePrefix: string;
@@ -29,22 +39,12 @@ export type GenerationDeps = {
 export type Generation = {
   readonly functions: FunctionInfo[];
   readonly workers: WorkerPool;
+  readonly extensions: StartedExtensions;
   /** Closes the listeners, lets in-flight invocations finish, then terminates the workers (appTerminate runs). */
   stop(): Promise<void>;
 };
 
-function checkTriggers(functions: FunctionInfo[], adapters: BindingRegistry): void {
-  for (const fn of functions) {
-    if (!fn.disabled && !adapters.get(fn.trigger.type)) {
-      throw new Error(
-        `Function '${fn.name}' uses the trigger type '${fn.trigger.type}', which the local host does not support ` +
-          `(supported: ${adapters.types().join(', ')}).`,
-      );
-    }
-  }
-}
-
-/** Starts the workers, indexes what they registered, and starts a listener per non-HTTP trigger. */
+/** Starts the workers, indexes what they registered, starts the extensions it uses and a listener per trigger. */
 export async function startGeneration(deps: GenerationDeps): Promise<Generation> {
   const workers = new WorkerPool({
     appDir: deps.appDir,
@@ -73,9 +73,14 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
     for (const { name, message } of indexed.errors) {
       deps.log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
     }
-    checkTriggers(indexed.functions, deps.adapters);
+    const extensions = await startExtensions(indexed.functions, deps.registry, deps.extensions, {
+      services: deps.services,
+      setting: deps.triggerHost.setting,
+      log: deps.log,
+      clock: deps.clock,
+    });
     for (const fn of indexed.functions) {
-      const adapter = fn.disabled ? undefined : deps.adapters.get(fn.trigger.type);
+      const adapter = fn.disabled ? undefined : extensions.adapter(fn.trigger.type);
       if (adapter?.startTrigger) listeners.push(await adapter.startTrigger(fn, deps.triggerHost));
     }
     deps.log({
@@ -83,7 +88,7 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       category: 'Host.Startup',
       message: formatFunctionList(indexed.functions, deps.port, deps.routePrefix),
     });
-    return { functions: indexed.functions, workers, stop };
+    return { functions: indexed.functions, workers, extensions, stop };
   } catch (error) {
     await stop();
     throw error;

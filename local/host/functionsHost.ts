@@ -7,8 +7,11 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { startGeneration, type Generation } from './appGeneration.js';
 import { readLocalSettings, resolveAppSettings, settingLookup, type LocalSettings } from './appSettings.js';
 import { watchAppCode } from './appWatcher.js';
-import type { BindingAdapter, TriggerHost } from './extensions/bindingAdapter.js';
-import { createBindingRegistry, type BindingRegistry } from './extensions/registry.js';
+import type { TriggerHost } from './extensions/bindingAdapter.js';
+import type { RegisteredExtension } from './extensions/extension.js';
+import { builtInExtensions } from './extensions/index.js';
+import { ExtensionRegistry } from './extensions/registry.js';
+import { configureExtensions, type ConfiguredExtensions, type LocalServices } from './extensions/startExtensions.js';
 import type { FunctionInfo } from './functionIndex.js';
 import { readHostJson, type HostConfig } from './hostJson.js';
 import { HostState } from './hostState.js';
@@ -37,8 +40,10 @@ export type FunctionsHostOptions = {
    * (`UseDevelopmentStorage=true`, a localhost SignalR endpoint) at the ports its parts really listen on.
    */
   rewriteSettings?: (settings: Readonly<Record<string, string>>) => Record<string, string>;
-  /** Adapters for more binding types (httpTrigger and http are built in). */
-  bindings?: BindingAdapter[];
+  /** The extensions the host knows; default the built-in ones (`builtInExtensions`). */
+  extensions?: readonly RegisteredExtension[];
+  /** Starts the local services extensions need (the stack's broker, SignalR service, ...). */
+  services?: LocalServices;
   /** Run before routing, in order. */
   middleware?: HttpMiddleware[];
   /** Reload the app when its compiled files change. Default false. */
@@ -78,7 +83,9 @@ type HostParts = {
   logger: HostLogger;
   config: HostConfig;
   local: LocalSettings;
-  adapters: BindingRegistry;
+  registry: ExtensionRegistry;
+  extensions: ConfiguredExtensions;
+  services: LocalServices | undefined;
   main: string | undefined;
 };
 
@@ -88,6 +95,8 @@ function prepare(options: FunctionsHostOptions): HostParts {
   const logger = options.logger ?? createConsoleLogger({ clock });
   const log = (entry: LogEntry): void => logger.log(entry);
   const config = readHostJson(appDir);
+  const registry = new ExtensionRegistry(options.extensions ?? builtInExtensions);
+  const extensions = configureExtensions(registry, config.extensionSections, log);
   if (config.http.dynamicThrottlesEnabled) {
     log({
       level: 'warning',
@@ -101,8 +110,7 @@ function prepare(options: FunctionsHostOptions): HostParts {
   validateCorsPolicy({ origins: local.corsOrigins, credentials: local.corsCredentials });
   const { pkg, warning } = readAppPackage(appDir);
   if (warning) log({ level: 'warning', category: 'Worker', message: warning });
-  const adapters = createBindingRegistry(options.bindings ?? []);
-  return { appDir, clock, logger, config, local, adapters, main: pkg.main };
+  return { appDir, clock, logger, config, local, registry, extensions, services: options.services, main: pkg.main };
 }
 
 /**
@@ -119,7 +127,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const server = createServer(
     createRequestPipeline({
       functions: () => runtime.functions,
-      routePrefix: () => parts.config.routePrefix,
+      routePrefix: () => parts.config.http.routePrefix,
+      customHeaders: parts.config.http.customHeaders,
+      webhook: (name) => runtime.webhook(name),
       baseUrl: () => `http://localhost:${runtime.port}`,
       whenRunning: () => runtime.state.whenRunning(),
       invoke: (fn, invocation) => runtime.invoker.invoke(fn, invocation),
@@ -174,11 +184,10 @@ class HostRuntime {
   ) {
     this.state = new HostState(parts.clock);
     this.invoker = new Invoker({
-      workers: () => {
+      target: () => {
         if (!this.#generation) throw new Error('Function host is not running.');
-        return this.#generation.workers;
+        return this.#generation;
       },
-      adapters: parts.adapters,
       logger: parts.logger,
       clock: parts.clock,
       setting: (name) => this.setting(name),
@@ -199,6 +208,10 @@ class HostRuntime {
     return this.#generation?.functions ?? [];
   }
 
+  webhook(name: string) {
+    return this.#generation?.extensions.webhook(name);
+  }
+
   #log(entry: LogEntry): void {
     this.parts.logger.log(entry);
   }
@@ -214,7 +227,6 @@ class HostRuntime {
     const triggerHost: TriggerHost = {
       invoke: this.invoke,
       setting: (name) => this.setting(name),
-      config: parts.config,
       clock: parts.clock,
       log: (entry) => this.#log(entry),
     };
@@ -222,11 +234,14 @@ class HostRuntime {
       appDir: parts.appDir,
       settings: this.#settings,
       workers: workerSettings(this.setting),
-      adapters: parts.adapters,
+      registry: parts.registry,
+      extensions: parts.extensions,
+      services: parts.services,
       triggerHost,
+      clock: parts.clock,
       isDisabled: (name) => /^(true|1)$/i.test(this.setting(`AzureWebJobs.${name}.Disabled`) ?? ''),
       port: this.port,
-      routePrefix: parts.config.routePrefix,
+      routePrefix: parts.config.http.routePrefix,
       log: (entry) => this.#log(entry),
       onWorkerLog: (log) => this.invoker.onWorkerLog(log),
       whenIdle: () => this.invoker.whenIdle(),

@@ -10,8 +10,7 @@ import type {
   RpcParameterBinding,
   RpcTypedData,
 } from '../rpc/types.js';
-import type { BindingContext } from './extensions/bindingAdapter.js';
-import type { BindingRegistry } from './extensions/registry.js';
+import type { BindingAdapter, BindingContext } from './extensions/bindingAdapter.js';
 import { resolveBinding, type BindingData } from './bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from './functionIndex.js';
 import type { HostLogger, LogLevel } from './logger.js';
@@ -40,15 +39,17 @@ export type InvocationResult =
     }
   | { invocationId: string; succeeded: false; error: Error };
 
-/** Where invocations run: the app's language workers. */
+/** What invocations run on: the app's language workers, and the binding handlers of its extensions. */
 export type InvocationTarget = {
-  invoke(request: RpcInvocationRequest & { invocationId: string; functionId: string }): Promise<InvocationResponse>;
+  workers: {
+    invoke(request: RpcInvocationRequest & { invocationId: string; functionId: string }): Promise<InvocationResponse>;
+  };
+  extensions: { adapter(type: string): BindingAdapter | undefined };
 };
 
 export type InvokerDeps = {
-  /** The current generation's workers (replaced on reload). */
-  workers(): InvocationTarget;
-  adapters: BindingRegistry;
+  /** The current generation (replaced on reload). */
+  target(): InvocationTarget;
   logger: HostLogger;
   clock: Clock;
   setting: (name: string) => string | undefined;
@@ -62,6 +63,18 @@ function failureError(exception: RpcException | null | undefined): Error {
   const error = new Error(exception?.message ?? 'Unknown error');
   error.stack = exception?.stackTrace ?? `Error: ${error.message}`;
   return error;
+}
+
+/** An input needs `bindInput` and an output `applyOutput` of its extension's adapter (an inout both). */
+function requireAdapter(target: InvocationTarget, fn: FunctionInfo, binding: BindingInfo): void {
+  const adapter = target.extensions.adapter(binding.type);
+  const needs = binding.direction === 'out' ? 'applyOutput' : 'bindInput';
+  if (!adapter?.[needs] || (binding.direction === 'inout' && !adapter.applyOutput)) {
+    throw new Error(
+      `The local host has no support for the ${binding.direction === 'out' ? 'output' : 'input'} binding type ` +
+        `'${binding.type}' (binding '${binding.name}' of function '${fn.name}').`,
+    );
+  }
 }
 
 /**
@@ -132,7 +145,8 @@ export class Invoker {
     invocation: TriggerInvocation,
     invocationId: string,
   ): Promise<{ httpResponse: RpcHttpData | undefined; returnValue: RpcTypedData | null | undefined }> {
-    const { adapters, setting, clock } = this.#deps;
+    const { setting, clock } = this.#deps;
+    const target = this.#deps.target();
     const bindingCtx: BindingContext = {
       functionName: fn.name,
       invocationId,
@@ -150,17 +164,17 @@ export class Invoker {
           fn.name,
         ),
       );
-    for (const binding of others) this.#requireAdapter(fn, binding);
+    for (const binding of others) requireAdapter(target, fn, binding);
     const inputData: RpcParameterBinding[] = [{ name: fn.trigger.name, data: invocation.triggerData }];
     for (const binding of others.filter((b) => b.direction !== 'out')) {
-      const data = await adapters.get(binding.type)?.bindInput?.(binding, bindingCtx);
+      const data = await target.extensions.adapter(binding.type)?.bindInput?.(binding, bindingCtx);
       if (data !== null && data !== undefined) inputData.push({ name: binding.name, data });
     }
     const retry = fn.retryOptions;
     this.#executing.set(invocationId, fn.name);
     let response: InvocationResponse;
     try {
-      response = await this.#deps.workers().invoke({
+      response = await target.workers.invoke({
         invocationId,
         functionId: fn.functionId,
         inputData,
@@ -179,21 +193,10 @@ export class Invoker {
           ? response.returnValue
           : response.outputData?.find((o) => o.name === binding.name)?.data;
       if (value !== null && value !== undefined) {
-        await adapters.get(binding.type)?.applyOutput?.(binding, value, bindingCtx);
+        await target.extensions.adapter(binding.type)?.applyOutput?.(binding, value, bindingCtx);
       }
     }
     return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };
-  }
-
-  #requireAdapter(fn: FunctionInfo, binding: BindingInfo): void {
-    const adapter = this.#deps.adapters.get(binding.type);
-    const needs = binding.direction === 'out' ? 'applyOutput' : 'bindInput';
-    if (!adapter?.[needs] || (binding.direction === 'inout' && !adapter.applyOutput)) {
-      throw new Error(
-        `The local host has no support for the ${binding.direction === 'out' ? 'output' : 'input'} binding type ` +
-          `'${binding.type}' (binding '${binding.name}' of function '${fn.name}').`,
-      );
-    }
   }
 
   /** An RpcLog from a worker: user logs of a running invocation go to `Function.<name>.User`, system logs to `Worker`. */

@@ -3,12 +3,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createEasyAuth, loadOrCreateAuthSecret } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
-import { signalRConnectionInfoAdapter } from '../host/extensions/signalR/connectionInfo.js';
-import { signalROutputAdapter } from '../host/extensions/signalR/output.js';
-import { createSignalRTriggerBinding } from '../host/extensions/signalR/trigger.js';
 import {
   createConsoleLogger,
-  createServiceBusBindings,
+  runningServices,
   startFunctionsHost,
   type FunctionsHost,
   type HostLogger,
@@ -155,8 +152,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ready: async () => host.functions().length > 0,
       },
     ];
-    const signalRTrigger = createSignalRTriggerBinding();
-    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker), signalRTrigger.middleware];
+    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker)];
     const webRoot = options.webRoot === undefined ? join(appDir, 'web', 'dist') : options.webRoot;
     if (webRoot) middleware.push(staticFilesMiddleware(webRoot, RESERVED_PATHS));
 
@@ -170,12 +166,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           signalrPort: signalr.port,
         }),
       settingsOverrides: fallback ? fileValues : {},
-      bindings: [
-        ...createServiceBusBindings(broker),
-        signalRConnectionInfoAdapter,
-        signalROutputAdapter,
-        signalRTrigger.adapter,
-      ],
+      // The SignalR service is already running for every app here; bindings reach it over its REST API.
+      services: runningServices({ serviceBus: broker, signalR: signalr }),
       middleware,
       watch: options.watch ?? false,
       logger,

@@ -9,6 +9,7 @@ import {
 } from '../../local/host/index.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
+import { manualTrigger, withTestExtension } from './helpers/testExtension.js';
 
 const applied: { binding: BindingInfo; value: RpcTypedData }[] = [];
 const sinkAdapter: BindingAdapter = {
@@ -18,6 +19,7 @@ const sinkAdapter: BindingAdapter = {
   },
 };
 let since = 0;
+const triggerOnly = manualTrigger('testTriggerOnly');
 const events = (): string[] => reported<string>(logger, 'event', since);
 
 let app: FixtureApp;
@@ -27,7 +29,14 @@ const clock = new ManualClock(Date.UTC(2026, 4, 17, 8, 30, 5));
 
 beforeAll(async () => {
   app = copyFixture('hooks-app', { IsEncrypted: false, Values: { SinkTarget: 'from-setting' } });
-  host = await startFunctionsHost({ appDir: app.dir, port: 0, env: {}, logger, clock, bindings: [sinkAdapter] });
+  host = await startFunctionsHost({
+    appDir: app.dir,
+    port: 0,
+    env: {},
+    logger,
+    clock,
+    extensions: withTestExtension(sinkAdapter, triggerOnly),
+  });
 });
 
 afterAll(async () => {
@@ -91,13 +100,13 @@ describe('invocation pipeline', () => {
     expect(logger.messages().join('\n')).toContain("No value for named parameter 'query.user'.");
   });
 
-  it('fails an invocation that uses a binding type with no adapter, naming the type, without running it', async () => {
+  it('fails an invocation whose binding type has no handler for its direction, naming it, without running it', async () => {
     since = logger.entries.length;
-    const res = await fetch(`${host.url}/api/needsSignalR`);
+    const res = await fetch(`${host.url}/api/needsOutput`);
     expect(res.status).toBe(500);
-    expect(events()).not.toContain('signalR handler ran');
+    expect(events()).not.toContain('output handler ran');
     expect(logger.messages().join('\n')).toContain(
-      "The local host has no support for the output binding type 'signalR' (binding",
+      "The local host has no support for the output binding type 'testTriggerOnly' (binding",
     );
   });
 

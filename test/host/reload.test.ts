@@ -2,7 +2,8 @@ import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFunctionsHost, type BindingAdapter, type FunctionsHost, type LogEntry } from '../../local/host/index.js';
+import { startFunctionsHost, type FunctionsHost, type LogEntry } from '../../local/host/index.js';
+import { manualTrigger, withTestExtension } from './helpers/testExtension.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
@@ -11,10 +12,7 @@ let app: FixtureApp;
 let host: FunctionsHost;
 const logger = new CaptureLogger();
 /** The trigger of `releaseSlow`: nothing listens, the test invokes it through the host. */
-const releaseTrigger: BindingAdapter = {
-  type: 'testReleaseTrigger',
-  startTrigger: async () => ({ close: async () => undefined }),
-};
+const extensions = withTestExtension(manualTrigger('testReleaseTrigger'));
 const isFunctionList = (e: LogEntry): boolean => e.category === 'Host.Startup' && e.message.includes('Functions:');
 
 beforeAll(async () => {
@@ -25,7 +23,7 @@ beforeAll(async () => {
     env: {},
     logger,
     watch: true,
-    bindings: [releaseTrigger],
+    extensions,
   });
 });
 
@@ -101,7 +99,7 @@ it('reloads when a file of one of the app’s dependencies changes (node_modules
       env: {},
       logger: depLogger,
       watch: true,
-      bindings: [releaseTrigger],
+      extensions,
     });
     try {
       expect(await (await fetch(`${depHost.url}/api/value`)).text()).toBe('dep v1');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceBusBindings, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { runningServices, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
 import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
     port: 0,
     env: {},
     settingsOverrides: { ServiceBusConnection: EMULATOR },
-    bindings: createServiceBusBindings(broker),
+    services: runningServices({ serviceBus: broker }),
     logger,
   });
 });
@@ -99,7 +99,7 @@ describe('serviceBus output and serviceBusTrigger on the embedded broker', () =>
         settingsOverrides: {
           ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b',
         },
-        bindings: createServiceBusBindings(broker),
+        services: runningServices({ serviceBus: broker }),
         logger,
       }),
     ).rejects.toThrow(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignalRTriggerBinding } from '../../local/host/extensions/signalR/trigger.js';
-import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { runningServices, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
 import { computeUpstreamSignature, type SignalRService } from '../../local/signalr/index.js';
 import { Fixture } from '../signalr/helpers.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
@@ -67,14 +67,12 @@ beforeAll(async () => {
     },
     log: (message) => serviceLog.push(message),
   });
-  const trigger = createSignalRTriggerBinding();
   host = await startFunctionsHost({
     appDir: app.dir,
     port: 0,
     env: {},
     settingsOverrides: { AzureSignalRConnectionString: service.connectionString },
-    bindings: [trigger.adapter],
-    middleware: [trigger.middleware],
+    services: runningServices({ signalR: service }),
     logger,
   });
 });

@@ -40,10 +40,10 @@ describe('start-up failures', () => {
     );
   });
 
-  it('refuses a trigger type that has no adapter, naming it', async () => {
+  it('refuses a binding type that no extension handles, naming the function and the type', async () => {
     const app = fixture('timer-app');
     await expect(start(app.dir)).rejects.toThrow(
-      "Function 'tick' uses the trigger type 'timerTrigger', which the local host does not support",
+      /Function 'tick' uses the binding type 'timerTrigger' \(binding '.*'\), which the local host does not support/,
     );
   });
 

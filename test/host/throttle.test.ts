@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFunctionsHost, type BindingAdapter, type FunctionsHost } from '../../local/host/index.js';
+import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { manualTrigger, withTestExtension } from './helpers/testExtension.js';
 import { CaptureLogger } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
@@ -25,11 +26,6 @@ app.generic('release', {
   handler: async () => held.shift()?.(),
 });
 `;
-/** The trigger of `release`: nothing listens, the test invokes it through the host. */
-const gateTrigger: BindingAdapter = {
-  type: 'testGateTrigger',
-  startTrigger: async () => ({ close: async () => undefined }),
-};
 const release = () => host.invoke('release', { triggerData: { string: '' }, reason: 'test' });
 
 let app: FixtureApp;
@@ -46,7 +42,13 @@ beforeAll(async () => {
     }),
   );
   app.write('dist/functions/gated.js', GATED_FUNCTION);
-  host = await startFunctionsHost({ appDir: app.dir, port: 0, env: {}, logger, bindings: [gateTrigger] });
+  host = await startFunctionsHost({
+    appDir: app.dir,
+    port: 0,
+    env: {},
+    logger,
+    extensions: withTestExtension(manualTrigger('testGateTrigger')),
+  });
 });
 
 afterAll(async () => {

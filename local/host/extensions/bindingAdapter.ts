@@ -1,7 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { RpcHttpData, RpcTypedData } from '../../rpc/types.js';
 import type { FunctionInfo, BindingInfo } from '../functionIndex.js';
-import type { HostConfig } from '../hostJson.js';
 import type { InvocationResult, TriggerInvocation } from '../invoker.js';
 import type { LogEntry } from '../logger.js';
 
@@ -19,7 +18,6 @@ export type BindingContext = {
 export type TriggerHost = {
   invoke(functionName: string, invocation: TriggerInvocation): Promise<InvocationResult>;
   setting(name: string): string | undefined;
-  config: HostConfig;
   clock: Clock;
   log(entry: LogEntry): void;
 };

@@ -1,19 +1,33 @@
-import type { BindingAdapter } from './bindingAdapter.js';
-import { httpOutputAdapter } from './http/output.js';
-import { httpTriggerAdapter } from './http/trigger.js';
+import type { RegisteredExtension } from './extension.js';
 
-export type BindingRegistry = { get(type: string): BindingAdapter | undefined; types(): string[] };
+/** The extensions a host knows, looked up by binding type (ignoring case), with no type claimed twice. */
+export class ExtensionRegistry {
+  readonly #byType = new Map<string, RegisteredExtension>();
+  readonly all: readonly RegisteredExtension[];
 
-/** Adapters keyed by binding type, case-insensitively; the HTTP ones are built in. */
-export function createBindingRegistry(extra: readonly BindingAdapter[]): BindingRegistry {
-  const byType = new Map<string, BindingAdapter>();
-  for (const adapter of [httpTriggerAdapter, httpOutputAdapter, ...extra]) {
-    const key = adapter.type.toLowerCase();
-    if (byType.has(key)) throw new Error(`Two binding adapters were given for the binding type '${adapter.type}'.`);
-    byType.set(key, adapter);
+  constructor(extensions: readonly RegisteredExtension[]) {
+    this.all = extensions;
+    const names = new Set<string>();
+    for (const extension of extensions) {
+      if (names.has(extension.name.toLowerCase())) throw new Error(`Two extensions are named '${extension.name}'.`);
+      names.add(extension.name.toLowerCase());
+      for (const type of extension.bindingTypes) {
+        const other = this.#byType.get(type.toLowerCase());
+        if (other) {
+          throw new Error(
+            `The binding type '${type}' is claimed by both the '${other.name}' and '${extension.name}' extensions.`,
+          );
+        }
+        this.#byType.set(type.toLowerCase(), extension);
+      }
+    }
   }
-  return {
-    get: (type) => byType.get(type.toLowerCase()),
-    types: () => [...byType.values()].map((a) => a.type),
-  };
+
+  forType(type: string): RegisteredExtension | undefined {
+    return this.#byType.get(type.toLowerCase());
+  }
+
+  types(): string[] {
+    return this.all.flatMap((e) => e.bindingTypes);
+  }
 }

@@ -1,49 +1,53 @@
 import type { ReceivedMessage, SendMessage } from '../../../servicebus/index.js';
 import type { RpcTypedData } from '../../../rpc/types.js';
+import { fromRpcTypedData, toRpcMetadata } from '../../codec/index.js';
 
-/** The body as the extension hands it to a Node worker: a string (bytes decoded as UTF-8, JSON values as JSON). */
-export function toTriggerBody(body: unknown): string {
-  if (typeof body === 'string') return body;
-  if (Buffer.isBuffer(body)) return body.toString('utf8');
-  return JSON.stringify(body) ?? '';
+/** The top-level properties of a JSON object body (the host adds them to the binding data), else none. */
+function bodyProperties(body: unknown): Record<string, unknown> {
+  let value = body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    try {
+      value = JSON.parse(body.toString()) as unknown;
+    } catch {
+      return {};
+    }
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-const json = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value) });
-
 /**
- * Trigger metadata as the Service Bus extension's binding contract sends it (PascalCase keys; strings as `string`,
- * numbers, dates and dictionaries as `json`; unset values left out). The library camel-cases the keys.
+ * Trigger metadata as the Service Bus extension's binding contract sends it: the top-level properties of a JSON
+ * body, then the extension's PascalCase names (strings as `string`, numbers, dates and dictionaries as `json`,
+ * unset values left out). The library camel-cases the keys.
  */
 export function toTriggerMetadata(message: ReceivedMessage): Record<string, RpcTypedData> {
-  const metadata: Record<string, RpcTypedData> = {
-    DeliveryCount: json(message.deliveryCount),
-    LockToken: { string: message.lockToken },
-    ExpiresAtUtc: json(message.expiresAtUtc.toISOString()),
-    ExpiresAt: json(message.expiresAtUtc.toISOString()),
-    EnqueuedTimeUtc: json(message.enqueuedTimeUtc.toISOString()),
-    EnqueuedTime: json(message.enqueuedTimeUtc.toISOString()),
-    MessageId: { string: message.messageId },
-    SequenceNumber: json(message.sequenceNumber),
-    ApplicationProperties: json(message.applicationProperties ?? {}),
-    UserProperties: json(message.applicationProperties ?? {}),
-  };
-  const strings: [string, string | undefined][] = [
-    ['DeadLetterSource', message.deadLetterSource],
-    ['ContentType', message.contentType],
-    ['ReplyTo', message.replyTo],
-    ['To', message.to],
-    ['Subject', message.subject],
-    ['Label', message.subject],
-    ['CorrelationId', message.correlationId],
-    ['SessionId', message.sessionId],
-  ];
-  for (const [key, value] of strings) if (value !== undefined) metadata[key] = { string: value };
-  return metadata;
+  return toRpcMetadata({
+    ...bodyProperties(message.body),
+    DeliveryCount: message.deliveryCount,
+    LockToken: message.lockToken,
+    ExpiresAtUtc: message.expiresAtUtc,
+    ExpiresAt: message.expiresAtUtc,
+    EnqueuedTimeUtc: message.enqueuedTimeUtc,
+    EnqueuedTime: message.enqueuedTimeUtc,
+    MessageId: message.messageId,
+    SequenceNumber: message.sequenceNumber,
+    ApplicationProperties: message.applicationProperties ?? {},
+    UserProperties: message.applicationProperties ?? {},
+    DeadLetterSource: message.deadLetterSource,
+    ContentType: message.contentType,
+    ReplyTo: message.replyTo,
+    To: message.to,
+    Subject: message.subject,
+    Label: message.subject,
+    CorrelationId: message.correlationId,
+    SessionId: message.sessionId,
+  });
 }
 
 /** Binding data for `{expressions}` in the function's other bindings (`{MessageId}`, `{ApplicationProperties.x}`). */
 export function toBindingData(message: ReceivedMessage): Record<string, unknown> {
   return {
+    ...bodyProperties(message.body),
     DeliveryCount: message.deliveryCount,
     DeadLetterSource: message.deadLetterSource,
     LockToken: message.lockToken,
@@ -79,26 +83,20 @@ function oneMessage(body: unknown): SendMessage {
 }
 
 /**
- * What the output collector sends for one output value: a JSON array (or a string holding one) fans out into one
- * message per element; anything else is one message. Strings stay text, bytes stay bytes, objects go as JSON.
+ * What the output collector sends for one output value: an array (or a string holding a JSON array) fans out into
+ * one message per element; anything else is one message. Strings stay text, bytes stay bytes, objects go as JSON.
  */
-export function toOutputMessages(value: RpcTypedData): SendMessage[] {
-  let parsed: unknown;
-  if (value.string !== undefined && value.string !== null) {
+export function toOutputMessages(data: RpcTypedData): SendMessage[] {
+  const value = fromRpcTypedData(data);
+  if (value === undefined) throw new Error('The Service Bus output binding received a value it cannot send.');
+  if (typeof value === 'string') {
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(value.string);
+      parsed = JSON.parse(value);
     } catch {
       parsed = undefined;
     }
-    return Array.isArray(parsed) ? parsed.map(oneMessage) : [oneMessage(value.string)];
+    return Array.isArray(parsed) ? parsed.map(oneMessage) : [oneMessage(value)];
   }
-  if (value.json !== undefined && value.json !== null) {
-    parsed = JSON.parse(value.json);
-    return Array.isArray(parsed) ? parsed.map(oneMessage) : [oneMessage(parsed)];
-  }
-  const bytes = value.bytes ?? value.stream;
-  if (bytes) return [oneMessage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))];
-  if (typeof value.int === 'number') return [oneMessage(value.int)];
-  if (typeof value.double === 'number') return [oneMessage(value.double)];
-  throw new Error('The Service Bus output binding cannot send a value of this type (collections are not supported).');
+  return Array.isArray(value) ? value.map(oneMessage) : [oneMessage(value)];
 }

@@ -2,7 +2,6 @@ import type { ServiceBusBroker } from '../../../servicebus/index.js';
 import type { BindingAdapter } from '../bindingAdapter.js';
 import { checkServiceBusConnection } from './connection.js';
 import { toOutputMessages } from './message.js';
-import { serviceBusTriggerAdapter } from './trigger.js';
 
 /** The `serviceBus` output binding: the value's message(s) go to the queue or topic through the broker. */
 export function serviceBusOutputAdapter(broker: ServiceBusBroker): BindingAdapter {
@@ -19,9 +18,4 @@ export function serviceBusOutputAdapter(broker: ServiceBusBroker): BindingAdapte
       await broker.send(entity, toOutputMessages(value));
     },
   };
-}
-
-/** Both Service Bus adapters for one broker, as the local stack passes them to startFunctionsHost. */
-export function createServiceBusBindings(broker: ServiceBusBroker): BindingAdapter[] {
-  return [serviceBusTriggerAdapter(broker), serviceBusOutputAdapter(broker)];
 }

@@ -3,7 +3,9 @@ import { resolveAppSettingTokens } from '../../bindingExpressions.js';
 import type { BindingInfo } from '../../functionIndex.js';
 import type { BindingAdapter } from '../bindingAdapter.js';
 import { checkServiceBusConnection } from './connection.js';
-import { toBindingData, toTriggerBody, toTriggerMetadata, triggerDetails } from './message.js';
+import type { ServiceBusOptions } from './options.js';
+import { textOf } from '../../codec/index.js';
+import { toBindingData, toTriggerMetadata, triggerDetails } from './message.js';
 
 function entityPath(trigger: BindingInfo, functionName: string, setting: (name: string) => string | undefined): string {
   const text = (key: string): string | undefined =>
@@ -21,7 +23,7 @@ function entityPath(trigger: BindingInfo, functionName: string, setting: (name: 
 }
 
 /** `serviceBusTrigger` on the embedded broker: peek-lock processing with the host.json extensions.serviceBus options. */
-export function serviceBusTriggerAdapter(broker: ServiceBusBroker): BindingAdapter {
+export function serviceBusTriggerAdapter(broker: ServiceBusBroker, options: ServiceBusOptions): BindingAdapter {
   return {
     type: 'serviceBusTrigger',
     async startTrigger(fn, host) {
@@ -36,7 +38,6 @@ export function serviceBusTriggerAdapter(broker: ServiceBusBroker): BindingAdapt
         throw new Error(`Function '${fn.name}': cardinality 'many' (batches) is not supported by the local host.`);
       }
       const path = entityPath(trigger, fn.name, host.setting);
-      const options = host.config.serviceBus;
       const autoComplete =
         typeof trigger.autoCompleteMessages === 'boolean' ? trigger.autoCompleteMessages : options.autoCompleteMessages;
       try {
@@ -44,7 +45,7 @@ export function serviceBusTriggerAdapter(broker: ServiceBusBroker): BindingAdapt
           path,
           async (message) => {
             const result = await host.invoke(fn.name, {
-              triggerData: { string: toTriggerBody(message.body) },
+              triggerData: { string: textOf(message.body) },
               triggerMetadata: toTriggerMetadata(message),
               bindingData: toBindingData(message),
               reason: '(null)',
@@ -56,8 +57,7 @@ export function serviceBusTriggerAdapter(broker: ServiceBusBroker): BindingAdapt
           {
             maxConcurrentCalls: options.maxConcurrentCalls,
             autoCompleteMessages: autoComplete,
-            maxAutoLockRenewalDurationMs:
-              options.maxAutoLockRenewalDurationMs < 0 ? Infinity : options.maxAutoLockRenewalDurationMs,
+            maxAutoLockRenewalDurationMs: options.maxAutoLockRenewalDurationMs,
             onError: (error, message) =>
               host.log({
                 level: 'warning',

@@ -1,4 +1,5 @@
 import { mintClientAccessToken } from '../../../signalr/index.js';
+import { toRpcTypedData } from '../../codec/index.js';
 import type { BindingAdapter } from '../bindingAdapter.js';
 import { hubName, signalRConnection } from './connection.js';
 
@@ -17,6 +18,6 @@ export const signalRConnectionInfoAdapter: BindingAdapter = {
       hub: hubName(binding, ctx),
       userId,
     });
-    return { json: JSON.stringify(info) };
+    return toRpcTypedData(info);
   },
 };

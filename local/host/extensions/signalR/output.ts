@@ -1,11 +1,13 @@
 import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../../signalr/index.js';
 import type { RpcTypedData } from '../../../rpc/types.js';
+import { fromRpcTypedData } from '../../codec/index.js';
 import type { BindingAdapter } from '../bindingAdapter.js';
 import { hubName, signalRConnection } from './connection.js';
 
-function outputValue(value: RpcTypedData): unknown {
-  if (value.json !== undefined && value.json !== null) return JSON.parse(value.json);
-  if (value.string !== undefined && value.string !== null) return JSON.parse(value.string);
+function outputValue(data: RpcTypedData): unknown {
+  const value = fromRpcTypedData(data);
+  if (typeof value === 'string') return JSON.parse(value);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) return value;
   throw new Error('The signalR output binding takes a message or group action object, or an array of them.');
 }
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyUpstreamSignature } from '../../../signalr/index.js';
+import { toRpcMetadata, toRpcTypedData } from '../../codec/index.js';
 import { resolveAppSettingTokens } from '../../bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from '../../functionIndex.js';
-import type { HttpMiddleware } from '../../http/requestPipeline.js';
 import { DEFAULT_BODY_LIMIT, readBody } from '../../http/readBody.js';
 import type { BindingAdapter, TriggerHost } from '../bindingAdapter.js';
 import { signalRConnection } from './connection.js';
@@ -17,15 +17,15 @@ import {
   mediaType,
   MESSAGEPACK_CONTENT_TYPE,
   SignalRTriggerError,
-  toRpcValue,
   type DispatchKey,
   type SignalRInvocationContext,
 } from './triggerRequest.js';
 
-/** Where Azure SignalR Service upstream posts serverless events (Core Tools serves it without a `code`). */
-export const SIGNALR_WEBHOOK_PATH = '/runtime/webhooks/signalr';
-
-export type SignalRTriggerBinding = { adapter: BindingAdapter; middleware: HttpMiddleware };
+/** The trigger's adapter, and the webhook Azure SignalR Service upstream posts serverless events to. */
+export type SignalRTriggerBinding = {
+  adapter: BindingAdapter;
+  webhook(req: IncomingMessage, res: ServerResponse): Promise<void>;
+};
 
 type Registration = {
   functionName: string;
@@ -73,7 +73,7 @@ function registrationKey(fn: FunctionInfo, host: TriggerHost): DispatchKey {
 }
 
 /**
- * `signalRTrigger`: each function's (hub, category, event) is mapped into a dispatcher, and the middleware answers
+ * `signalRTrigger`: each function's (hub, category, event) is mapped into a dispatcher, and the webhook answers
  * `POST /runtime/webhooks/signalr` from Azure SignalR Service upstream (or the local stand-in) as the Functions
  * extension does: signature check, one invocation per event, and a Completion for `invoke()` calls.
  */
@@ -110,14 +110,7 @@ export function createSignalRTriggerBinding(): SignalRTriggerBinding {
     },
   };
 
-  const middleware: HttpMiddleware = async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '').toLowerCase();
-    if (path !== SIGNALR_WEBHOOK_PATH) return false;
-    reply(res, await dispatch(req, registrations));
-    return true;
-  };
-
-  return { adapter, middleware };
+  return { adapter, webhook: async (req, res) => reply(res, await dispatch(req, registrations)) };
 }
 
 async function dispatch(req: IncomingMessage, registrations: Map<string, Registration>): Promise<Outcome> {
@@ -194,8 +187,8 @@ async function invoke(registration: Registration, context: SignalRInvocationCont
   const bindingData: Record<string, unknown> = {};
   names.forEach((name, i) => (bindingData[name] = context.Arguments![i]));
   const result = await host.invoke(functionName, {
-    triggerData: { json: JSON.stringify(context) },
-    triggerMetadata: Object.fromEntries(Object.entries(bindingData).map(([name, value]) => [name, toRpcValue(value)])),
+    triggerData: toRpcTypedData(context) ?? {},
+    triggerMetadata: toRpcMetadata(bindingData),
     bindingData,
     reason: '(null)',
   });

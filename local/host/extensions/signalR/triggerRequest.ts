@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RpcTypedData } from '../../../rpc/types.js';
+import { fromRpcTypedData } from '../../codec/index.js';
 
 /** An upstream call failed in a way the extension answers with a status code (and its message as reason). */
 export class SignalRTriggerError extends Error {
@@ -159,19 +160,8 @@ export function completionRecord(invocationId: string, outcome: { result: unknow
   return JSON.stringify({ type: 3, invocationId, ...outcome }) + RECORD_SEPARATOR;
 }
 
-/** The worker's return value as the host holds it (strings stay strings, bytes become base64 as in Newtonsoft). */
+/** The worker's return value as the host holds it (bytes become base64, as Newtonsoft writes a byte array). */
 export function fromReturnValue(data: RpcTypedData | null | undefined): unknown {
-  if (!data) return null;
-  if (data.string !== undefined && data.string !== null) return data.string;
-  if (data.json !== undefined && data.json !== null) return JSON.parse(data.json);
-  if (data.int !== undefined && data.int !== null) return data.int;
-  if (data.double !== undefined && data.double !== null) return data.double;
-  if (data.bytes) return Buffer.from(data.bytes).toString('base64');
-  return null;
-}
-
-/** A binding-data value as the host sends it to the worker: strings as `string`, everything else as `json`. */
-export function toRpcValue(value: unknown): RpcTypedData {
-  if (typeof value === 'string') return { string: value };
-  return { json: JSON.stringify(value ?? null) };
+  const value = fromRpcTypedData(data);
+  return Buffer.isBuffer(value) ? value.toString('base64') : (value ?? null);
 }
