@@ -21,6 +21,7 @@ interface UrlParts {
 }
 
 const ABSOLUTE_URL = /^(https?):\/\/([^/?#]+)([^?#]*)(?:\?([^#]*))?$/i;
+const HOST_AND_PORT = /^(\[[^\]]+\]|[^:]+)(?::(\d*))?$/;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The token of a REST call must name the URL called (its query aside). */
@@ -68,13 +69,11 @@ function requestParts(request: IncomingMessage, rawPath: string): UrlParts | und
 
 function parseUrl(url: string): UrlParts | undefined {
   const match = ABSOLUTE_URL.exec(url);
-  if (!match) return undefined;
-  const [, scheme, authority, path, query] = match as unknown as [string, string, string, string, string | undefined];
-  const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d*))?$/.exec(authority);
-  if (!hostMatch) return undefined;
+  const host = match && HOST_AND_PORT.exec(match[2]!);
+  if (!match || !host) return undefined;
   let segments: string[];
   try {
-    segments = path
+    segments = match[3]!
       .split('/')
       .filter((s) => s !== '')
       .map(decodeURIComponent);
@@ -82,11 +81,11 @@ function parseUrl(url: string): UrlParts | undefined {
     return undefined;
   }
   return {
-    scheme: scheme.toLowerCase(),
-    hostname: hostMatch[1]!.toLowerCase(),
-    port: hostMatch[2] || undefined,
+    scheme: match[1]!.toLowerCase(),
+    hostname: host[1]!.toLowerCase(),
+    port: host[2] || undefined,
     segments,
-    query: new URLSearchParams(query ?? ''),
+    query: new URLSearchParams(match[4] ?? ''),
   };
 }
 
