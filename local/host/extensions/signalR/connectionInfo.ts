@@ -12,7 +12,7 @@ export const signalRConnectionInfoAdapter: BindingAdapter = {
   async bindInput(binding, ctx) {
     const connection = signalRConnection(binding, ctx);
     const userId = typeof binding.userId === 'string' && binding.userId !== '' ? binding.userId : undefined;
-    const info = mintClientAccessToken({
+    const info = await mintClientAccessToken({
       endpoint: connection.clientEndpoint,
       accessKey: connection.accessKey,
       hub: hubName(binding, ctx),
