@@ -40,6 +40,8 @@ export type Generation = {
   readonly functions: FunctionInfo[];
   readonly workers: WorkerPool;
   readonly extensions: StartedExtensions;
+  /** The app streams HTTP (`enableHttpStream`): its workers serve each request themselves. */
+  readonly streaming: boolean;
   /** Closes the listeners, lets in-flight invocations finish, then terminates the workers (appTerminate runs). */
   stop(): Promise<void>;
 };
@@ -64,11 +66,6 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
   };
   try {
     const started = await workers.start();
-    if (started.capabilities.HttpUri) {
-      throw new Error(
-        'The app calls app.setup({ enableHttpStream: true }); HTTP streaming is not supported by the local host. Remove it to run locally.',
-      );
-    }
     const indexed = indexFunctions(started.functions, deps.isDisabled);
     for (const { name, message } of indexed.errors) {
       deps.log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
@@ -88,7 +85,8 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       category: 'Host.Startup',
       message: formatFunctionList(indexed.functions, deps.port, deps.routePrefix),
     });
-    return { functions: indexed.functions, workers, extensions, stop };
+    const streaming = started.capabilities.HttpUri !== undefined;
+    return { functions: indexed.functions, workers, extensions, streaming, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -130,6 +130,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       routePrefix: () => parts.config.http.routePrefix,
       customHeaders: parts.config.http.customHeaders,
       webhook: (name) => runtime.webhook(name),
+      streaming: () => runtime.streaming,
       baseUrl: () => `http://localhost:${runtime.port}`,
       whenRunning: () => runtime.state.whenRunning(),
       invoke: (fn, invocation) => runtime.invoker.invoke(fn, invocation),
@@ -206,6 +207,10 @@ class HostRuntime {
 
   get functions(): FunctionInfo[] {
     return this.#generation?.functions ?? [];
+  }
+
+  get streaming(): boolean {
+    return this.#generation?.streaming ?? false;
   }
 
   webhook(name: string) {

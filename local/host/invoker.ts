@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.js';
 import type { InvocationResponse } from '../rpc/messages.js';
 import type {
@@ -14,6 +15,7 @@ import type { BindingAdapter, BindingContext } from './extensions/bindingAdapter
 import { resolveBinding, type BindingData } from './bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from './functionIndex.js';
 import type { HostLogger, LogLevel } from './logger.js';
+import { proxyToWorker, type WorkerProxy } from './http/streamProxy.js';
 import { newTraceParent } from './traceParent.js';
 
 /** One trigger firing, as a trigger adapter (or the HTTP pipeline) hands it to the host. */
@@ -27,6 +29,8 @@ export type TriggerInvocation = {
   reason: string;
   /** Extra lines logged after Executing (e.g. Service Bus "Trigger Details"). */
   details?: string;
+  /** An HTTP request to stream to the worker (HTTP streaming): its response is written by the worker. */
+  stream?: { req: IncomingMessage; res: ServerResponse; extraHeaders: Readonly<Record<string, string>> };
 };
 
 export type InvocationResult =
@@ -39,11 +43,18 @@ export type InvocationResult =
     }
   | { invocationId: string; succeeded: false; error: Error };
 
+type WorkerRequest = RpcInvocationRequest & { invocationId: string; functionId: string };
+
+/** One language worker, as the invoker uses it. */
+export type InvocationWorker = {
+  invoke(request: WorkerRequest): Promise<InvocationResponse>;
+  /** The worker's own HTTP server when the app streams HTTP (`app.setup({ enableHttpStream: true })`). */
+  readonly httpUri: string | undefined;
+};
+
 /** What invocations run on: the app's language workers, and the binding handlers of its extensions. */
 export type InvocationTarget = {
-  workers: {
-    invoke(request: RpcInvocationRequest & { invocationId: string; functionId: string }): Promise<InvocationResponse>;
-  };
+  workers: { pick(): Promise<InvocationWorker> };
   extensions: { adapter(type: string): BindingAdapter | undefined };
 };
 
@@ -171,22 +182,14 @@ export class Invoker {
       if (data !== null && data !== undefined) inputData.push({ name: binding.name, data });
     }
     const retry = fn.retryOptions;
-    this.#executing.set(invocationId, fn.name);
-    let response: InvocationResponse;
-    try {
-      response = await target.workers.invoke({
-        invocationId,
-        functionId: fn.functionId,
-        inputData,
-        triggerMetadata: invocation.triggerMetadata ?? {},
-        traceContext: { traceParent: newTraceParent(), traceState: '', attributes: {} },
-        retryContext: retry ? { retryCount: 0, maxRetryCount: retry.maxRetryCount ?? 0 } : null,
-      });
-    } finally {
-      // The host drops RpcLogs of invocations that have completed.
-      this.#executing.delete(invocationId);
-    }
-    if (response.result.status !== 'success') throw failureError(response.result.exception);
+    const response = await this.#callWorker(target, invocation, fn, {
+      invocationId,
+      functionId: fn.functionId,
+      inputData,
+      triggerMetadata: invocation.triggerMetadata ?? {},
+      traceContext: { traceParent: newTraceParent(), traceState: '', attributes: {} },
+      retryContext: retry ? { retryCount: 0, maxRetryCount: retry.maxRetryCount ?? 0 } : null,
+    });
     for (const binding of others.filter((b) => b.direction !== 'in')) {
       const value =
         binding.name === '$return'
@@ -197,6 +200,38 @@ export class Invoker {
       }
     }
     return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };
+  }
+
+  /**
+   * Sends the invocation to a worker; for a streamed HTTP request, the request first goes to that worker's own
+   * HTTP server and its response straight back to the client. Throws the worker's failure.
+   */
+  async #callWorker(
+    target: InvocationTarget,
+    invocation: TriggerInvocation,
+    fn: FunctionInfo,
+    request: WorkerRequest,
+  ): Promise<InvocationResponse> {
+    const worker = await target.workers.pick();
+    let proxy: WorkerProxy | undefined;
+    if (invocation.stream) {
+      if (!worker.httpUri) throw new Error('The worker has no HTTP server for a streamed request.');
+      proxy = proxyToWorker(worker.httpUri, request.invocationId, invocation.stream);
+    }
+    this.#executing.set(request.invocationId, fn.name);
+    let response: InvocationResponse;
+    try {
+      response = await worker.invoke(request);
+    } finally {
+      // The host drops RpcLogs of invocations that have completed.
+      this.#executing.delete(request.invocationId);
+    }
+    if (response.result.status !== 'success') {
+      proxy?.abort();
+      throw failureError(response.result.exception);
+    }
+    await proxy?.done;
+    return response;
   }
 
   /** An RpcLog from a worker: user logs of a running invocation go to `Function.<name>.User`, system logs to `Worker`. */

@@ -10,7 +10,8 @@ export function httpBindingData(options: {
   params: Record<string, string>;
   headers: Record<string, string>;
 }): BindingData {
-  const data: BindingData = {};
+  // Keys come from the request: no prototype for a `__proto__` key to reach.
+  const data = Object.create(null) as BindingData;
   const put = (key: string, value: unknown): void => {
     data[key.toLowerCase()] = value;
   };

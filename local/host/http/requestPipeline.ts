@@ -11,6 +11,7 @@ import type { RequestQueue } from './requestQueue.js';
 import { collectHeaders, collectQuery, toRpcHttpRequest } from './toRpcHttpRequest.js';
 import { writeHttpResponse } from './writeHttpResponse.js';
 import { ADMIN_INVOKE_REASON } from './admin.js';
+import { toRpcMetadata } from '../codec/index.js';
 
 /** Runs before routing, in order; resolves true when it answered the request. It may change `req.headers`. */
 export type HttpMiddleware = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -20,6 +21,8 @@ export type PipelineDeps = {
   routePrefix(): string;
   /** host.json `extensions.http.customHeaders`, added to every function response. */
   customHeaders: Readonly<Record<string, string>>;
+  /** Whether the app streams HTTP (its workers serve HTTP themselves). */
+  streaming(): boolean;
   /** The handler of `/runtime/webhooks/<name>` of a running extension. */
   webhook(name: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   baseUrl(): string;
@@ -82,6 +85,34 @@ function empty(res: ServerResponse, status: number, body = ''): void {
   res.end(body);
 }
 
+/**
+ * HTTP streaming: the request is not read here; it goes to the worker as it arrives, and the worker writes the
+ * response. The invocation carries only the method, URL and route values, and the trigger metadata the library
+ * takes the headers and parameters from (the host's binding data: query values, route values, Query, Headers).
+ */
+async function streamFunction(
+  deps: PipelineDeps,
+  request: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    url: URL;
+    match: { fn: FunctionInfo; params: Record<string, string> };
+  },
+  headers: Record<string, string>,
+): Promise<void> {
+  const { req, res, url, match } = request;
+  const query = collectQuery(url.searchParams);
+  const http = toRpcHttpRequest({ req, url, headers: {}, query: {}, params: match.params, body: undefined });
+  const result = await deps.invoke(match.fn, {
+    triggerData: { http },
+    triggerMetadata: toRpcMetadata({ ...query, ...match.params, Query: query, Headers: headers }),
+    bindingData: httpBindingData({ body: undefined, query, params: match.params, headers }),
+    reason: ADMIN_INVOKE_REASON,
+    stream: { req, res, extraHeaders: deps.customHeaders },
+  });
+  if (!result.succeeded) empty(res, 500);
+}
+
 /** Reads the body, invokes the matched HTTP function and writes its response. */
 async function runFunction(
   deps: PipelineDeps,
@@ -95,6 +126,7 @@ async function runFunction(
   },
 ): Promise<void> {
   const { req, res, url, headersBefore, match } = request;
+  if (deps.streaming()) return streamFunction(deps, request, collectHeaders(req, headersBefore));
   let body: Buffer | undefined;
   try {
     body = await readBody(req, deps.bodyLimit);

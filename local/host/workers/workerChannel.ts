@@ -48,6 +48,7 @@ export class WorkerChannel {
   #exit: Promise<WorkerProcessExitError>;
   #started: Promise<void>;
   #exited: WorkerProcessExitError | undefined;
+  #capabilities: Record<string, string> = {};
   inFlight = 0;
 
   constructor(
@@ -82,6 +83,11 @@ export class WorkerChannel {
 
   get alive(): boolean {
     return this.#exited === undefined;
+  }
+
+  /** The worker's own HTTP server, when the app streams HTTP (the `HttpUri` capability). */
+  get httpUri(): string | undefined {
+    return this.#capabilities.HttpUri;
   }
 
   #settle(message: WorkerMessage): void {
@@ -125,7 +131,8 @@ export class WorkerChannel {
         checkResult(load.functionLoadResponse.result, `load of function '${fn.name}'`);
       }),
     );
-    return { capabilities: init.workerInitResponse.capabilities, functions };
+    this.#capabilities = init.workerInitResponse.capabilities;
+    return { capabilities: this.#capabilities, functions };
   }
 
   async invoke(

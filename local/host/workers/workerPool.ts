@@ -1,5 +1,4 @@
-import type { InvocationResponse } from '../../rpc/messages.js';
-import type { RpcInvocationRequest, RpcLog } from '../../rpc/types.js';
+import type { RpcLog } from '../../rpc/types.js';
 import type { LogEntry } from '../logger.js';
 import { WorkerChannel, type WorkerStart } from './workerChannel.js';
 import { startWorkerProcess, type WorkerProcessOptions } from './workerProcess.js';
@@ -110,7 +109,7 @@ export class WorkerPool {
   }
 
   /** The least busy live worker, waiting for a replacement when every worker is restarting. */
-  async #pick(): Promise<WorkerChannel> {
+  async pick(): Promise<WorkerChannel> {
     const deadline = Date.now() + WAIT_FOR_WORKER_MS;
     for (;;) {
       let best: WorkerChannel | undefined;
@@ -121,12 +120,6 @@ export class WorkerPool {
       }
       await new Promise<void>((resolve) => this.#replaced.push(resolve));
     }
-  }
-
-  async invoke(
-    request: RpcInvocationRequest & { invocationId: string; functionId: string },
-  ): Promise<InvocationResponse> {
-    return (await this.#pick()).invoke(request);
   }
 
   /** WorkerTerminate to every worker (appTerminate hooks run), killing any that outlive the grace period. */
