@@ -1,6 +1,6 @@
 import type { RpcLog } from '../rpc/types.js';
 import type { Clock } from '../shared/clock.js';
-import type { TriggerHost, TriggerListener } from './extensions/bindingAdapter.js';
+import type { TriggerHost, TriggerListener } from './extensions/shared/bindingAdapter.js';
 import type { ExtensionRegistry } from './extensions/registry.js';
 import {
   startExtensions,
@@ -8,10 +8,10 @@ import {
   type LocalServices,
   type StartedExtensions,
 } from './extensions/startExtensions.js';
-import { indexFunctions, type FunctionInfo } from './functionIndex.js';
+import { indexFunctions, type FunctionInfo } from './core/functionIndex.js';
 import { formatFunctionList } from './functionList.js';
-import { HOST_VERSION } from './hostVersion.js';
-import type { LogEntry } from './logger.js';
+import { HOST_VERSION } from './core/hostVersion.js';
+import type { LogEntry } from './core/logger.js';
 import { WorkerPool } from './workers/workerPool.js';
 import type { WorkerSettings } from './workers/workerSettings.js';
 

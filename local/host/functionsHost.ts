@@ -7,12 +7,12 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { startGeneration, type Generation } from './appGeneration.js';
 import { readLocalSettings, resolveAppSettings, settingLookup, type LocalSettings } from './appSettings.js';
 import { watchAppCode } from './appWatcher.js';
-import type { TriggerHost } from './extensions/bindingAdapter.js';
-import type { RegisteredExtension } from './extensions/extension.js';
+import type { TriggerHost } from './extensions/shared/bindingAdapter.js';
+import type { RegisteredExtension } from './extensions/shared/extension.js';
 import { builtInExtensions } from './extensions/index.js';
 import { ExtensionRegistry } from './extensions/registry.js';
 import { configureExtensions, type ConfiguredExtensions, type LocalServices } from './extensions/startExtensions.js';
-import type { FunctionInfo } from './functionIndex.js';
+import type { FunctionInfo } from './core/functionIndex.js';
 import { readHostJson, type HostConfig } from './hostJson.js';
 import { HostState } from './hostState.js';
 import { validateCorsPolicy } from './http/cors.js';
@@ -21,7 +21,7 @@ import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeli
 import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
 import { closeServer, listen } from './listen.js';
-import { createConsoleLogger, type HostLogger, type LogEntry } from './logger.js';
+import { createConsoleLogger, type HostLogger, type LogEntry } from './core/logger.js';
 import { workerSettings } from './workers/workerSettings.js';
 
 export type FunctionsHostOptions = {

@@ -14,7 +14,7 @@ export {
   type TriggerListener,
 } from './extensions/index.js';
 export { runningServices, type LocalServices } from './extensions/startExtensions.js';
-export type { BindingInfo, FunctionInfo } from './functionIndex.js';
+export type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
 export type { InvocationResult, TriggerInvocation } from './invoker.js';
 export type { HostConfig } from './hostJson.js';
 export {
@@ -23,5 +23,5 @@ export {
   type HostLogger,
   type LogEntry,
   type LogLevel,
-} from './logger.js';
+} from './core/logger.js';
 export type { RpcTypedData, RpcHttpData } from '../rpc/types.js';

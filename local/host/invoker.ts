@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../shared/clock.js';
 import type { InvocationResponse } from '../rpc/messages.js';
 import type {
@@ -11,37 +10,14 @@ import type {
   RpcParameterBinding,
   RpcTypedData,
 } from '../rpc/types.js';
-import type { BindingAdapter, BindingContext } from './extensions/bindingAdapter.js';
-import { resolveBinding, type BindingData } from './bindingExpressions.js';
-import type { BindingInfo, FunctionInfo } from './functionIndex.js';
-import type { HostLogger, LogLevel } from './logger.js';
+export type { InvocationResult, TriggerInvocation } from './core/invocation.js';
+import type { BindingAdapter, BindingContext } from './extensions/shared/bindingAdapter.js';
+import { resolveBinding } from './core/bindingExpressions.js';
+import type { InvocationResult, TriggerInvocation } from './core/invocation.js';
+import type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
+import type { HostLogger, LogLevel } from './core/logger.js';
 import { proxyToWorker, type WorkerProxy } from './http/streamProxy.js';
-import { newTraceParent } from './traceParent.js';
-
-/** One trigger firing, as a trigger adapter (or the HTTP pipeline) hands it to the host. */
-export type TriggerInvocation = {
-  /** The trigger binding's value, as the extension would send it to the worker. */
-  triggerData: RpcTypedData;
-  triggerMetadata?: Record<string, RpcTypedData>;
-  /** Values for `{expressions}` in the other bindings (case-insensitive keys, dotted paths). */
-  bindingData?: BindingData;
-  /** The `Reason='...'` of the Executing line. */
-  reason: string;
-  /** Extra lines logged after Executing (e.g. Service Bus "Trigger Details"). */
-  details?: string;
-  /** An HTTP request to stream to the worker (HTTP streaming): its response is written by the worker. */
-  stream?: { req: IncomingMessage; res: ServerResponse; extraHeaders: Readonly<Record<string, string>> };
-};
-
-export type InvocationResult =
-  | {
-      invocationId: string;
-      succeeded: true;
-      httpResponse: RpcHttpData | undefined;
-      /** The worker's return value (a trigger such as signalRTrigger turns it into its reply). */
-      returnValue: RpcTypedData | null | undefined;
-    }
-  | { invocationId: string; succeeded: false; error: Error };
+import { newTraceParent } from './core/traceParent.js';
 
 type WorkerRequest = RpcInvocationRequest & { invocationId: string; functionId: string };
 

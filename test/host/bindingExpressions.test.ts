@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { settingLookup } from '../../local/host/appSettings.js';
-import { resolveTemplate } from '../../local/host/bindingExpressions.js';
+import { resolveTemplate } from '../../local/host/core/bindingExpressions.js';
 
 const ctx = {
   setting: settingLookup({ Queue: 'jobs' }),

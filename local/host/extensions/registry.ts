@@ -1,4 +1,4 @@
-import type { RegisteredExtension } from './extension.js';
+import type { RegisteredExtension } from './shared/extension.js';
 
 /** The extensions a host knows, looked up by binding type (ignoring case), with no type claimed twice. */
 export class ExtensionRegistry {

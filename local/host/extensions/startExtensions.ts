@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../shared/clock.js';
-import type { FunctionInfo } from '../functionIndex.js';
-import type { LogEntry } from '../logger.js';
-import type { BindingAdapter } from './bindingAdapter.js';
-import type { ExtensionContext, ExtensionInstance, RegisteredExtension } from './extension.js';
+import type { FunctionInfo } from '../core/functionIndex.js';
+import type { LogEntry } from '../core/logger.js';
+import type { BindingAdapter } from './shared/bindingAdapter.js';
+import type { ExtensionContext, ExtensionInstance, RegisteredExtension } from './shared/extension.js';
 import type { ExtensionRegistry } from './registry.js';
 
 /** Starts the local services extensions ask for (the stack's broker, SignalR service, Azurite), by name. */

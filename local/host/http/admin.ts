@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HOST_VERSION } from '../hostVersion.js';
-import type { FunctionInfo } from '../functionIndex.js';
-import type { TriggerInvocation } from '../invoker.js';
+import { HOST_VERSION } from '../core/hostVersion.js';
+import type { FunctionInfo } from '../core/functionIndex.js';
+import type { TriggerInvocation } from '../core/invocation.js';
 import { readBody } from './readBody.js';
 
 export const ADMIN_INVOKE_REASON = 'This function was programmatically called via the host APIs.';

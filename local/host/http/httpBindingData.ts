@@ -1,4 +1,4 @@
-import type { BindingData } from '../bindingExpressions.js';
+import type { BindingData } from '../core/bindingExpressions.js';
 
 /**
  * HTTP binding data in the host's order, later sources overwriting earlier ones (case-insensitively): top-level

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FunctionInfo } from '../functionIndex.js';
-import type { InvocationResult, TriggerInvocation } from '../invoker.js';
-import type { HostLogger } from '../logger.js';
+import type { FunctionInfo } from '../core/functionIndex.js';
+import type { InvocationResult, TriggerInvocation } from '../core/invocation.js';
+import type { HostLogger } from '../core/logger.js';
 import { handleAdminRequest } from './admin.js';
 import { applyCors, type CorsPolicy } from './cors.js';
 import { serveHomepage } from './homepage.js';

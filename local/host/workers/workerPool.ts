@@ -1,5 +1,5 @@
 import type { RpcLog } from '../../rpc/types.js';
-import type { LogEntry } from '../logger.js';
+import type { LogEntry } from '../core/logger.js';
 import { WorkerChannel, type WorkerStart } from './workerChannel.js';
 import { startWorkerProcess, type WorkerProcessOptions } from './workerProcess.js';
 

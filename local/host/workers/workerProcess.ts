@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { compiledEntry } from '../../shared/compiledEntry.js';
-import type { LogEntry, LogLevel } from '../logger.js';
+import type { LogEntry, LogLevel } from '../core/logger.js';
 
 export type WorkerProcessOptions = {
   appDir: string;

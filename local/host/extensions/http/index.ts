@@ -1,4 +1,4 @@
-import { defineExtension } from '../extension.js';
+import { defineExtension } from '../shared/extension.js';
 import { parseHttpOptions } from './options.js';
 import { httpOutputAdapter } from './output.js';
 import { httpTriggerAdapter } from './trigger.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, limitOrUnbounded, parseSection, text } from '../hostJsonSection.js';
+import { flag, limitOrUnbounded, parseSection, text } from '../shared/hostJsonSection.js';
 
 /** `host.json` `extensions.http`, the HTTP pipeline's own settings. */
 export type HttpOptions = {

@@ -1,4 +1,4 @@
-import type { BindingAdapter } from '../bindingAdapter.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
 
 /** The `http` output binding: the worker's RpcHttp becomes the response the HTTP pipeline writes. */
 export const httpOutputAdapter: BindingAdapter = {

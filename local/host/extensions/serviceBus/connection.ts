@@ -1,5 +1,5 @@
 import { parseServiceBusConnectionString } from '../../../servicebus/index.js';
-import type { BindingInfo } from '../../functionIndex.js';
+import type { BindingInfo } from '../../core/functionIndex.js';
 
 /**
  * Checks a Service Bus binding's `connection` the way the extension resolves it (`connection` → that setting or

@@ -1,5 +1,5 @@
 import type { ServiceBusBroker } from '../../../servicebus/index.js';
-import { defineExtension } from '../extension.js';
+import { defineExtension } from '../shared/extension.js';
 import { parseServiceBusOptions } from './options.js';
 import { serviceBusOutputAdapter } from './output.js';
 import { serviceBusTriggerAdapter } from './trigger.js';

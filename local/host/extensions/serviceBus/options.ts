@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, parseSection, positiveInt, timeSpanMs } from '../hostJsonSection.js';
+import { flag, parseSection, positiveInt, timeSpanMs } from '../shared/hostJsonSection.js';
 
 /** `host.json` `extensions.serviceBus`, as far as the local broker acts on it. */
 export type ServiceBusOptions = {

@@ -1,5 +1,5 @@
 import type { ServiceBusBroker } from '../../../servicebus/index.js';
-import type { BindingAdapter } from '../bindingAdapter.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
 import { checkServiceBusConnection } from './connection.js';
 import { toOutputMessages } from './message.js';
 

@@ -1,7 +1,7 @@
 import type { ServiceBusBroker } from '../../../servicebus/index.js';
-import { resolveAppSettingTokens } from '../../bindingExpressions.js';
-import type { BindingInfo } from '../../functionIndex.js';
-import type { BindingAdapter } from '../bindingAdapter.js';
+import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
+import type { BindingInfo } from '../../core/functionIndex.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
 import { checkServiceBusConnection } from './connection.js';
 import type { ServiceBusOptions } from './options.js';
 import { textOf } from '../../codec/index.js';

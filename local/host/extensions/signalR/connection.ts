@@ -1,6 +1,6 @@
 import { parseSignalRConnectionString, type SignalRConnectionSettings } from '../../../signalr/index.js';
-import type { BindingInfo } from '../../functionIndex.js';
-import type { BindingContext } from '../bindingAdapter.js';
+import type { BindingInfo } from '../../core/functionIndex.js';
+import type { BindingContext } from '../shared/bindingAdapter.js';
 
 export const DEFAULT_SIGNALR_SETTING = 'AzureSignalRConnectionString';
 

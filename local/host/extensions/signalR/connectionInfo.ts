@@ -1,6 +1,6 @@
 import { mintClientAccessToken } from '../../../signalr/index.js';
 import { toRpcTypedData } from '../../codec/index.js';
-import type { BindingAdapter } from '../bindingAdapter.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
 import { hubName, signalRConnection } from './connection.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defineExtension } from '../extension.js';
+import { defineExtension } from '../shared/extension.js';
 import { signalRConnectionInfoAdapter } from './connectionInfo.js';
 import { signalROutputAdapter } from './output.js';
 import { createSignalRTriggerBinding } from './trigger.js';

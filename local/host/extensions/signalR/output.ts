@@ -1,7 +1,7 @@
 import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../../signalr/index.js';
 import type { RpcTypedData } from '../../../rpc/types.js';
 import { fromRpcTypedData } from '../../codec/index.js';
-import type { BindingAdapter } from '../bindingAdapter.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
 import { hubName, signalRConnection } from './connection.js';
 
 function outputValue(data: RpcTypedData): unknown {

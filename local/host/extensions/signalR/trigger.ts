@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyUpstreamSignature } from '../../../signalr/index.js';
 import { toRpcMetadata, toRpcTypedData } from '../../codec/index.js';
-import { resolveAppSettingTokens } from '../../bindingExpressions.js';
-import type { BindingInfo, FunctionInfo } from '../../functionIndex.js';
+import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
+import type { BindingInfo, FunctionInfo } from '../../core/functionIndex.js';
 import { DEFAULT_BODY_LIMIT, readBody } from '../../http/readBody.js';
-import type { BindingAdapter, TriggerHost } from '../bindingAdapter.js';
+import type { BindingAdapter, TriggerHost } from '../shared/bindingAdapter.js';
 import { signalRConnection } from './connection.js';
 import {
   closeError,

@@ -1,5 +1,5 @@
-import type { RpcFunctionMetadata, RpcRetryOptions } from '../rpc/types.js';
-import { compileRouteTemplate, type RouteTemplate } from './http/routeTemplate.js';
+import type { RpcFunctionMetadata, RpcRetryOptions } from '../../rpc/types.js';
+import { compileRouteTemplate, type RouteTemplate } from './routeTemplate.js';
 
 /** One binding as the host sees it (`rawBindings` entry): its user properties plus name, type, direction. */
 export type BindingInfo = {

@@ -1,8 +1,8 @@
-import type { Clock } from '../../shared/clock.js';
-import type { RpcHttpData, RpcTypedData } from '../../rpc/types.js';
-import type { FunctionInfo, BindingInfo } from '../functionIndex.js';
-import type { InvocationResult, TriggerInvocation } from '../invoker.js';
-import type { LogEntry } from '../logger.js';
+import type { Clock } from '../../../shared/clock.js';
+import type { RpcHttpData, RpcTypedData } from '../../../rpc/types.js';
+import type { FunctionInfo, BindingInfo } from '../../core/functionIndex.js';
+import type { InvocationResult, TriggerInvocation } from '../../core/invocation.js';
+import type { LogEntry } from '../../core/logger.js';
 
 /** What a binding adapter sees of one invocation. */
 export type BindingContext = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseTimeSpan } from '../timeSpan.js';
+import { parseTimeSpan } from '../../core/timeSpan.js';
 
 // host.json values, with the messages the host's options validation gives.
 export const positiveInt = z

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../shared/clock.js';
-import type { LogEntry } from '../logger.js';
+import type { Clock } from '../../../shared/clock.js';
+import type { LogEntry } from '../../core/logger.js';
 import type { BindingAdapter } from './bindingAdapter.js';
 
 /** What an extension is given when the host starts it for an app that uses one of its binding types. */

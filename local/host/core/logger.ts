@@ -1,5 +1,5 @@
-import type { Clock } from '../shared/clock.js';
-import { systemClock } from '../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
+import { systemClock } from '../../shared/clock.js';
 
 export type LogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical';
 
