@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeployError } from '../../infra/deployError.js';
-import { maskSecrets } from '../../infra/secrets.js';
-import { isoDuration, loadTopology, subscriptionPropertyArgs, topicPropertyArgs } from '../../infra/topology.js';
-import { formatCommand } from '../../infra/az.js';
+import { DeployError } from '../../infra/core/deployError.js';
+import { maskSecrets } from '../../infra/core/secrets.js';
+import { isoDuration, loadTopology, subscriptionPropertyArgs, topicPropertyArgs } from '../../infra/resources/topology.js';
+import { formatCommand } from '../../infra/core/az.js';
 
 const topic = (subscription: object, extra: object = {}) => ({
   UserConfig: {
