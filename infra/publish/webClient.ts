@@ -62,9 +62,11 @@ async function waitForDataRole(ctx: DeployContext, account: string[]): Promise<v
 }
 
 async function ensureStaticWebsite(ctx: DeployContext, account: string[]): Promise<void> {
-  const now = readable(ctx, ctx.ids.storage)
-    ? await ctx.az.json<StaticWebsite>(['storage', 'blob', 'service-properties', 'show', ...account, '--query', 'staticWebsite'], {})
-    : {};
+  const show = ['storage', 'blob', 'service-properties', 'show', ...account, '--query', 'staticWebsite'];
+  const result = readable(ctx, ctx.ids.storage) ? await ctx.az.probe(show) : undefined;
+  // In what-if the deployer's data role may not exist yet, so an unreadable setting counts as one to set.
+  if (result && result.code !== 0 && ctx.az.writes) throw ctx.az.failure(show, result);
+  const now = result?.code === 0 ? ((JSON.parse(result.stdout) as StaticWebsite | null) ?? {}) : {};
   const details: string[] = [];
   if (now?.enabled !== true) details.push('static website: off → on');
   if (now?.indexDocument !== 'index.html') details.push(`index document: ${now?.indexDocument ?? '(not set)'} → index.html`);
