@@ -73,7 +73,9 @@ function changeCount(ctx: DeployContext): string {
 function report(ctx: DeployContext, mode: AzMode, log: (line: string) => void): void {
   const changes = ctx.plan.settingChanges.length;
   if (mode === 'what-if') {
-    log(`\nWhat-if: ${changes === 0 ? 'everything matches the declared settings' : `${changes} change${changes === 1 ? '' : 's'} a run would make`} (nothing was changed):`);
+    log(
+      `\nWhat-if: ${changes === 0 ? 'everything matches the declared settings' : `${changes} change${changes === 1 ? '' : 's'} a run would make`} (nothing was changed):`,
+    );
     ctx.plan.lines().forEach((line) => log(line));
     return;
   }
@@ -81,7 +83,9 @@ function report(ctx: DeployContext, mode: AzMode, log: (line: string) => void): 
     log('\nDry run complete: nothing was changed.');
     return;
   }
-  log(`\nDeployed${changes === 0 ? ': every setting already matched' : `, with ${changes} change${changes === 1 ? '' : 's'}:`}`);
+  log(
+    `\nDeployed${changes === 0 ? ': every setting already matched' : `, with ${changes} change${changes === 1 ? '' : 's'}:`}`,
+  );
   ctx.plan.lines().forEach((line) => log(line));
   summary(ctx, log);
 }
@@ -93,4 +97,3 @@ function summary(ctx: DeployContext, log: (line: string) => void): void {
   log(`  Sign-in:    ${api}/.auth/login/aad`);
   log(`  SignalR:    https://${ctx.names.signalR}.service.signalr.net`);
 }
-

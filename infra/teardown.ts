@@ -15,25 +15,36 @@ export const GROUP_DELETE_WAIT_MS = 30 * MINUTE;
  * Deletes the resource group (everything the deployment created in Azure) and this deployment's app
  * registration: the one registered under its identifier URI, never one found by name.
  */
-export async function teardown(az: AzCli, options: DeployOptions, names: ResourceNames, io: TeardownIo): Promise<boolean> {
+export async function teardown(
+  az: AzCli,
+  options: DeployOptions,
+  names: ResourceNames,
+  io: TeardownIo,
+): Promise<boolean> {
   const account = await signedInAccount(az);
   const uri = entraAppIdentifierUri(account, names.resourceGroup);
   const dryRun = az.mode === 'dry-run';
-  const group = dryRun ? { tags: {} } : await az.find<{ tags?: Record<string, string> | null }>(['group', 'show', '--name', names.resourceGroup]);
+  const group = dryRun
+    ? { tags: {} }
+    : await az.find<{ tags?: Record<string, string> | null }>(['group', 'show', '--name', names.resourceGroup]);
   const apps = await az.json<{ appId: string }[]>(
     ['ad', 'app', 'list', '--identifier-uri', uri, '--query', '[].{appId: appId}'],
     [{ appId: '<entra-app-id>' }],
   );
   const appId = apps[0]?.appId;
   if (!group && !appId) {
-    io.log(`Neither resource group ${names.resourceGroup} nor an app registration for ${uri} exists: nothing to delete.`);
+    io.log(
+      `Neither resource group ${names.resourceGroup} nor an app registration for ${uri} exists: nothing to delete.`,
+    );
     return true;
   }
   const tagged = group?.tags?.[ENTRA_APP_TAG];
   if (tagged && tagged !== appId) {
     io.log(`# the group's ${ENTRA_APP_TAG} tag names ${tagged}, which is not registered under ${uri}: left alone`);
   }
-  io.log(`To delete: ${[group && `resource group ${names.resourceGroup} and everything in it`, appId && `app registration ${appId} (${uri})`].filter(Boolean).join('; ')}.`);
+  io.log(
+    `To delete: ${[group && `resource group ${names.resourceGroup} and everything in it`, appId && `app registration ${appId} (${uri})`].filter(Boolean).join('; ')}.`,
+  );
   if (az.writes && !options.yes) {
     const answer = await io.ask(`Type the resource group name (${names.resourceGroup}) to confirm:`);
     if (answer !== names.resourceGroup) {

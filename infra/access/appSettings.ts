@@ -48,7 +48,15 @@ export async function reconcileAppSettings(ctx: DeployContext): Promise<void> {
       target: `app settings of ${names.functionApp}`,
       details: toSet.map(([name, value]) => `${name}: ${now.get(name) ?? '(not set)'} → ${value}`),
     });
-    await az.change(['functionapp', 'config', 'appsettings', 'set', ...scope, '--settings', ...toSet.map(([k, v]) => `${k}=${v}`)]);
+    await az.change([
+      'functionapp',
+      'config',
+      'appsettings',
+      'set',
+      ...scope,
+      '--settings',
+      ...toSet.map(([k, v]) => `${k}=${v}`),
+    ]);
   }
   const toDelete = KEY_BASED_SETTINGS.filter((name) => present.has(name));
   if (toDelete.length === 0) return;

@@ -27,11 +27,29 @@ export function roleAssignments(ctx: DeployContext): RoleAssignment[] {
   const { ids, names, topology, state, deployer } = ctx;
   const app = { principalId: state.principalId, principalType: 'ServicePrincipal' as const, who: 'the Function App' };
   return [
-    { ...app, role: ROLES.storageBlobDataOwner, scope: ids.storage, scopeName: names.storageAccount, why: 'host storage (keys, locks, the deployment package)' },
+    {
+      ...app,
+      role: ROLES.storageBlobDataOwner,
+      scope: ids.storage,
+      scopeName: names.storageAccount,
+      why: 'host storage (keys, locks, the deployment package)',
+    },
     // The host writes its diagnostic events to monthly tables in host storage, so this cannot be one table.
-    { ...app, role: ROLES.storageTableDataContributor, scope: ids.storage, scopeName: names.storageAccount, why: 'the orders table and the host\'s diagnostic events' },
+    {
+      ...app,
+      role: ROLES.storageTableDataContributor,
+      scope: ids.storage,
+      scopeName: names.storageAccount,
+      why: "the orders table and the host's diagnostic events",
+    },
     ...topology.topics.flatMap((topic) => [
-      { ...app, role: ROLES.serviceBusDataSender, scope: ids.topic(topic.name), scopeName: `topic ${topic.name}`, why: 'the createOrder output binding' },
+      {
+        ...app,
+        role: ROLES.serviceBusDataSender,
+        scope: ids.topic(topic.name),
+        scopeName: `topic ${topic.name}`,
+        why: 'the createOrder output binding',
+      },
       // A trigger's receiver role must sit on the subscription (or above); the topic alone is not enough.
       ...topic.subscriptions.map((s) => ({
         ...app,
@@ -42,7 +60,13 @@ export function roleAssignments(ctx: DeployContext): RoleAssignment[] {
       })),
     ]),
     // The SignalR extension both calls the REST API and mints client tokens, which needs Owner.
-    { ...app, role: ROLES.signalRServiceOwner, scope: ids.signalR, scopeName: names.signalR, why: 'the negotiate input and the SignalR output bindings' },
+    {
+      ...app,
+      role: ROLES.signalRServiceOwner,
+      scope: ids.signalR,
+      scopeName: names.signalR,
+      why: 'the negotiate input and the SignalR output bindings',
+    },
     {
       principalId: deployer.objectId,
       principalType: deployer.principalType,
@@ -63,7 +87,19 @@ export async function reconcileRoles(ctx: DeployContext): Promise<void> {
     const { principalId, role, scope } = assignment;
     if (knownPrincipal(principalId) && readable(ctx, scope)) {
       const count = await az.json<number>(
-        ['role', 'assignment', 'list', '--assignee', principalId, '--role', role.id, '--scope', scope, '--query', 'length(@)'],
+        [
+          'role',
+          'assignment',
+          'list',
+          '--assignee',
+          principalId,
+          '--role',
+          role.id,
+          '--scope',
+          scope,
+          '--query',
+          'length(@)',
+        ],
         0,
       );
       if (count > 0) continue;
@@ -74,8 +110,14 @@ export async function reconcileRoles(ctx: DeployContext): Promise<void> {
       details: [assignment.why],
     });
     await az.change(
-      ['role', 'assignment', 'create', '--assignee-object-id', principalId]
-        .concat(['--assignee-principal-type', assignment.principalType, '--role', role.id, '--scope', scope]),
+      ['role', 'assignment', 'create', '--assignee-object-id', principalId].concat([
+        '--assignee-principal-type',
+        assignment.principalType,
+        '--role',
+        role.id,
+        '--scope',
+        scope,
+      ]),
       { tolerate: /RoleAssignmentExists|already exists/i },
     );
   }

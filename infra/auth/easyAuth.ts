@@ -43,14 +43,26 @@ export function authDrift(now: AuthSettings, wanted: AuthSettings): string[] {
   const aad = (s: AuthSettings) => s.identityProviders?.azureActiveDirectory;
   const checks: [string, unknown, unknown][] = [
     ['platform.enabled', now.platform?.enabled, wanted.platform?.enabled],
-    ['requireAuthentication', now.globalValidation?.requireAuthentication, wanted.globalValidation?.requireAuthentication],
-    ['unauthenticatedClientAction', now.globalValidation?.unauthenticatedClientAction, wanted.globalValidation?.unauthenticatedClientAction],
+    [
+      'requireAuthentication',
+      now.globalValidation?.requireAuthentication,
+      wanted.globalValidation?.requireAuthentication,
+    ],
+    [
+      'unauthenticatedClientAction',
+      now.globalValidation?.unauthenticatedClientAction,
+      wanted.globalValidation?.unauthenticatedClientAction,
+    ],
     ['azureActiveDirectory.enabled', aad(now)?.enabled, aad(wanted)?.enabled],
     ['clientId', aad(now)?.registration?.clientId, aad(wanted)?.registration?.clientId],
     ['openIdIssuer', aad(now)?.registration?.openIdIssuer, aad(wanted)?.registration?.openIdIssuer],
     ['allowedAudiences', list(aad(now)?.validation?.allowedAudiences), list(aad(wanted)?.validation?.allowedAudiences)],
     ['tokenStore.enabled', now.login?.tokenStore?.enabled, wanted.login?.tokenStore?.enabled],
-    ['allowedExternalRedirectUrls', list(now.login?.allowedExternalRedirectUrls), list(wanted.login?.allowedExternalRedirectUrls)],
+    [
+      'allowedExternalRedirectUrls',
+      list(now.login?.allowedExternalRedirectUrls),
+      list(wanted.login?.allowedExternalRedirectUrls),
+    ],
     ['requireHttps', now.httpSettings?.requireHttps, wanted.httpSettings?.requireHttps],
   ];
   return checks
@@ -68,7 +80,11 @@ export async function reconcileEasyAuth(ctx: DeployContext, clientId: string, ex
   ctx.step('App Service Authentication (Microsoft Entra ID, 401 for anonymous calls)');
   const wanted = authSettings(ctx, clientId);
   if (!extension) {
-    ctx.plan.record({ kind: 'update', target: `authentication of ${names.functionApp}`, details: ['(unknown until the authV2 extension is installed)'] });
+    ctx.plan.record({
+      kind: 'update',
+      target: `authentication of ${names.functionApp}`,
+      details: ['(unknown until the authV2 extension is installed)'],
+    });
     return;
   }
   const now = readable(ctx, ctx.ids.site) ? await readAuth(ctx, scope) : {};
@@ -96,7 +112,9 @@ export async function reconcileEasyAuth(ctx: DeployContext, clientId: string, ex
 }
 
 function readAuth(ctx: DeployContext, scope: string[]): Promise<AuthSettings> {
-  return ctx.az.json<AuthSettings>(['webapp', 'auth', 'show', ...scope, '--query', 'properties'], {}).then((s) => s ?? {});
+  return ctx.az
+    .json<AuthSettings>(['webapp', 'auth', 'show', ...scope, '--query', 'properties'], {})
+    .then((s) => s ?? {});
 }
 
 /**
@@ -117,15 +135,27 @@ export async function reconcileFunctionCors(ctx: DeployContext): Promise<void> {
   const missing = ctx.state.webOrigins.filter((origin) => !now.includes(origin));
   const extra = now.filter((origin) => !ctx.state.webOrigins.includes(origin));
   if (missing.length > 0) {
-    ctx.plan.record({ kind: 'update', target: `CORS of ${names.functionApp}`, details: missing.map((o) => `allow ${o}`) });
+    ctx.plan.record({
+      kind: 'update',
+      target: `CORS of ${names.functionApp}`,
+      details: missing.map((o) => `allow ${o}`),
+    });
     await az.change(['functionapp', 'cors', 'add', ...scope, '--allowed-origins', ...missing]);
   }
   if (extra.length > 0) {
-    ctx.plan.record({ kind: 'update', target: `CORS of ${names.functionApp}`, details: extra.map((o) => `stop allowing ${o}`) });
+    ctx.plan.record({
+      kind: 'update',
+      target: `CORS of ${names.functionApp}`,
+      details: extra.map((o) => `stop allowing ${o}`),
+    });
     await az.change(['functionapp', 'cors', 'remove', ...scope, '--allowed-origins', ...extra]);
   }
   if (cors.supportCredentials) {
-    ctx.plan.record({ kind: 'update', target: `CORS of ${names.functionApp}`, details: ['supportCredentials: true → false'] });
+    ctx.plan.record({
+      kind: 'update',
+      target: `CORS of ${names.functionApp}`,
+      details: ['supportCredentials: true → false'],
+    });
     await az.change(['functionapp', 'cors', 'credentials', ...scope, '--enable', 'false']);
   }
 }

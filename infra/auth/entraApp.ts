@@ -1,9 +1,4 @@
-import {
-  ENTRA_APP_TAG,
-  entraAppIdentifierUri,
-  functionAppUrl,
-  type DeployContext,
-} from '../core/context.js';
+import { ENTRA_APP_TAG, entraAppIdentifierUri, functionAppUrl, type DeployContext } from '../core/context.js';
 import { DeployError } from '../core/deployError.js';
 import { mergeGroupTag } from '../resources/resourceGroup.js';
 
@@ -29,7 +24,11 @@ export async function reconcileEntraApp(ctx: DeployContext, groupTags: Record<st
   if (found[0]) {
     await updateRegistration(ctx, found[0], callback);
   } else {
-    ctx.plan.record({ kind: 'create', target: `app registration ${names.entraApp}`, details: [`identifier URI ${uri}`] });
+    ctx.plan.record({
+      kind: 'create',
+      target: `app registration ${names.entraApp}`,
+      details: [`identifier URI ${uri}`],
+    });
     appId = await az.changeTsv(
       ['ad', 'app', 'create', '--display-name', names.entraApp, '--identifier-uris', uri]
         .concat(['--sign-in-audience', 'AzureADMyOrg', '--web-redirect-uris', callback])
@@ -44,8 +43,10 @@ export async function reconcileEntraApp(ctx: DeployContext, groupTags: Record<st
 
 export function findRegistrations(ctx: DeployContext, uri: string): Promise<Registration[]> {
   return ctx.az.json<Registration[]>(
-    ['ad', 'app', 'list', '--identifier-uri', uri]
-      .concat(['--query', '[].{appId: appId, redirectUris: web.redirectUris, idTokens: web.implicitGrantSettings.enableIdTokenIssuance}']),
+    ['ad', 'app', 'list', '--identifier-uri', uri].concat([
+      '--query',
+      '[].{appId: appId, redirectUris: web.redirectUris, idTokens: web.implicitGrantSettings.enableIdTokenIssuance}',
+    ]),
     [],
   );
 }
@@ -53,13 +54,16 @@ export function findRegistrations(ctx: DeployContext, uri: string): Promise<Regi
 async function updateRegistration(ctx: DeployContext, registration: Registration, callback: string): Promise<void> {
   const details: string[] = [];
   const redirects = registration.redirectUris ?? [];
-  if (redirects.length !== 1 || redirects[0] !== callback) details.push(`redirect URIs: [${redirects.join(', ')}] → [${callback}]`);
+  if (redirects.length !== 1 || redirects[0] !== callback)
+    details.push(`redirect URIs: [${redirects.join(', ')}] → [${callback}]`);
   if (registration.idTokens !== true) details.push('ID token issuance: off → on');
   if (details.length === 0) return;
   ctx.plan.record({ kind: 'update', target: `app registration ${ctx.names.entraApp}`, details });
   await ctx.az.change(
-    ['ad', 'app', 'update', '--id', registration.appId, '--web-redirect-uris', callback]
-      .concat(['--enable-id-token-issuance', 'true']),
+    ['ad', 'app', 'update', '--id', registration.appId, '--web-redirect-uris', callback].concat([
+      '--enable-id-token-issuance',
+      'true',
+    ]),
   );
 }
 

@@ -25,6 +25,9 @@ export type ChangeOptions = Bound & {
   explain?: (stderr: string) => DeployError | undefined;
 };
 
+/** A command stopped at its bound: not a sign of a wrong sign-in or a missing resource. */
+export class CommandTimeoutError extends DeployError {}
+
 export class AzCliMissingError extends DeployError {
   constructor() {
     super(
@@ -134,7 +137,7 @@ export class AzCli {
 
   /** The error for a command stopped at its bound: says which bound, and how to pick up again. */
   timedOut(args: readonly string[], timeoutMs: number): DeployError {
-    return new DeployError(
+    return new CommandTimeoutError(
       `\`az ${commandName(args)}\` did not finish within ${describeDuration(timeoutMs)} and was stopped.`,
       this.resumeHint,
     );

@@ -1,4 +1,4 @@
-import { AzCliMissingError, notSignedIn, type AzCli } from '../core/az.js';
+import { AzCliMissingError, CommandTimeoutError, notSignedIn, type AzCli } from '../core/az.js';
 import type { Confirm } from '../core/confirm.js';
 import type { Account, Deployer } from '../core/context.js';
 import { DeployError } from '../core/deployError.js';
@@ -39,7 +39,8 @@ export async function signedInAccount(az: AzCli): Promise<Account> {
     })
     .catch((error: unknown) => {
       // Any failure of `account show` other than a missing CLI means there is no usable sign-in.
-      if (error instanceof DeployError && !(error instanceof AzCliMissingError)) throw notSignedIn();
+      const other = error instanceof AzCliMissingError || error instanceof CommandTimeoutError;
+      if (error instanceof DeployError && !other) throw notSignedIn();
       throw error;
     });
   return {

@@ -86,6 +86,9 @@ async function interpret(ctx: DeployContext, args: string[], result: CommandResu
 }
 
 function firstLine(stderr: string): string {
-  const line = maskSecrets(stderr).split('\n').find((l) => l.trim()) ?? '';
+  const line =
+    maskSecrets(stderr)
+      .split('\n')
+      .find((l) => l.trim()) ?? '';
   return line.replace(/^ERROR:\s*/, '').slice(0, 200);
 }

@@ -32,7 +32,8 @@ export async function waitForHealthyHost(ctx: DeployContext): Promise<void> {
     hint,
     probe: async () => {
       const result = await az.probe(['rest', '--method', 'get', '--url', url]);
-      if (!result || result.code !== 0) return { done: false, seen: result?.timedOut ? 'no answer' : 'not answering yet' };
+      if (!result || result.code !== 0)
+        return { done: false, seen: result?.timedOut ? 'no answer' : 'not answering yet' };
       const host = JSON.parse(result.stdout) as HostStatus;
       const errors = host.errors ?? [];
       if (host.state === 'Running' && errors.length === 0) return { done: true, value: host };
@@ -49,8 +50,15 @@ export async function waitForHealthyHost(ctx: DeployContext): Promise<void> {
     hint: 'Check that package.json "main" points at the compiled functions (dist/src/functions/*.js), then run again.',
     probe: async () => {
       const listed = await az.json<string[]>(
-        ['functionapp', 'function', 'list', '--resource-group', names.resourceGroup, '--name', names.functionApp]
-          .concat(['--query', '[].name']),
+        [
+          'functionapp',
+          'function',
+          'list',
+          '--resource-group',
+          names.resourceGroup,
+          '--name',
+          names.functionApp,
+        ].concat(['--query', '[].name']),
         [],
       );
       // Names come back as "<app>/<function>".

@@ -26,17 +26,32 @@ export async function publishWebClient(ctx: DeployContext): Promise<void> {
     ctx.log(`# ${webDist}/index.html not found: skipping the web client (build it first to publish it)`);
     return;
   }
-  ctx.plan.record({ kind: 'run', target: `upload web/dist and config.json to the static website of ${names.storageAccount}` });
+  ctx.plan.record({
+    kind: 'run',
+    target: `upload web/dist and config.json to the static website of ${names.storageAccount}`,
+  });
   const account = ['--account-name', names.storageAccount, '--auth-mode', 'login'];
   if (az.writes) await waitForDataRole(ctx, account);
   await ensureStaticWebsite(ctx, account);
-  await az.change(['storage', 'blob', 'upload-batch', ...account, '--destination', '$web', '--source', webDist]
-    .concat(['--overwrite', 'true']));
+  await az.change(
+    ['storage', 'blob', 'upload-batch', ...account, '--destination', '$web', '--source', webDist].concat([
+      '--overwrite',
+      'true',
+    ]),
+  );
   await withTempDir(async (dir) => {
     const config = path.join(dir, 'config.json');
     await writeFile(config, JSON.stringify({ apiBaseUrl: functionAppUrl(names), authProvider: 'aad' }, null, 2));
-    await az.change(['storage', 'blob', 'upload', ...account, '--container-name', '$web', '--name', 'config.json']
-      .concat(['--file', config, '--content-type', 'application/json', '--overwrite', 'true']));
+    await az.change(
+      ['storage', 'blob', 'upload', ...account, '--container-name', '$web', '--name', 'config.json'].concat([
+        '--file',
+        config,
+        '--content-type',
+        'application/json',
+        '--overwrite',
+        'true',
+      ]),
+    );
   });
 }
 
@@ -69,10 +84,18 @@ async function ensureStaticWebsite(ctx: DeployContext, account: string[]): Promi
   const now = result?.code === 0 ? ((JSON.parse(result.stdout) as StaticWebsite | null) ?? {}) : {};
   const details: string[] = [];
   if (now?.enabled !== true) details.push('static website: off → on');
-  if (now?.indexDocument !== 'index.html') details.push(`index document: ${now?.indexDocument ?? '(not set)'} → index.html`);
-  if (now?.errorDocument_404Path !== 'index.html') details.push(`404 document: ${now?.errorDocument_404Path ?? '(not set)'} → index.html`);
+  if (now?.indexDocument !== 'index.html')
+    details.push(`index document: ${now?.indexDocument ?? '(not set)'} → index.html`);
+  if (now?.errorDocument_404Path !== 'index.html')
+    details.push(`404 document: ${now?.errorDocument_404Path ?? '(not set)'} → index.html`);
   if (details.length === 0) return;
   ctx.plan.record({ kind: 'update', target: `blob service of ${ctx.names.storageAccount}`, details });
-  await ctx.az.change(['storage', 'blob', 'service-properties', 'update', ...account, '--static-website']
-    .concat(['--index-document', 'index.html', '--404-document', 'index.html']));
+  await ctx.az.change(
+    ['storage', 'blob', 'service-properties', 'update', ...account, '--static-website'].concat([
+      '--index-document',
+      'index.html',
+      '--404-document',
+      'index.html',
+    ]),
+  );
 }

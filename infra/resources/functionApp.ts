@@ -34,7 +34,10 @@ export async function reconcileFunctionApp(ctx: DeployContext): Promise<void> {
       explain: (stderr) => (NAME_TAKEN.test(stderr) ? nameTaken('Function App', names.functionApp) : undefined),
     });
     // What `create` leaves at its defaults is then reconciled like any drift.
-    site = { httpsOnly: false, functionAppConfig: { deployment: { storage: { authentication: { type: 'SystemAssignedIdentity' } } } } };
+    site = {
+      httpsOnly: false,
+      functionAppConfig: { deployment: { storage: { authentication: { type: 'SystemAssignedIdentity' } } } },
+    };
     if (az.writes) site = (await az.find<Site>(['functionapp', 'show', ...scope])) ?? site;
   }
   await reconcileSite(ctx, site, scope);
@@ -46,7 +49,12 @@ function createArgs(ctx: DeployContext, scope: string[]): string[] {
   return [
     ...['functionapp', 'create', ...scope, '--storage-account', names.storageAccount],
     ...['--flexconsumption-location', options.location, '--runtime', 'node', '--runtime-version', NODE_VERSION],
-    ...['--instance-memory', String(options.instanceMemoryMb), '--maximum-instance-count', String(options.maxInstances)],
+    ...[
+      '--instance-memory',
+      String(options.instanceMemoryMb),
+      '--maximum-instance-count',
+      String(options.maxInstances),
+    ],
     // The app reads its deployment package with its own identity, not with a connection string.
     ...['--deployment-storage-auth-type', 'SystemAssignedIdentity'],
     // Application Insights would put its connection string into the app settings; see docs/deploy.md.
@@ -57,8 +65,20 @@ function createArgs(ctx: DeployContext, scope: string[]): string[] {
 function scaleOwned(ctx: DeployContext): Owned<Site>[] {
   const { maxInstances, instanceMemoryMb } = ctx.options;
   return [
-    { setting: 'maximumInstanceCount', wanted: maxInstances, read: (s) => s.functionAppConfig?.scaleAndConcurrency?.maximumInstanceCount, flag: '--maximum-instance-count', arg: String(maxInstances) },
-    { setting: 'instanceMemoryMB', wanted: instanceMemoryMb, read: (s) => s.functionAppConfig?.scaleAndConcurrency?.instanceMemoryMB, flag: '--instance-memory', arg: String(instanceMemoryMb) },
+    {
+      setting: 'maximumInstanceCount',
+      wanted: maxInstances,
+      read: (s) => s.functionAppConfig?.scaleAndConcurrency?.maximumInstanceCount,
+      flag: '--maximum-instance-count',
+      arg: String(maxInstances),
+    },
+    {
+      setting: 'instanceMemoryMB',
+      wanted: instanceMemoryMb,
+      read: (s) => s.functionAppConfig?.scaleAndConcurrency?.instanceMemoryMB,
+      flag: '--instance-memory',
+      arg: String(instanceMemoryMb),
+    },
   ];
 }
 
@@ -69,16 +89,36 @@ const DEPLOYMENT_AUTH: Owned<Site> = {
   flag: '--deployment-storage-auth-type',
   arg: 'SystemAssignedIdentity',
 };
-const HTTPS_ONLY: Owned<Site> = { setting: 'httpsOnly', wanted: true, read: (s) => s.httpsOnly ?? false, flag: '--set', arg: 'httpsOnly=true' };
+const HTTPS_ONLY: Owned<Site> = {
+  setting: 'httpsOnly',
+  wanted: true,
+  read: (s) => s.httpsOnly ?? false,
+  flag: '--set',
+  arg: 'httpsOnly=true',
+};
 
 async function reconcileSite(ctx: DeployContext, site: Site, scope: string[]): Promise<void> {
   const target = `Function App ${ctx.names.functionApp}`;
-  await applyOwnedDrift(ctx, target, ownedDrifts(site, scaleOwned(ctx)), ['functionapp', 'scale', 'config', 'set', ...scope]);
-  await applyOwnedDrift(ctx, target, ownedDrifts(site, [DEPLOYMENT_AUTH]), ['functionapp', 'deployment', 'config', 'set', ...scope]);
+  await applyOwnedDrift(ctx, target, ownedDrifts(site, scaleOwned(ctx)), [
+    'functionapp',
+    'scale',
+    'config',
+    'set',
+    ...scope,
+  ]);
+  await applyOwnedDrift(ctx, target, ownedDrifts(site, [DEPLOYMENT_AUTH]), [
+    'functionapp',
+    'deployment',
+    'config',
+    'set',
+    ...scope,
+  ]);
   await applyOwnedDrift(ctx, target, ownedDrifts(site, [HTTPS_ONLY]), ['functionapp', 'update', ...scope]);
   const runtime = site.functionAppConfig?.runtime;
   if (runtime?.version && runtime.version !== NODE_VERSION) {
-    ctx.log(`# note: the app runs ${runtime.name ?? 'node'} ${runtime.version}; this deployment declares Node ${NODE_VERSION}`);
+    ctx.log(
+      `# note: the app runs ${runtime.name ?? 'node'} ${runtime.version}; this deployment declares Node ${NODE_VERSION}`,
+    );
   }
 }
 

@@ -24,7 +24,9 @@ export function ownedDrifts<Shown>(shown: Shown, owned: Owned<Shown>[]): OwnedDr
 }
 
 function sameSetting(now: unknown, wanted: unknown): boolean {
-  return typeof now === 'string' && typeof wanted === 'string' ? now.toLowerCase() === wanted.toLowerCase() : now === wanted;
+  return typeof now === 'string' && typeof wanted === 'string'
+    ? now.toLowerCase() === wanted.toLowerCase()
+    : now === wanted;
 }
 
 /**
@@ -40,7 +42,9 @@ export async function applyOwnedDrift<Shown>(
   if (drift.length === 0) return;
   const fixed = drift.filter(({ owned }) => owned.fixedAtCreation);
   if (fixed.length > 0) {
-    const what = fixed.map(({ owned, now }) => `${owned.setting} is ${show(owned, now)}, declared ${show(owned, owned.wanted)}`);
+    const what = fixed.map(
+      ({ owned, now }) => `${owned.setting} is ${show(owned, now)}, declared ${show(owned, owned.wanted)}`,
+    );
     throw new DeployError(
       `${target}: ${what.join('; ')}, and Azure fixes this at creation.`,
       'Delete and re-create that entity (its messages go with it), or change the topology file to match.',

@@ -41,5 +41,14 @@ export async function mergeGroupTag(ctx: DeployContext, tags: Record<string, str
     target: `resource group ${ctx.names.resourceGroup}`,
     details: [`tag ${name}: ${tags[name] ?? '(not set)'} → ${value}`],
   });
-  await ctx.az.change(['tag', 'update', '--resource-id', ctx.ids.group, '--operation', 'Merge', '--tags', `${name}=${value}`]);
+  await ctx.az.change([
+    'tag',
+    'update',
+    '--resource-id',
+    ctx.ids.group,
+    '--operation',
+    'Merge',
+    '--tags',
+    `${name}=${value}`,
+  ]);
 }

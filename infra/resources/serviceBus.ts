@@ -2,13 +2,7 @@ import { readable, type DeployContext } from '../core/context.js';
 import { DeployError } from '../core/deployError.js';
 import { nameTaken } from './nameTaken.js';
 import { applyOwnedDrift, ownedDrifts, type Owned } from './owned.js';
-import {
-  isoDuration,
-  parseDuration,
-  subscriptionPropertyArgs,
-  topicPropertyArgs,
-  type Topology,
-} from './topology.js';
+import { isoDuration, parseDuration, subscriptionPropertyArgs, topicPropertyArgs, type Topology } from './topology.js';
 
 type Namespace = {
   sku?: { name?: string; tier?: string; capacity?: number | null };
@@ -49,12 +43,30 @@ export async function reconcileServiceBus(ctx: DeployContext): Promise<void> {
 
 function namespaceOwned(ctx: DeployContext): Owned<Namespace>[] {
   const owned: Owned<Namespace>[] = [
-    { setting: 'disableLocalAuth', wanted: true, read: (n) => n.disableLocalAuth ?? false, flag: '--disable-local-auth', arg: 'true' },
-    { setting: 'minimumTlsVersion', wanted: '1.2', read: (n) => n.minimumTlsVersion, flag: '--minimum-tls-version', arg: '1.2' },
+    {
+      setting: 'disableLocalAuth',
+      wanted: true,
+      read: (n) => n.disableLocalAuth ?? false,
+      flag: '--disable-local-auth',
+      arg: 'true',
+    },
+    {
+      setting: 'minimumTlsVersion',
+      wanted: '1.2',
+      read: (n) => n.minimumTlsVersion,
+      flag: '--minimum-tls-version',
+      arg: '1.2',
+    },
   ];
   const units = ctx.options.serviceBusUnits;
   if (units !== undefined) {
-    owned.push({ setting: 'messaging units', wanted: units, read: (n) => n.sku?.capacity, flag: '--capacity', arg: String(units) });
+    owned.push({
+      setting: 'messaging units',
+      wanted: units,
+      read: (n) => n.sku?.capacity,
+      flag: '--capacity',
+      arg: String(units),
+    });
   }
   return owned;
 }
@@ -66,7 +78,10 @@ async function createNamespace(ctx: DeployContext, scope: string[]): Promise<voi
     { nameAvailable: true },
   );
   if (!check.nameAvailable) throw nameTaken('Service Bus namespace', names.serviceBusNamespace, check.message);
-  ctx.plan.record({ kind: 'create', target: `Service Bus namespace ${names.serviceBusNamespace} (${options.serviceBusSku})` });
+  ctx.plan.record({
+    kind: 'create',
+    target: `Service Bus namespace ${names.serviceBusNamespace} (${options.serviceBusSku})`,
+  });
   ctx.state.created.add(ctx.ids.namespace);
   await az.change([
     ...['servicebus', 'namespace', 'create', ...scope, '--location', options.location, '--sku', options.serviceBusSku],
@@ -98,26 +113,87 @@ const showDuration = (value: unknown) => (typeof value === 'number' ? isoDuratio
 
 function topicOwned(topic: TopicConfig): Owned<Topic>[] {
   return [
-    { setting: 'defaultMessageTimeToLive', wanted: topic.defaultMessageTimeToLiveMs, read: (t) => duration(t.defaultMessageTimeToLive), flag: '--default-message-time-to-live', arg: isoDuration(topic.defaultMessageTimeToLiveMs), display: showDuration },
-    { setting: 'duplicateDetectionHistoryTimeWindow', wanted: topic.duplicateDetectionHistoryTimeWindowMs, read: (t) => duration(t.duplicateDetectionHistoryTimeWindow), flag: '--duplicate-detection-history-time-window', arg: isoDuration(topic.duplicateDetectionHistoryTimeWindowMs), display: showDuration },
-    { setting: 'requiresDuplicateDetection', wanted: topic.requiresDuplicateDetection, read: (t) => t.requiresDuplicateDetection ?? false, flag: '--enable-duplicate-detection', arg: String(topic.requiresDuplicateDetection), fixedAtCreation: true },
+    {
+      setting: 'defaultMessageTimeToLive',
+      wanted: topic.defaultMessageTimeToLiveMs,
+      read: (t) => duration(t.defaultMessageTimeToLive),
+      flag: '--default-message-time-to-live',
+      arg: isoDuration(topic.defaultMessageTimeToLiveMs),
+      display: showDuration,
+    },
+    {
+      setting: 'duplicateDetectionHistoryTimeWindow',
+      wanted: topic.duplicateDetectionHistoryTimeWindowMs,
+      read: (t) => duration(t.duplicateDetectionHistoryTimeWindow),
+      flag: '--duplicate-detection-history-time-window',
+      arg: isoDuration(topic.duplicateDetectionHistoryTimeWindowMs),
+      display: showDuration,
+    },
+    {
+      setting: 'requiresDuplicateDetection',
+      wanted: topic.requiresDuplicateDetection,
+      read: (t) => t.requiresDuplicateDetection ?? false,
+      flag: '--enable-duplicate-detection',
+      arg: String(topic.requiresDuplicateDetection),
+      fixedAtCreation: true,
+    },
   ];
 }
 
 function subscriptionOwned(subscription: SubscriptionConfig): Owned<Subscription>[] {
   const s = subscription;
   return [
-    { setting: 'maxDeliveryCount', wanted: s.maxDeliveryCount, read: (x) => x.maxDeliveryCount, flag: '--max-delivery-count', arg: String(s.maxDeliveryCount) },
-    { setting: 'lockDuration', wanted: s.lockDurationMs, read: (x) => duration(x.lockDuration), flag: '--lock-duration', arg: isoDuration(s.lockDurationMs), display: showDuration },
-    { setting: 'defaultMessageTimeToLive', wanted: s.defaultMessageTimeToLiveMs, read: (x) => duration(x.defaultMessageTimeToLive), flag: '--default-message-time-to-live', arg: isoDuration(s.defaultMessageTimeToLiveMs), display: showDuration },
-    { setting: 'deadLetteringOnMessageExpiration', wanted: s.deadLetteringOnMessageExpiration, read: (x) => x.deadLetteringOnMessageExpiration ?? false, flag: '--enable-dead-lettering-on-message-expiration', arg: String(s.deadLetteringOnMessageExpiration) },
-    { setting: 'requiresSession', wanted: false, read: (x) => x.requiresSession ?? false, flag: '--enable-session', arg: 'false', fixedAtCreation: true },
+    {
+      setting: 'maxDeliveryCount',
+      wanted: s.maxDeliveryCount,
+      read: (x) => x.maxDeliveryCount,
+      flag: '--max-delivery-count',
+      arg: String(s.maxDeliveryCount),
+    },
+    {
+      setting: 'lockDuration',
+      wanted: s.lockDurationMs,
+      read: (x) => duration(x.lockDuration),
+      flag: '--lock-duration',
+      arg: isoDuration(s.lockDurationMs),
+      display: showDuration,
+    },
+    {
+      setting: 'defaultMessageTimeToLive',
+      wanted: s.defaultMessageTimeToLiveMs,
+      read: (x) => duration(x.defaultMessageTimeToLive),
+      flag: '--default-message-time-to-live',
+      arg: isoDuration(s.defaultMessageTimeToLiveMs),
+      display: showDuration,
+    },
+    {
+      setting: 'deadLetteringOnMessageExpiration',
+      wanted: s.deadLetteringOnMessageExpiration,
+      read: (x) => x.deadLetteringOnMessageExpiration ?? false,
+      flag: '--enable-dead-lettering-on-message-expiration',
+      arg: String(s.deadLetteringOnMessageExpiration),
+    },
+    {
+      setting: 'requiresSession',
+      wanted: false,
+      read: (x) => x.requiresSession ?? false,
+      flag: '--enable-session',
+      arg: 'false',
+      fixedAtCreation: true,
+    },
   ];
 }
 
 async function reconcileTopic(ctx: DeployContext, topic: TopicConfig): Promise<void> {
   const { az, names } = ctx;
-  const args = ['--resource-group', names.resourceGroup, '--namespace-name', names.serviceBusNamespace, '--name', topic.name];
+  const args = [
+    '--resource-group',
+    names.resourceGroup,
+    '--namespace-name',
+    names.serviceBusNamespace,
+    '--name',
+    topic.name,
+  ];
   const id = ctx.ids.topic(topic.name);
   const existing = readable(ctx, id) ? await az.find<Topic>(['servicebus', 'topic', 'show', ...args]) : undefined;
   if (!existing) {

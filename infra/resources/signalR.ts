@@ -26,10 +26,22 @@ function owned(ctx: DeployContext): Owned<SignalR>[] {
   const { options } = ctx;
   return [
     { setting: 'sku', wanted: options.signalRSku, read: (s) => s.sku?.name, flag: '--sku', arg: options.signalRSku },
-    { setting: 'units', wanted: options.signalRUnits, read: (s) => s.sku?.capacity, flag: '--unit-count', arg: String(options.signalRUnits) },
+    {
+      setting: 'units',
+      wanted: options.signalRUnits,
+      read: (s) => s.sku?.capacity,
+      flag: '--unit-count',
+      arg: String(options.signalRUnits),
+    },
     { setting: 'serviceMode', wanted: 'Serverless', read: serviceMode, flag: '--service-mode', arg: 'Serverless' },
     // The Functions extension signs in with the app's identity, so access keys are turned off.
-    { setting: 'disableLocalAuth', wanted: true, read: (s) => s.disableLocalAuth ?? false, flag: '--disable-local-auth', arg: 'true' },
+    {
+      setting: 'disableLocalAuth',
+      wanted: true,
+      read: (s) => s.disableLocalAuth ?? false,
+      flag: '--disable-local-auth',
+      arg: 'true',
+    },
   ];
 }
 
@@ -48,7 +60,10 @@ export async function reconcileSignalR(ctx: DeployContext): Promise<void> {
   ctx.step(`SignalR Service ${names.signalR} (Serverless, ${options.signalRSku} × ${options.signalRUnits})`);
   const existing = readable(ctx, ctx.ids.signalR) ? await az.find<SignalR>(['signalr', 'show', ...scope]) : undefined;
   if (!existing) {
-    ctx.plan.record({ kind: 'create', target: `SignalR Service ${names.signalR} (${options.signalRSku} × ${options.signalRUnits})` });
+    ctx.plan.record({
+      kind: 'create',
+      target: `SignalR Service ${names.signalR} (${options.signalRSku} × ${options.signalRUnits})`,
+    });
     ctx.state.created.add(ctx.ids.signalR);
     await az.change(
       ['signalr', 'create', ...scope, '--location', options.location, '--sku', options.signalRSku]
@@ -60,7 +75,9 @@ export async function reconcileSignalR(ctx: DeployContext): Promise<void> {
     await az.change(['signalr', 'update', ...scope, '--service-mode', 'Serverless', '--disable-local-auth', 'true']);
     return;
   }
-  const drift = ownedDrifts(existing, owned(ctx)).map(({ owned: o, now }) => `${o.setting}: ${now ?? '(not set)'} → ${o.wanted}`);
+  const drift = ownedDrifts(existing, owned(ctx)).map(
+    ({ owned: o, now }) => `${o.setting}: ${now ?? '(not set)'} → ${o.wanted}`,
+  );
   const corsNow = [...(existing.cors?.allowedOrigins ?? [])].sort();
   if (corsNow.join(' ') !== [...origins].sort().join(' ')) {
     drift.push(`allowedOrigins: [${corsNow.join(', ')}] → [${[...origins].sort().join(', ')}]`);

@@ -13,12 +13,19 @@ const FORGED = {
   'x-ms-client-principal-id': 'forged-user',
   'x-ms-client-principal-name': 'forged@example.com',
   'x-ms-client-principal-idp': 'aad',
-  'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [], name_typ: 'name', role_typ: 'roles' })).toString('base64'),
+  'x-ms-client-principal': Buffer.from(
+    JSON.stringify({ auth_typ: 'aad', claims: [], name_typ: 'name', role_typ: 'roles' }),
+  ).toString('base64'),
 };
 
 /** Real requests without following redirects, each bounded. */
 export const fetchProbe: HttpProbe = async ({ method, url, headers }) => {
-  const response = await fetch(url, { method, headers, redirect: 'manual', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  const response = await fetch(url, {
+    method,
+    headers,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
   await response.body?.cancel();
   return { status: response.status, headers: Object.fromEntries(response.headers) };
 };
@@ -38,7 +45,8 @@ export async function verifyAuthentication(ctx: DeployContext): Promise<void> {
     ...bounds(ctx, 'an anonymous call to answer 401'),
     probe: async () => {
       const answer = await request(ctx.http, { method: 'GET', url, headers: FORGED });
-      if (answer.status === 401 || (answer.status >= 200 && answer.status < 400)) return { done: true, value: answer.status };
+      if (answer.status === 401 || (answer.status >= 200 && answer.status < 400))
+        return { done: true, value: answer.status };
       return { done: false, seen: `HTTP ${answer.status}` };
     },
   });
@@ -52,7 +60,14 @@ export async function verifyAuthentication(ctx: DeployContext): Promise<void> {
       'unauthenticatedClientAction must be Return401 (az webapp auth show); a fetch cannot follow a login redirect.',
     );
   }
-  await ctx.az.change(['functionapp', 'stop', '--resource-group', ctx.names.resourceGroup, '--name', ctx.names.functionApp]);
+  await ctx.az.change([
+    'functionapp',
+    'stop',
+    '--resource-group',
+    ctx.names.resourceGroup,
+    '--name',
+    ctx.names.functionApp,
+  ]);
   throw new DeployError(
     `GET ${url} without a session answered ${status}: App Service Authentication is not enforced, so identity headers could be forged. The Function App has been stopped.`,
     'Check `az webapp auth show`, fix the cause, then run the deployment again (and `az functionapp start` if you fixed it by hand).',

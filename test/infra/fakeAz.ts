@@ -39,8 +39,23 @@ export function emptyWorld(): World {
     roleAssignments: [],
     adApps: [],
     servicePrincipals: [],
-    deployedFunctions: ['createOrder', 'getOrder', 'listOrders', 'listProducts', 'negotiate', 'orderDeadLetters', 'processOrder'],
-    behaviour: { roleDelay: 0, hostUnhealthyPolls: 0, healthCheckHangs: false, authNotEnforced: false, preflightBlocked: false, groupDeletePolls: 1 },
+    deployedFunctions: [
+      'createOrder',
+      'getOrder',
+      'listOrders',
+      'listProducts',
+      'negotiate',
+      'orderDeadLetters',
+      'processOrder',
+    ],
+    behaviour: {
+      roleDelay: 0,
+      hostUnhealthyPolls: 0,
+      healthCheckHangs: false,
+      authNotEnforced: false,
+      preflightBlocked: false,
+      groupDeletePolls: 1,
+    },
     counters: { ids: 0 },
   };
 }

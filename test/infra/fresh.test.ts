@@ -50,7 +50,9 @@ describe('a first deployment into an empty subscription (fake az as a real proce
   beforeAll(async () => {
     ws = new Workspace();
     writeBuiltProject(ws);
-    run = await new FakeAzure(ws).run(['--yes', '--location', 'westeurope', '--web-origin', LOCAL_ORIGIN], { spawn: true });
+    run = await new FakeAzure(ws).run(['--yes', '--location', 'westeurope', '--web-origin', LOCAL_ORIGIN], {
+      spawn: true,
+    });
   }, 120_000);
   afterAll(() => ws.cleanup());
 
@@ -89,7 +91,10 @@ describe('a first deployment into an empty subscription (fake az as a real proce
       'storage blob upload',
     ];
     const firstIndex = order.map((command) => run.calls.findIndex((args) => commandOf(args) === command));
-    expect(firstIndex.filter((i) => i === -1), `missing: ${order.filter((_, i) => firstIndex[i] === -1)}`).toEqual([]);
+    expect(
+      firstIndex.filter((i) => i === -1),
+      `missing: ${order.filter((_, i) => firstIndex[i] === -1)}`,
+    ).toEqual([]);
     expect(firstIndex).toEqual([...firstIndex].sort((a, b) => a - b));
     expect(commandOf(run.calls[0]!)).toBe('version');
     expect(run.output).toContain('https://ordernotif-func.azurewebsites.net/api');
@@ -117,7 +122,11 @@ describe('a first deployment into an empty subscription (fake az as a real proce
     expect(flagValue(app, '--deployment-storage-auth-type')).toBe('SystemAssignedIdentity');
     expect(run.world.sites['ordernotif-func'].httpsOnly).toBe(true);
     const ns = only(calls, 'servicebus namespace create');
-    expect([flagValue(ns, '--sku'), flagValue(ns, '--disable-local-auth'), flagValue(ns, '--minimum-tls-version')]).toEqual(['Standard', 'true', '1.2']);
+    expect([
+      flagValue(ns, '--sku'),
+      flagValue(ns, '--disable-local-auth'),
+      flagValue(ns, '--minimum-tls-version'),
+    ]).toEqual(['Standard', 'true', '1.2']);
   });
 
   it('ends with storage keys off, after the host ran on its identity, and uploads the web client signed in', () => {
@@ -127,7 +136,12 @@ describe('a first deployment into an empty subscription (fake az as a real proce
     const healthy = calls.findIndex((a) => commandOf(a) === 'rest' && flagValue(a, '--url')!.includes('/hostruntime/'));
     expect(healthy).toBeGreaterThan(-1);
     expect(lock).toBeGreaterThan(healthy);
-    for (const command of ['storage blob exists', 'storage blob service-properties update', 'storage blob upload-batch', 'storage blob upload']) {
+    for (const command of [
+      'storage blob exists',
+      'storage blob service-properties update',
+      'storage blob upload-batch',
+      'storage blob upload',
+    ]) {
       for (const call of callsOf(calls, command)) expect(flagValue(call, '--auth-mode'), command).toBe('login');
     }
     expect(calls.some((a) => a.includes('key'))).toBe(false);
@@ -136,15 +150,21 @@ describe('a first deployment into an empty subscription (fake az as a real proce
   it('creates the topic and subscription with every property of the topology file', () => {
     const topicCall = only(run.calls, 'servicebus topic create');
     expect(flagValue(topicCall, '--name')).toBe(topic.Name);
-    expect(flagValue(topicCall, '--enable-duplicate-detection')).toBe(String(topic.Properties.RequiresDuplicateDetection));
-    expect(flagValue(topicCall, '--duplicate-detection-history-time-window')).toBe(topic.Properties.DuplicateDetectionHistoryTimeWindow);
+    expect(flagValue(topicCall, '--enable-duplicate-detection')).toBe(
+      String(topic.Properties.RequiresDuplicateDetection),
+    );
+    expect(flagValue(topicCall, '--duplicate-detection-history-time-window')).toBe(
+      topic.Properties.DuplicateDetectionHistoryTimeWindow,
+    );
     expect(flagValue(topicCall, '--default-message-time-to-live')).toBe(topic.Properties.DefaultMessageTimeToLive);
     const sub = only(run.calls, 'servicebus topic subscription create');
     const p = subscription.Properties;
     expect(flagValue(sub, '--max-delivery-count')).toBe(String(p.MaxDeliveryCount));
     expect(flagValue(sub, '--lock-duration')).toBe(p.LockDuration);
     expect(flagValue(sub, '--default-message-time-to-live')).toBe(p.DefaultMessageTimeToLive);
-    expect(flagValue(sub, '--enable-dead-lettering-on-message-expiration')).toBe(String(p.DeadLetteringOnMessageExpiration));
+    expect(flagValue(sub, '--enable-dead-lettering-on-message-expiration')).toBe(
+      String(p.DeadLetteringOnMessageExpiration),
+    );
     expect(flagValue(sub, '--enable-session')).toBe('false');
   });
 
@@ -160,8 +180,18 @@ describe('a first deployment into an empty subscription (fake az as a real proce
       { role: BLOB_OWNER, scope: STORAGE, type: 'ServicePrincipal', principal: app },
       { role: TABLE_CONTRIBUTOR, scope: STORAGE, type: 'ServicePrincipal', principal: app },
       { role: SENDER, scope: `${NAMESPACE}/topics/${topic.Name}`, type: 'ServicePrincipal', principal: app },
-      { role: RECEIVER, scope: `${NAMESPACE}/topics/${topic.Name}/subscriptions/${subscription.Name}`, type: 'ServicePrincipal', principal: app },
-      { role: SIGNALR_OWNER, scope: `${GROUP}/providers/Microsoft.SignalRService/signalR/ordernotif-signalr`, type: 'ServicePrincipal', principal: app },
+      {
+        role: RECEIVER,
+        scope: `${NAMESPACE}/topics/${topic.Name}/subscriptions/${subscription.Name}`,
+        type: 'ServicePrincipal',
+        principal: app,
+      },
+      {
+        role: SIGNALR_OWNER,
+        scope: `${GROUP}/providers/Microsoft.SignalRService/signalR/ordernotif-signalr`,
+        type: 'ServicePrincipal',
+        principal: app,
+      },
       { role: BLOB_CONTRIBUTOR, scope: STORAGE, type: 'User', principal: '00000000-0000-0000-0000-0000000000cc' },
     ]);
   });
@@ -181,29 +211,43 @@ describe('a first deployment into an empty subscription (fake az as a real proce
     });
   });
 
-  it('registers the sign-in app under this deployment\'s identifier URI and records its id on the resource group', () => {
+  it("registers the sign-in app under this deployment's identifier URI and records its id on the resource group", () => {
     const registration = only(run.calls, 'ad app create');
     const uri = entraAppIdentifierUri({ subscriptionId: SUBSCRIPTION, tenantId: TENANT }, 'ordernotif-rg');
     expect(uri).toMatch(new RegExp(`^api://${TENANT}/order-notifications-[0-9a-f]{16}$`));
     expect(flagValue(registration, '--identifier-uris')).toBe(uri);
-    expect(flagValue(registration, '--web-redirect-uris')).toBe('https://ordernotif-func.azurewebsites.net/.auth/login/aad/callback');
+    expect(flagValue(registration, '--web-redirect-uris')).toBe(
+      'https://ordernotif-func.azurewebsites.net/.auth/login/aad/callback',
+    );
     const appId = run.world.adApps[0].appId as string;
-    expect(run.world.groups['ordernotif-rg'].tags).toEqual({ app: 'order-notifications', orderNotificationsEntraAppId: appId });
+    expect(run.world.groups['ordernotif-rg'].tags).toEqual({
+      app: 'order-notifications',
+      orderNotificationsEntraAppId: appId,
+    });
   });
 
   it('turns on Easy Auth with 401 for anonymous calls, reads it back and proves it with a forged-header call and a preflight', () => {
     const auth = run.world.sites['ordernotif-func'].auth;
     expect(auth.globalValidation).toEqual({ requireAuthentication: true, unauthenticatedClientAction: 'Return401' });
-    expect(auth.login).toEqual({ tokenStore: { enabled: true }, allowedExternalRedirectUrls: [STATIC_ORIGIN, LOCAL_ORIGIN] });
+    expect(auth.login).toEqual({
+      tokenStore: { enabled: true },
+      allowedExternalRedirectUrls: [STATIC_ORIGIN, LOCAL_ORIGIN],
+    });
     // Read back after writing: the last `auth show` comes after the `auth set`.
     const commands = run.calls.map(commandOf);
     expect(commands.lastIndexOf('webapp auth show')).toBeGreaterThan(commands.indexOf('webapp auth set'));
     const [get, options] = run.requests;
     expect(get).toMatchObject({ method: 'GET', url: 'https://ordernotif-func.azurewebsites.net/api/orders' });
     expect(get!.headers['x-ms-client-principal-id']).toBe('forged-user');
-    expect(options).toMatchObject({ method: 'OPTIONS', headers: { Origin: STATIC_ORIGIN, 'Access-Control-Request-Method': 'POST' } });
+    expect(options).toMatchObject({
+      method: 'OPTIONS',
+      headers: { Origin: STATIC_ORIGIN, 'Access-Control-Request-Method': 'POST' },
+    });
     expect(run.output).toContain('with forged identity headers: 401 as required');
-    expect(run.world.sites['ordernotif-func'].cors).toEqual({ allowedOrigins: [STATIC_ORIGIN, LOCAL_ORIGIN], supportCredentials: false });
+    expect(run.world.sites['ordernotif-func'].cors).toEqual({
+      allowedOrigins: [STATIC_ORIGIN, LOCAL_ORIGIN],
+      supportCredentials: false,
+    });
   });
 
   it('publishes a zip of the app with production dependencies only, and the web client with its config', () => {

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandOf, emptyWorld, FakeAzure, flagValue, flagValues, SECRET, Workspace, writeBuiltProject, type World } from './fakeAz.js';
+import {
+  commandOf,
+  emptyWorld,
+  FakeAzure,
+  flagValue,
+  flagValues,
+  SECRET,
+  Workspace,
+  writeBuiltProject,
+  type World,
+} from './fakeAz.js';
 import { expectBounded, only, STATIC_ORIGIN, writes } from './support.js';
 
 let ws: Workspace;
@@ -24,7 +34,11 @@ function fakeWith(edit: (world: World) => void = () => {}): FakeAzure {
 
 /** Every setting the deployment owns, changed by hand after it ran (a hand-made fix, a portal click, an old script). */
 function drift(world: World): void {
-  Object.assign(world.storage.ordernotifst, { allowSharedKeyAccess: true, minimumTlsVersion: 'TLS1_0', allowBlobPublicAccess: true });
+  Object.assign(world.storage.ordernotifst, {
+    allowSharedKeyAccess: true,
+    minimumTlsVersion: 'TLS1_0',
+    allowBlobPublicAccess: true,
+  });
   const ns = world.serviceBus['ordernotif-sb'];
   Object.assign(ns, { disableLocalAuth: false, minimumTlsVersion: '1.0' });
   ns.topics.orders.defaultMessageTimeToLive = 'P1D';
@@ -44,7 +58,9 @@ function drift(world: World): void {
   site.auth.globalValidation.unauthenticatedClientAction = 'AllowAnonymous';
   delete world.groups['ordernotif-rg'].tags.orderNotificationsEntraAppId;
   world.adApps[0].web.redirectUris = ['https://old.example.com/.auth/login/aad/callback'];
-  world.roleAssignments = world.roleAssignments.filter((a: { roleDefinitionId: string }) => a.roleDefinitionId !== '7e4f1700-ea5a-4f59-8f37-079cfe29dce3');
+  world.roleAssignments = world.roleAssignments.filter(
+    (a: { roleDefinitionId: string }) => a.roleDefinitionId !== '7e4f1700-ea5a-4f59-8f37-079cfe29dce3',
+  );
 }
 
 describe('a second run over its own deployment', () => {
@@ -106,19 +122,36 @@ describe('--what-if against a subscription with drift', () => {
     const repair = await fake.run(['--yes']);
     expect(repair.code, repair.output).toBe(0);
     const { world } = repair;
-    expect(world.storage.ordernotifst).toMatchObject({ allowSharedKeyAccess: false, minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false });
+    expect(world.storage.ordernotifst).toMatchObject({
+      allowSharedKeyAccess: false,
+      minimumTlsVersion: 'TLS1_2',
+      allowBlobPublicAccess: false,
+    });
     expect(world.serviceBus['ordernotif-sb']).toMatchObject({ disableLocalAuth: true, minimumTlsVersion: '1.2' });
-    expect(world.signalR['ordernotif-signalr']).toMatchObject({ disableLocalAuth: true, features: [{ flag: 'ServiceMode', value: 'Serverless' }], cors: { allowedOrigins: [STATIC_ORIGIN] } });
-    expect(world.sites['ordernotif-func'].functionAppConfig.scaleAndConcurrency).toEqual({ maximumInstanceCount: 100, instanceMemoryMB: 2048 });
+    expect(world.signalR['ordernotif-signalr']).toMatchObject({
+      disableLocalAuth: true,
+      features: [{ flag: 'ServiceMode', value: 'Serverless' }],
+      cors: { allowedOrigins: [STATIC_ORIGIN] },
+    });
+    expect(world.sites['ordernotif-func'].functionAppConfig.scaleAndConcurrency).toEqual({
+      maximumInstanceCount: 100,
+      instanceMemoryMB: 2048,
+    });
     expect(world.sites['ordernotif-func'].appSettings).toEqual(deployed.sites['ordernotif-func'].appSettings);
     expect(world.sites['ordernotif-func'].auth).toEqual(deployed.sites['ordernotif-func'].auth);
     expect(world.groups['ordernotif-rg'].tags).toEqual(deployed.groups['ordernotif-rg'].tags);
     // The namespace update carries only what differed.
     const update = only(repair.calls, 'servicebus namespace update');
-    expect([flagValue(update, '--disable-local-auth'), flagValue(update, '--minimum-tls-version'), update.includes('--capacity')]).toEqual(['true', '1.2', false]);
+    expect([
+      flagValue(update, '--disable-local-auth'),
+      flagValue(update, '--minimum-tls-version'),
+      update.includes('--capacity'),
+    ]).toEqual(['true', '1.2', false]);
     // Keys stay usable until the host has been seen healthy on its identity.
     const commands = repair.calls.map(commandOf);
-    const keysOff = repair.calls.findIndex((a) => commandOf(a) === 'storage account update' && flagValue(a, '--allow-shared-key-access') === 'false');
+    const keysOff = repair.calls.findIndex(
+      (a) => commandOf(a) === 'storage account update' && flagValue(a, '--allow-shared-key-access') === 'false',
+    );
     expect(keysOff).toBeGreaterThan(commands.indexOf('functionapp function list'));
     expect(repair.output).not.toContain(SECRET);
 
@@ -131,7 +164,9 @@ describe('--what-if against a subscription with drift', () => {
       w.serviceBus['ordernotif-sb'].topics.orders.requiresDuplicateDetection = false;
     }).run(['--yes']);
     expect(run.code).toBe(1);
-    expect(run.output).toContain('error: topic orders: requiresDuplicateDetection is false, declared true, and Azure fixes this at creation.');
+    expect(run.output).toContain(
+      'error: topic orders: requiresDuplicateDetection is false, declared true, and Azure fixes this at creation.',
+    );
     expect(run.output).toContain('hint: Delete and re-create that entity');
     expect(run.calls.map(commandOf)).not.toContain('servicebus topic update');
   });
@@ -139,13 +174,31 @@ describe('--what-if against a subscription with drift', () => {
 
 describe('capacity flags on an existing deployment', () => {
   it('scales SignalR and the Function App in place, naming every setting `signalr update` would otherwise reset', async () => {
-    const run = await fakeWith().run(['--yes', '--signalr-sku', 'Standard_S1', '--signalr-units', '2', '--max-instances', '250', '--instance-memory', '4096']);
+    const run = await fakeWith().run([
+      '--yes',
+      '--signalr-sku',
+      'Standard_S1',
+      '--signalr-units',
+      '2',
+      '--max-instances',
+      '250',
+      '--instance-memory',
+      '4096',
+    ]);
     expect(run.code, run.output).toBe(0);
     const update = only(run.calls, 'signalr update');
-    expect([flagValue(update, '--sku'), flagValue(update, '--unit-count'), flagValue(update, '--service-mode'), flagValue(update, '--disable-local-auth')]).toEqual(['Standard_S1', '2', 'Serverless', 'true']);
+    expect([
+      flagValue(update, '--sku'),
+      flagValue(update, '--unit-count'),
+      flagValue(update, '--service-mode'),
+      flagValue(update, '--disable-local-auth'),
+    ]).toEqual(['Standard_S1', '2', 'Serverless', 'true']);
     expect(flagValues(update, '--allowed-origins')).toEqual([STATIC_ORIGIN]);
     const scale = only(run.calls, 'functionapp scale config set');
-    expect([flagValue(scale, '--maximum-instance-count'), flagValue(scale, '--instance-memory')]).toEqual(['250', '4096']);
+    expect([flagValue(scale, '--maximum-instance-count'), flagValue(scale, '--instance-memory')]).toEqual([
+      '250',
+      '4096',
+    ]);
     expect(run.output).toContain('250 × 4096 MB = 1,024,000 MB exceeds the default regional Flex Consumption quota');
     expect(run.world.signalR['ordernotif-signalr'].sku).toEqual({ name: 'Standard_S1', capacity: 2 });
   });
@@ -153,7 +206,9 @@ describe('capacity flags on an existing deployment', () => {
   it('refuses to turn Standard Service Bus into Premium by update, naming the migration', async () => {
     const run = await fakeWith().run(['--yes', '--servicebus-sku', 'Premium', '--servicebus-units', '2']);
     expect(run.code).toBe(1);
-    expect(run.output).toContain('error: Service Bus namespace ordernotif-sb is Standard, and --servicebus-sku asks for Premium.');
+    expect(run.output).toContain(
+      'error: Service Bus namespace ordernotif-sb is Standard, and --servicebus-sku asks for Premium.',
+    );
     expect(run.output).toContain('az servicebus migration start');
     expect(run.calls.map(commandOf)).not.toContain('servicebus namespace update');
   });
