@@ -34,7 +34,11 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps): Prom
       return 0;
     }
     const mode: AzMode = options.whatIf ? 'what-if' : options.dryRun ? 'dry-run' : 'apply';
-    const resumeHint = formatCommand('npm', ['run', options.teardown ? 'teardown' : 'deploy', '--', ...argv]);
+    // `npm run teardown` adds --teardown itself.
+    const script = options.teardown
+      ? ['teardown', '--', ...argv.filter((arg) => arg !== '--teardown')]
+      : ['deploy', '--', ...argv];
+    const resumeHint = formatCommand('npm', ['run', ...script]);
     const az = (m: AzMode) => new AzCli(deps.run, log, m, resumeHint);
     const ask = deps.ask ?? terminalAsk(process.stdin, process.stdout);
     const clock = deps.clock ?? systemClock;

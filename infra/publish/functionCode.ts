@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { CommandResult } from '../core/commandRunner.js';
 import { describeDuration, MINUTE, SECOND } from '../core/clock.js';
@@ -7,6 +5,7 @@ import type { DeployContext } from '../core/context.js';
 import { pollUntil } from '../core/poll.js';
 import { maskSecrets } from '../core/secrets.js';
 import { appPackageEntries } from './appPackage.js';
+import { withTempDir } from './tempDir.js';
 import { writeZip } from './zip.js';
 
 /** Our bound on the publish command; the CLI's own `--timeout` bounds only its wait for the deployment status. */
@@ -22,16 +21,6 @@ const ANOTHER_DEPLOYMENT = /ongoing deployment|\b409\b/i;
 const HOST_UNHEALTHY = /appears to be unhealthy/i;
 
 export type PublishOutcome = 'published' | 'host-not-healthy-yet' | 'cli-stopped';
-
-/** Runs `body` with a private temporary directory that is always removed afterwards. */
-export async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'order-notifications-deploy-'));
-  try {
-    return await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Zips the app and publishes it. The upload is the first thing the app's identity does with storage, so while

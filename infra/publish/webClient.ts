@@ -5,7 +5,7 @@ import { MINUTE, SECOND } from '../core/clock.js';
 import { functionAppUrl, readable, type DeployContext } from '../core/context.js';
 import { pollUntil } from '../core/poll.js';
 import { maskSecrets } from '../core/secrets.js';
-import { withTempDir } from './functionCode.js';
+import { withTempDir } from './tempDir.js';
 
 /** How long the deployer's new Storage Blob Data Contributor role may take to reach the blob service. */
 export const DATA_ROLE_WAIT_MS = 10 * MINUTE;

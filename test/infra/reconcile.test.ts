@@ -77,6 +77,30 @@ describe('a second run over its own deployment', () => {
   });
 });
 
+describe('--what-if against an empty subscription', () => {
+  it('lists everything a first run would create, reading only', async () => {
+    const fake = new FakeAzure(ws, emptyWorld());
+    const run = await fake.run(['--what-if', '--signalr-sku', 'Standard_S1', '--signalr-units', '2']);
+    expect(run.code, run.output).toBe(0);
+    expect(writes(run)).toEqual([]);
+    expect(fake.world).toEqual(emptyWorld());
+    for (const line of [
+      '+ resource group ordernotif-rg (swedencentral)',
+      '+ storage account ordernotifst (Standard_LRS, StorageV2)',
+      '+ Service Bus namespace ordernotif-sb (Standard)',
+      '+ SignalR Service ordernotif-signalr (Standard_S1 × 2)',
+      '+ Function App ordernotif-func (Flex Consumption, Node 22, up to 100 × 2048 MB)',
+      '+ role Azure Service Bus Data Receiver for the Function App on subscription orders/order-processor',
+      '+ app registration ordernotif-easyauth',
+      '- key-based app settings of ordernotif-func',
+      '» publish the Functions app package to ordernotif-func',
+      'allowSharedKeyAccess: true → false',
+    ]) {
+      expect(run.output).toContain(line);
+    }
+  });
+});
+
 describe('--what-if against a subscription with drift', () => {
   it('prints what a run would change and runs only reads', async () => {
     const fake = fakeWith(drift);

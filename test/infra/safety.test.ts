@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CommandNotFoundError } from '../../infra/core/commandRunner.js';
 import { runDeploy } from '../../infra/runDeploy.js';
 import {
@@ -29,7 +29,6 @@ beforeEach(() => {
   writeBuiltProject(ws);
 });
 afterEach(() => ws.cleanup());
-afterAll(() => undefined);
 
 function fake(edit: (world: World) => void = () => {}, base: World = emptyWorld()): FakeAzure {
   const world = structuredClone(base);
