@@ -18,7 +18,11 @@ const RETRY_MS = 30 * SECOND;
 /** The deployment service wrote the package with the app's identity and storage said no: the role is not there yet. */
 const IDENTITY_NOT_YET = /BlobUploadFailed|AuthorizationPermissionMismatch|AuthorizationFailure|\b403\b/i;
 const ANOTHER_DEPLOYMENT = /ongoing deployment|\b409\b/i;
-const HOST_UNHEALTHY = /appears to be unhealthy/i;
+/**
+ * The CLI's post-deploy check found the host not healthy: it says so, or fails to read the host key (the host keeps
+ * its keys in its storage, so it cannot hand them out before its identity may use that storage).
+ */
+const HOST_UNHEALTHY = /appears to be unhealthy|Failed to fetch host key/i;
 
 export type PublishOutcome = 'published' | 'host-not-healthy-yet' | 'cli-stopped';
 

@@ -35,6 +35,10 @@ describe('role propagation', () => {
     expect(run.output).toContain(
       '# waiting for the Functions host to report Running with no errors (at most 10 minutes): Error: Unable to access the storage account for AzureWebJobsStorage: AuthorizationFailure',
     );
+    // The upload went through; the CLI's own check could not read the host key yet (the host keeps it in storage).
+    expect(run.output).toContain(
+      '# the package is deployed; the CLI saw the host not healthy yet, which is checked below',
+    );
     // Storage keys go off only after the host ran on its identity.
     expect(run.world.storage.ordernotifst.allowSharedKeyAccess).toBe(false);
     expectBounded(run, 3 * 30 * SECOND + 3 * 15 * SECOND + 3 * 20 * SECOND);
