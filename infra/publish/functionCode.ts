@@ -5,6 +5,7 @@ import type { DeployContext } from '../core/context.js';
 import { pollUntil } from '../core/poll.js';
 import { maskSecrets } from '../core/secrets.js';
 import { appPackageEntries } from './appPackage.js';
+import { waitForDeployment } from './deploymentStatus.js';
 import { withTempDir } from './tempDir.js';
 import { writeZip } from './zip.js';
 
@@ -47,7 +48,7 @@ export async function publishFunctionApp(ctx: DeployContext): Promise<PublishOut
     const entries = await appPackageEntries(options.appDir);
     await writeZip(zip, entries);
     ctx.log(`# packaged ${entries.length} files`);
-    return pollUntil({
+    const { outcome, output } = await pollUntil({
       clock: ctx.clock,
       what: "the app's identity to be allowed to write its package (new role assignments take minutes)",
       timeoutMs: IDENTITY_UPLOAD_WAIT_MS,
@@ -56,32 +57,41 @@ export async function publishFunctionApp(ctx: DeployContext): Promise<PublishOut
       hint: `Run the same command again later: ${az.resumeHint}`,
       probe: async () => interpret(ctx, args, await az.attempt(args, { timeoutMs: PUBLISH_TIMEOUT_MS })),
     });
+    if (outcome === 'cli-stopped') await waitForDeployment(ctx, output);
+    return outcome;
   });
 }
 
+type Attempt = { outcome: PublishOutcome; output: string };
+
 async function interpret(ctx: DeployContext, args: string[], result: CommandResult | undefined) {
-  if (!result || result.code === 0) return { done: true as const, value: 'published' as const };
+  const done = (outcome: PublishOutcome) => ({
+    done: true as const,
+    value: { outcome, output: result?.stderr ?? '' } as Attempt,
+  });
+  if (!result || result.code === 0) return done('published');
   if (result.timedOut) {
     ctx.log(
       `# the publish command did not return within ${describeDuration(PUBLISH_TIMEOUT_MS)} and was stopped ` +
-        '(some CLI versions re-check an unhealthy host forever); the host is checked below instead',
+        '(some CLI versions re-check an unhealthy host forever); the deployment and the host are checked below instead',
     );
-    return { done: true as const, value: 'cli-stopped' as const };
+    return done('cli-stopped');
   }
   if (HOST_UNHEALTHY.test(result.stderr)) {
     ctx.log('# the package is deployed; the CLI saw the host not healthy yet, which is checked below');
-    return { done: true as const, value: 'host-not-healthy-yet' as const };
+    return done('host-not-healthy-yet');
   }
   if (IDENTITY_NOT_YET.test(result.stderr) || ANOTHER_DEPLOYMENT.test(result.stderr)) {
-    return { done: false as const, seen: firstLine(result.stderr) };
+    return { done: false as const, seen: errorLine(result.stderr) };
   }
   throw ctx.az.failure(args, result);
 }
 
-function firstLine(stderr: string): string {
-  const line =
-    maskSecrets(stderr)
-      .split('\n')
-      .find((l) => l.trim()) ?? '';
+/** The CLI's error line (its warnings come first), masked and short. */
+function errorLine(stderr: string): string {
+  const lines = maskSecrets(stderr)
+    .split('\n')
+    .filter((l) => l.trim());
+  const line = lines.find((l) => l.startsWith('ERROR:')) ?? lines[0] ?? '';
   return line.replace(/^ERROR:\s*/, '').slice(0, 200);
 }

@@ -292,8 +292,12 @@ export function isReadOnly(args: readonly string[]): boolean {
 function inProcessRunner(env: AzShellEnv, clock: VirtualClock, counter: { hangs: number }): CommandRunner {
   return (_command, args, { timeoutMs }) =>
     new Promise((resolve) => {
-      const cancel = clock.timeout(timeoutMs, () => resolve({ code: 137, stdout: '', stderr: '', timedOut: true }));
+      let partial = '';
+      const cancel = clock.timeout(timeoutMs, () =>
+        resolve({ code: 137, stdout: '', stderr: partial, timedOut: true }),
+      );
       const result = az(args, env);
+      partial = result.stderr;
       if (result.hang) {
         counter.hangs++;
         clock.expire();

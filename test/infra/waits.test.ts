@@ -3,7 +3,16 @@ import { MINUTE, SECOND } from '../../infra/core/clock.js';
 import { PUBLISH_TIMEOUT_MS, IDENTITY_UPLOAD_WAIT_MS } from '../../infra/publish/functionCode.js';
 import { HOST_HEALTH_WAIT_MS } from '../../infra/publish/health.js';
 import { DATA_ROLE_WAIT_MS } from '../../infra/publish/webClient.js';
-import { commandOf, DEPLOYER, emptyWorld, FakeAzure, Workspace, writeBuiltProject, type World } from './fakeAz.js';
+import {
+  commandOf,
+  DEPLOYER,
+  emptyWorld,
+  flagValue,
+  FakeAzure,
+  Workspace,
+  writeBuiltProject,
+  type World,
+} from './fakeAz.js';
 import { callsOf, expectBounded, writes } from './support.js';
 
 let ws: Workspace;
@@ -78,12 +87,36 @@ describe('publishing while the host is not healthy yet', () => {
     expect(run.code, run.output).toBe(0);
     expect(run.hangs).toBe(1);
     expect(run.output).toContain(
-      '# the publish command did not return within 15 minutes and was stopped (some CLI versions re-check an unhealthy host forever); the host is checked below instead',
+      '# the publish command did not return within 15 minutes and was stopped (some CLI versions re-check an unhealthy host forever); the deployment and the host are checked below instead',
+    );
+    // Whether the new package is live comes from the deployment the CLI had started, not from the host alone.
+    expect(run.output).toMatch(/# deployment [\w-]+: succeeded/);
+    const status = callsOf(run.calls, 'rest').find((a) => a.includes('--resource'))!;
+    expect(status).toEqual(expect.arrayContaining(['--resource', 'https://management.core.windows.net/']));
+    expect(flagValue(status, '--url')).toMatch(
+      /^https:\/\/ordernotif-func\.scm\.azurewebsites\.net\/api\/deployments\/[\w-]+$/,
     );
     expect(run.output).toContain('# host: Running');
     expect(run.waitedMs).toBeGreaterThanOrEqual(PUBLISH_TIMEOUT_MS);
     expectBounded(run, PUBLISH_TIMEOUT_MS + HOST_HEALTH_WAIT_MS);
   }, 60_000);
+
+  it('reports a deployment that failed behind a stopped publish command', async () => {
+    const run = await fake((w) =>
+      Object.assign(w.behaviour, { healthCheckHangs: true, hostUnhealthyPolls: 1, deploymentFails: true }),
+    ).run(['--yes']);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/error: Deployment [\w-]+ failed: Failed to unpack the package\./);
+  });
+
+  it('does not claim the new package is live when the publish was stopped before it started a deployment', async () => {
+    const run = await fake((w) => (w.behaviour.hangOn = 'functionapp deployment source config-zip')).run(['--yes']);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(
+      'error: The publish command was stopped before it reported a deployment, so whether the new package is live is unknown.',
+    );
+    expect(run.calls.map(commandOf)).not.toContain('functionapp function list');
+  });
 
   it("fails at the host bound with the host's own words and how to see them", async () => {
     const run = await fake((w) => (w.behaviour.hostUnhealthyPolls = 1000)).run(['--yes']);
