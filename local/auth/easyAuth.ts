@@ -25,7 +25,7 @@ export type EasyAuthOptions = {
 export type EasyAuth = {
   /** Answers `/.auth/*`, and for every other request replaces any client-sent principal with the real one. */
   middleware(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  issueToken(userId: string, name?: string): { token: string; expiresOn: Date };
+  issueToken(userId: string, name?: string): Promise<{ token: string; expiresOn: Date }>;
 };
 
 type Session = SignedInUser & { sessionId: string; expiresOn: Date; token: string };
@@ -56,7 +56,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     return fallback;
   }
 
-  function issueToken(userId: string, name = userId): { token: string; expiresOn: Date } {
+  async function issueToken(userId: string, name = userId): Promise<{ token: string; expiresOn: Date }> {
     const now = clock.now();
     const expiresOn = new Date(now + lifetimeMs);
     const claims = {
@@ -68,11 +68,11 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       iat: Math.floor(now / 1000),
       exp: Math.floor(expiresOn.getTime() / 1000),
     };
-    return { token: signJwt(claims, options.secret), expiresOn };
+    return { token: await signJwt(claims, options.secret), expiresOn };
   }
 
-  function readSession(token: string): Session {
-    const claims = verifyJwt(token, options.secret, clock.now());
+  async function readSession(token: string): Promise<Session> {
+    const claims = await verifyJwt(token, options.secret, { nowMs: clock.now(), audience: AUDIENCE });
     const { sub, name, idp, sid, exp, aud } = claims;
     if (aud !== AUDIENCE || typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
       throw new JwtError('the token is not a session token');
@@ -89,11 +89,13 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   }
 
   /** The session a request carries: the token header wins over the cookie, as in App Service. */
-  function authenticate(req: IncomingMessage): { session?: Session; invalidHeader?: string; staleCookie?: boolean } {
+  async function authenticate(
+    req: IncomingMessage,
+  ): Promise<{ session?: Session; invalidHeader?: string; staleCookie?: boolean }> {
     const header = req.headers[TOKEN_HEADER];
     if (typeof header === 'string' && header !== '') {
       try {
-        return { session: readSession(header) };
+        return { session: await readSession(header) };
       } catch (error) {
         return { invalidHeader: error instanceof Error ? error.message : String(error) };
       }
@@ -101,7 +103,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     const cookie = readCookie(req, SESSION_COOKIE);
     if (!cookie) return {};
     try {
-      return { session: readSession(cookie) };
+      return { session: await readSession(cookie) };
     } catch {
       return { staleCookie: true };
     }
@@ -143,7 +145,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       }
       return;
     }
-    const { token, expiresOn } = issueToken(userId, name);
+    const { token, expiresOn } = await issueToken(userId, name);
     if (isForm && tokenMode) {
       // App Service's session_mode=token: the token travels back in the fragment, never in a cookie.
       const fragment = encodeURIComponent(JSON.stringify({ authenticationToken: token, user: { userId } }));
@@ -162,8 +164,8 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     sendJson(res, 200, { authenticationToken: token, user: { userId } });
   }
 
-  function me(req: IncomingMessage, res: ServerResponse): void {
-    const { session } = authenticate(req);
+  async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { session } = await authenticate(req);
     if (!session) {
       sendProblem(res, 401, 'Not signed in', 'Sign in with POST /.auth/login/dev first.');
       return;
@@ -179,8 +181,8 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     ]);
   }
 
-  function logout(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const { session } = authenticate(req);
+  async function logout(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const { session } = await authenticate(req);
     if (session) revokedSessions.add(session.sessionId);
     res.writeHead(302, {
       Location: safeRedirect(req, url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
@@ -194,8 +196,8 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     const path = url.pathname.toLowerCase();
     if (path === '/.auth' || path.startsWith('/.auth/')) {
       if (path === `/.auth/login/${PROVIDER}`) await login(req, res, url);
-      else if (path === '/.auth/me') me(req, res);
-      else if (path === '/.auth/logout') logout(req, res, url);
+      else if (path === '/.auth/me') await me(req, res);
+      else if (path === '/.auth/logout') await logout(req, res, url);
       else if (path === '/.auth/logout/complete')
         sendHtml(res, 200, '<!doctype html><title>Signed out</title><p>You have signed out.</p>');
       else if (path.startsWith('/.auth/login/')) {
@@ -212,7 +214,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     for (const name of Object.keys(req.headers)) {
       if (isPlatformIdentityHeader(name)) delete req.headers[name];
     }
-    const { session, invalidHeader } = authenticate(req);
+    const { session, invalidHeader } = await authenticate(req);
     if (invalidHeader) {
       sendProblem(res, 401, 'Invalid session token', `The ${TOKEN_HEADER} header was refused: ${invalidHeader}`, {
         'WWW-Authenticate': 'Bearer realm="local-easy-auth"',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HOST_VERSION } from '../core/coreModule.js';
+import { HOST_VERSION } from '../hostVersion.js';
 import type { FunctionInfo } from '../functionIndex.js';
 import type { TriggerInvocation } from '../invoker.js';
 import { readBody } from './readBody.js';

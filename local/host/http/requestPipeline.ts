@@ -18,6 +18,10 @@ export type HttpMiddleware = (req: IncomingMessage, res: ServerResponse) => Prom
 export type PipelineDeps = {
   functions(): FunctionInfo[];
   routePrefix(): string;
+  /** host.json `extensions.http.customHeaders`, added to every function response. */
+  customHeaders: Readonly<Record<string, string>>;
+  /** The handler of `/runtime/webhooks/<name>` of a running extension. */
+  webhook(name: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   baseUrl(): string;
   /** Resolves when the host is running; rejects after the host's 30 s start/restart wait. */
   whenRunning(): Promise<void>;
@@ -102,8 +106,6 @@ async function runFunction(
     }
     throw error;
   }
-  // The host sends a body only when Content-Length says there is one.
-  if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
   const headers = collectHeaders(req, headersBefore);
   const query = collectQuery(url.searchParams);
   const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
@@ -116,6 +118,7 @@ async function runFunction(
     empty(res, 500);
     return;
   }
+  for (const [name, value] of Object.entries(deps.customHeaders)) res.setHeader(name, value);
   writeHttpResponse(res, result.httpResponse);
 }
 
@@ -148,6 +151,13 @@ export function createRequestPipeline(
         invoke: (fn, invocation) => void deps.invoke(fn, invocation),
       });
       if (admin) return;
+      const webhook = /^\/runtime\/webhooks\/([^/]+)\/?$/i.exec(url.pathname);
+      if (webhook) {
+        const handler = deps.webhook(decodeURIComponent(webhook[1] as string));
+        if (handler) await handler(req, res);
+        else empty(res, 404);
+        return;
+      }
       const routePath = stripPrefix(decodePath(url.pathname), deps.routePrefix());
       const match = routePath === undefined ? undefined : findRoute(deps.functions(), routePath, method);
       if (!match) {
