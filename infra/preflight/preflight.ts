@@ -57,7 +57,8 @@ async function ensureAuthExtension(az: AzCli, confirm: Confirm, plan: Plan): Pro
     throw error;
   });
   if (installed || az.mode === 'dry-run') return true;
-  plan.record({ kind: 'run', target: `install the Azure CLI extension ${AUTH_EXTENSION} (on this machine)` });
+  // Counted as a change: it is one, if on this machine rather than in Azure.
+  plan.record({ kind: 'create', target: `Azure CLI extension ${AUTH_EXTENSION} (on this machine)` });
   if (!az.writes) return false;
   const question = `The Azure CLI extension ${AUTH_EXTENSION} (App Service Authentication commands) is missing. Install it now?`;
   if (!(await confirm(question))) {

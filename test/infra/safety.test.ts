@@ -45,6 +45,7 @@ describe('Easy Auth must be proven on', () => {
     );
     expect(flagValue(only(run.calls, 'functionapp stop'), '--name')).toBe('ordernotif-func');
     expect(run.world.sites['ordernotif-func'].state).toBe('Stopped');
+    expectBounded(run, 0);
   });
 
   it('stops when the settings read back differ from what was written', async () => {
@@ -54,6 +55,7 @@ describe('Easy Auth must be proven on', () => {
       'error: App Service Authentication did not take the declared settings: platform.enabled: (not set) → true;',
     );
     expect(run.calls.map(commandOf)).not.toContain('functionapp deployment source config-zip');
+    expectBounded(run, 0);
   });
 
   it('stops, bounded, when the browser preflight from the web origin is refused', async () => {
@@ -76,6 +78,7 @@ describe('Easy Auth must be proven on', () => {
     const upgrade = commands.indexOf('webapp auth config-version upgrade');
     expect(upgrade).toBeGreaterThan(commands.indexOf('webapp auth set'));
     expect(commands.lastIndexOf('webapp auth set')).toBeGreaterThan(upgrade);
+    expectBounded(run, 0);
   });
 });
 
@@ -239,6 +242,7 @@ describe('service principals (CI) and secrets', () => {
       (a) => flagValue(a, '--assignee-object-id') === 'ci-object-id',
     )!;
     expect(flagValue(deployer, '--assignee-principal-type')).toBe('ServicePrincipal');
+    expectBounded(run, 0);
   });
 
   it('never prints a key, even when az fails with one', async () => {
@@ -246,6 +250,7 @@ describe('service principals (CI) and secrets', () => {
     expect(run.code).toBe(1);
     expect(run.output).toContain('AccountKey=***');
     expect(run.output).not.toContain(SECRET);
+    expectBounded(run, 0);
   });
 });
 

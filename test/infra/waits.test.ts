@@ -107,6 +107,7 @@ describe('publishing while the host is not healthy yet', () => {
     ).run(['--yes']);
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/error: Deployment [\w-]+ failed: Failed to unpack the package\./);
+    expectBounded(run, PUBLISH_TIMEOUT_MS);
   });
 
   it('does not claim the new package is live when the publish was stopped before it started a deployment', async () => {
@@ -116,6 +117,7 @@ describe('publishing while the host is not healthy yet', () => {
       'error: The publish command was stopped before it reported a deployment, so whether the new package is live is unknown.',
     );
     expect(run.calls.map(commandOf)).not.toContain('functionapp function list');
+    expectBounded(run, PUBLISH_TIMEOUT_MS);
   });
 
   it("fails at the host bound with the host's own words and how to see them", async () => {
@@ -166,13 +168,14 @@ describe('the Azure CLI itself', () => {
     const add = callsOf(run.calls, 'extension add');
     expect(add).toEqual([['extension', 'add', '--name', 'authV2', '--yes', '--output', 'none']]);
     expect(run.world.cli.extensions.authV2).toBeDefined();
+    expectBounded(run, 0);
   });
 
   it('on a terminal, shows what would change (installing authV2 among it) and asks once before changing anything', async () => {
     const declined = await fake((w) => (w.cli.extensions = {})).run([], { answers: ['n'] });
     expect(declined.code).toBe(1);
     expect(writes(declined)).toEqual([]);
-    expect(declined.output).toContain('» install the Azure CLI extension authV2 (on this machine)');
+    expect(declined.output).toContain('+ Azure CLI extension authV2 (on this machine)');
     expect(declined.output).toMatch(/\? Apply these \d+ changes\? \[y\/N\]/);
     expect(declined.output).toContain('Not confirmed: nothing was changed.');
 
