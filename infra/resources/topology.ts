@@ -3,8 +3,8 @@ import {
   type SubscriptionConfig,
   type TopicConfig,
   type Topology,
-} from '../local/servicebus/index.js';
-import { DeployError } from './deployError.js';
+} from '../../local/servicebus/index.js';
+import { DeployError } from '../core/deployError.js';
 
 export type { Topology };
 
@@ -82,4 +82,25 @@ export function subscriptionPropertyArgs(subscription: SubscriptionConfig): stri
     '--enable-session',
     'false',
   ];
+}
+
+const ISO_DURATION = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const TIME_SPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/;
+
+/**
+ * Milliseconds of a duration as Azure answers it: ISO-8601 (`PT1H`, `P14D`) or a .NET TimeSpan (`1.00:00:00`,
+ * `00:05:00`); undefined if it is neither.
+ */
+export function parseDuration(text: string): number | undefined {
+  const iso = ISO_DURATION.exec(text);
+  if (iso && text !== 'P' && text !== 'PT') {
+    const [days, hours, minutes, seconds] = iso.slice(1).map((part) => Number(part ?? 0));
+    return Math.round((((days! * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * SECOND);
+  }
+  const span = TIME_SPAN.exec(text);
+  if (span) {
+    const [days, hours, minutes, seconds] = span.slice(1).map((part) => Number(part ?? 0));
+    return Math.round((((days! * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * SECOND);
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DeployError } from './deployError.js';
+import { DeployError } from '../core/deployError.js';
 import type { ZipEntry } from './zip.js';
 
 type LockPackage = {
