@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -17,6 +17,7 @@ import { readHostJson, type HostConfig } from './hostJson.js';
 import { validateCorsPolicy } from './http/cors.js';
 import { bodyLimitFrom } from './http/readBody.js';
 import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeline.js';
+import { createHostServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http/hostServer.js';
 import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
 import { createConsoleLogger, type HostLogger, type LogEntry } from './logger.js';
@@ -48,7 +49,16 @@ export type FunctionsHostOptions = {
   clock?: Clock;
   /** Invocation ids; default random UUIDs. */
   newId?: () => string;
+  /** The master key the admin API requires; default a random one for this run (see `host.masterKey`). */
+  masterKey?: string;
+  /** Host names answered besides localhost, *.localhost, 127.0.0.0/8 and [::1] (see isAllowedHost). */
+  allowedHosts?: readonly string[];
+  /** How long a client may take to send its headers, and its whole request; see DEFAULT_HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 };
+
+/** Where the host is: `failed` after a (re)load that failed, when every request gets 503. */
+export type HostState = 'starting' | 'running' | 'failed' | 'stopped';
 
 export interface FunctionsHost {
   /** Base URL to reach the host from this machine, e.g. `http://127.0.0.1:7071`. */
@@ -58,6 +68,9 @@ export interface FunctionsHost {
   readonly config: HostConfig;
   /** The app settings in effect (also applied to process.env). */
   readonly settings: Readonly<Record<string, string>>;
+  /** The key `/admin/*` requires in `x-functions-key` (or `?code=`). */
+  readonly masterKey: string;
+  readonly state: HostState;
   /** The indexed functions, sorted by name (invalid ones left out). */
   functions(): FunctionInfo[];
   /** Runs one invocation of a function by name (what trigger adapters call). */
@@ -151,15 +164,16 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     new Promise((resolvePromise, reject) => {
       const check = (): boolean => {
         if (state.kind === 'running') resolvePromise();
-        else if (state.kind === 'failed') reject(state.error);
-        else if (state.kind === 'stopped') reject(new Error('Function host is not running.'));
+        else if (state.kind === 'failed') {
+          reject(new Error(`the app failed to load (${state.error.message}); fix it and the host reloads.`));
+        } else if (state.kind === 'stopped') reject(new Error('it has stopped.'));
         else return false;
         return true;
       };
       if (check()) return;
       const timer = clock.setTimeout(() => {
         waiters = waiters.filter((w) => w !== wake);
-        reject(new Error('Function host is not running.'));
+        reject(new Error(`it did not start within ${HOST_START_WAIT_MS / 1000} s.`));
       }, HOST_START_WAIT_MS);
       const wake = (): void => {
         clock.clearTimeout(timer);
@@ -199,7 +213,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     log({ level: level === 'trace' || level === 'debug' ? 'information' : level, category: 'Worker', message });
   });
 
-  const server = createServer(
+  const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
+  const server = createHostServer(
+    { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
     createRequestPipeline({
       functions: () => functions,
       routePrefix: () => config.routePrefix,
@@ -212,6 +228,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       bodyLimit,
       requestQueue: new RequestQueue(config.http),
       logger,
+      allowedHosts: options.allowedHosts ?? [],
+      masterKey,
     }),
   );
 
@@ -317,6 +335,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     config,
     get settings() {
       return settings;
+    },
+    masterKey,
+    get state() {
+      return state.kind;
     },
     functions: () => functions,
     invoke,

@@ -14,7 +14,7 @@ import type { BindingContext } from './bindings/adapter.js';
 import type { BindingRegistry } from './bindings/registry.js';
 import { resolveBinding, type BindingData } from './bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from './functionIndex.js';
-import { toInvocationError } from './invocationError.js';
+import { OutputBindingError, toInvocationError } from './invocationError.js';
 import type { HostLogger, LogLevel } from './logger.js';
 import { newTraceParent } from './traceParent.js';
 
@@ -63,7 +63,8 @@ function defineHookContext(init: Record<string, unknown>, readOnly: Record<strin
 
 /**
  * Runs invocations through the app's programming model in the Node worker's order: arguments, preInvocation hooks,
- * handler, postInvocation hooks, response. Output bindings are applied only when all of that succeeded.
+ * handler, postInvocation hooks, response. Output bindings are applied only when all of that succeeded; a failed one
+ * fails the invocation (the HTTP response is not written), as in the Functions host.
  */
 export class Invoker {
   #deps: InvokerDeps;
@@ -227,8 +228,11 @@ export class Invoker {
           binding.name === '$return'
             ? response.returnValue
             : response.outputData?.find((o) => o.name === binding.name)?.data;
-        if (value !== null && value !== undefined) {
+        if (value === null || value === undefined) continue;
+        try {
           await adapters.get(binding.type)?.applyOutput?.(binding, value, bindingCtx);
+        } catch (error) {
+          throw new OutputBindingError(binding.name, binding.type, error);
         }
       }
       return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };

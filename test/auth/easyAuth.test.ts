@@ -20,7 +20,7 @@ let base: string;
 /** Behind the middleware: echoes the identity headers the app would see. */
 beforeAll(async () => {
   server = createServer((req, res) => {
-    void auth.middleware(req, res).then((handled) => {
+    void auth.middleware(req, res, new URL(req.url ?? '/', `http://${req.headers.host}`)).then((handled) => {
       if (handled) return;
       const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-ms-')));
       res.writeHead(200, { 'Content-Type': 'application/json' });

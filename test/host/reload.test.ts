@@ -48,7 +48,11 @@ it('keeps answering 503 after a reload that fails, and recovers on the next good
   expect((await failed).message).toContain('broken build');
   const res = await fetch(`${host.url}/api/value`);
   expect(res.status).toBe(503);
-  expect(await res.text()).toBe('Function host is not running.');
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(((await res.json()) as { detail: string }).detail).toMatch(
+    /^Function host is not running: the app failed to load \(.*broken build.*\)/,
+  );
+  expect(host.state).toBe('failed');
 
   const reloaded = logger.next(isFunctionList);
   app.write(
@@ -57,4 +61,5 @@ it('keeps answering 503 after a reload that fails, and recovers on the next good
   );
   await reloaded;
   expect(await (await fetch(`${host.url}/api/value`)).text()).toBe('v3');
+  expect(host.state).toBe('running');
 });

@@ -10,7 +10,8 @@ export function httpBindingData(options: {
   params: Record<string, string>;
   headers: Record<string, string>;
 }): BindingData {
-  const data: BindingData = {};
+  // Keys come from the client (body, query): with a null prototype, `__proto__` is just another key.
+  const data: BindingData = Object.create(null) as BindingData;
   const put = (key: string, value: unknown): void => {
     data[key.toLowerCase()] = value;
   };
