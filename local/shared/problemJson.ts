@@ -55,7 +55,9 @@ export function rawProblemResponse(problem: Problem): Buffer {
     `Content-Length: ${body.length}`,
     'Cache-Control: no-store',
     'Connection: close',
-    ...Object.entries(problem.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+    ...Object.entries(problem.headers ?? {})
+      .filter(([name]) => name.toLowerCase() !== 'connection')
+      .map(([name, value]) => `${name}: ${value}`),
   ];
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body]);
 }

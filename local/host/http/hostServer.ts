@@ -29,6 +29,7 @@ export function createHostServer(
     },
     (req, res) => void handler(req, res),
   );
+
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // As Node's own handler does: answer unless a response has already started on this socket.
     const current = (socket as { _httpMessage?: ServerResponse })._httpMessage;
