@@ -75,7 +75,7 @@ function findRoute(functions: FunctionInfo[], routePath: string, method: string)
     if (!fn.http.methods || fn.http.methods.includes(method)) return { fn, params };
     for (const m of fn.http.methods) allow.add(m);
   }
-  return { allow: [...allow] };
+  return { allow: [...allow].sort() };
 }
 
 /** Reads the body, invokes the matched HTTP function and writes its response. */
