@@ -20,6 +20,11 @@ export const hostProblems = {
     detail: 'The request did not arrive in time: its headers or body took longer than the host waits.',
     headers: { Connection: 'close' },
   }),
+  noTunnels: (): Problem => ({
+    status: 405,
+    detail: 'The host is no proxy: CONNECT is not answered.',
+    headers: { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
+  }),
   noHost: (): Problem => ({ status: 400, detail: 'HTTP/1.1 requests need a Host header.' }),
   badTarget: (): Problem => ({ status: 400, detail: 'The request target must be a path such as /api/orders.' }),
   hostNotAllowed: (host: string): Problem => ({

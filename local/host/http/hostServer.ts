@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { rawProblemResponse } from '../../shared/problemJson.js';
+import { rawProblemResponse, type Problem } from '../../shared/problemJson.js';
 import { hostProblems } from './hostProblems.js';
 
 export type HttpTimeouts = { headersMs: number; requestMs: number };
@@ -30,20 +30,28 @@ export function createHostServer(
     (req, res) => void handler(req, res),
   );
 
+  // No proxying or tunnels here: without this, Node would drop a CONNECT without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => refuse(socket, hostProblems.noTunnels()));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // As Node's own handler does: answer unless a response has already started on this socket.
     const current = (socket as { _httpMessage?: ServerResponse })._httpMessage;
-    if (socket.writable && !current?.headersSent) {
-      socket.end(rawProblemResponse(problemFor(error)));
-    } else {
-      socket.destroy();
-    }
+    if (socket.writable && !current?.headersSent) refuse(socket, problemFor(error));
+    else socket.destroy();
   });
   return server;
 }
 
-function problemFor(error: NodeJS.ErrnoException) {
+function problemFor(error: NodeJS.ErrnoException): Problem {
   if (error.code === 'HPE_HEADER_OVERFLOW') return hostProblems.headersTooLarge();
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return hostProblems.requestTimeout();
   return hostProblems.badRequest(`The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}).`);
+}
+
+/**
+ * Answers on a socket the HTTP server no longer tracks (after a parse error, or a CONNECT), then closes it: such a
+ * socket is not among those `closeAllConnections` ends, so left half-open it would hold the server's close.
+ */
+function refuse(socket: Socket, problem: Problem): void {
+  socket.resume(); // whatever else the client sends is read and dropped, so it cannot stall the answer
+  socket.end(rawProblemResponse(problem), () => socket.destroy());
 }
