@@ -237,7 +237,7 @@ function generate(f: Fuzz, port: number, tokens: Tokens): RawCall {
   if (f.chance(0.03)) lines.push(`X-Long: ${'h'.repeat(f.pick([100, 9000, 20_000]))}`);
   if (f.chance(0.03)) lines.push('Bad Header: x');
   if (f.chance(0.03)) lines.push('Expect: 100-continue');
-  let body = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   if (f.chance(0.5)) {
     body = bodyFor(f, tokens);
     lines.push(`Content-Type: ${f.pick(CONTENT_TYPES)}`);
