@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureInstallSecrets } from './shared/installSecrets.js';
 import { watchParent } from './shared/parentWatch.js';
 import { startLocalStack, type LocalStack } from './stack/index.js';
 
@@ -64,13 +64,12 @@ async function main(): Promise<void> {
     return;
   }
   const appDir = fileURLToPath(new URL('../..', import.meta.url));
-  const settings = join(appDir, 'local.settings.json');
-  const sample = join(appDir, 'local.settings.sample.json');
-  if (!existsSync(settings) && existsSync(sample)) {
-    copyFileSync(sample, settings);
-    process.stdout.write(
-      'Created local.settings.json from local.settings.sample.json (it is git-ignored; edit freely).\n',
-    );
+  try {
+    const installed = ensureInstallSecrets(appDir);
+    if (installed.message) process.stdout.write(`${installed.message}\n`);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
   }
 
   const hosts = allowedHosts(flags['allowed-hosts']);

@@ -39,7 +39,7 @@ export type EasyAuthOptions = {
 export type EasyAuth = {
   /** Answers `/.auth/*`, and for every other request replaces any client-sent principal with the real one. */
   middleware(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
-  issueToken(userId: string, name?: string): { token: string; expiresOn: Date };
+  issueToken(userId: string, name?: string): Promise<{ token: string; expiresOn: Date }>;
 };
 
 type Session = SignedInUser & { sessionId: string; expiresOn: Date; token: string };
@@ -71,7 +71,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     return fallback;
   }
 
-  function issueToken(userId: string, name = userId): { token: string; expiresOn: Date } {
+  async function issueToken(userId: string, name = userId): Promise<{ token: string; expiresOn: Date }> {
     const now = clock.now();
     const expiresOn = new Date(now + lifetimeMs);
     const claims = {
@@ -83,11 +83,11 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       iat: Math.floor(now / 1000),
       exp: Math.floor(expiresOn.getTime() / 1000),
     };
-    return { token: signJwt(claims, options.secret), expiresOn };
+    return { token: await signJwt(claims, options.secret), expiresOn };
   }
 
-  function readSession(token: string): Session {
-    const claims = verifyJwt(token, options.secret, clock.now());
+  async function readSession(token: string): Promise<Session> {
+    const claims = await verifyJwt(token, options.secret, { nowMs: clock.now(), audience: AUDIENCE });
     const { sub, name, idp, sid, exp, aud } = claims;
     if (aud !== AUDIENCE || typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
       throw new JwtError('the token is not a session token');
@@ -104,11 +104,13 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   }
 
   /** The session a request carries: the token header wins over the cookie, as in App Service. */
-  function authenticate(req: IncomingMessage): { session?: Session; invalidHeader?: string; staleCookie?: boolean } {
+  async function authenticate(
+    req: IncomingMessage,
+  ): Promise<{ session?: Session; invalidHeader?: string; staleCookie?: boolean }> {
     const header = req.headers[TOKEN_HEADER];
     if (typeof header === 'string' && header !== '') {
       try {
-        return { session: readSession(header) };
+        return { session: await readSession(header) };
       } catch (error) {
         return { invalidHeader: error instanceof Error ? error.message : String(error) };
       }
@@ -116,7 +118,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     const cookie = readCookie(req, SESSION_COOKIE);
     if (!cookie) return {};
     try {
-      return { session: readSession(cookie) };
+      return { session: await readSession(cookie) };
     } catch {
       return { staleCookie: true };
     }
@@ -149,7 +151,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       const message = 'userId must be 1-64 characters of letters, digits, ".", "_", "@" or "-".';
       return sendProblem(res, authProblems.invalidSignIn(message, [{ field: 'userId', message }]));
     }
-    const { token, expiresOn } = issueToken(userId, name);
+    const { token, expiresOn } = await issueToken(userId, name);
     if (isForm && tokenMode) {
       // App Service's session_mode=token: the token travels back in the fragment, never in a cookie.
       const fragment = encodeURIComponent(JSON.stringify({ authenticationToken: token, user: { userId } }));
@@ -168,11 +170,11 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     sendJson(res, 200, { authenticationToken: token, user: { userId } });
   }
 
-  function me(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  async function me(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendProblem(res, authProblems.methodNotAllowed(url.pathname, ['GET', 'HEAD']));
     }
-    const { session } = authenticate(req);
+    const { session } = await authenticate(req);
     if (!session) return sendProblem(res, authProblems.notSignedIn());
     sendJson(res, 200, [
       {
@@ -191,7 +193,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     }
     const refusal = crossSiteRefusal(req, trustedOrigins);
     if (refusal) return sendProblem(res, authProblems.crossSite('Sign-out', refusal));
-    const { session } = authenticate(req);
+    const { session } = await authenticate(req);
     if (session) await revocations.add(session.sessionId, session.expiresOn.getTime());
     res.writeHead(302, {
       Location: safeRedirect(req, url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
@@ -224,7 +226,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     for (const name of Object.keys(req.headers)) {
       if (isPlatformIdentityHeader(name)) delete req.headers[name];
     }
-    const { session, invalidHeader } = authenticate(req);
+    const { session, invalidHeader } = await authenticate(req);
     if (invalidHeader) {
       sendProblem(res, authProblems.invalidToken(TOKEN_HEADER, invalidHeader));
       return true;

@@ -161,22 +161,6 @@ export function resolveAppSettings(sources: SettingsSources): Record<string, str
   return settings;
 }
 
-/** Writes settings into process.env (the app reads it there); returns a function that restores the old values. */
-export function applyToProcessEnv(settings: Record<string, string>): () => void {
-  const previous = new Map<string, string | undefined>();
-  for (const [key, value] of Object.entries(settings)) {
-    if (process.env[key] === value) continue;
-    previous.set(key, process.env[key]);
-    process.env[key] = value;
-  }
-  return () => {
-    for (const [key, value] of previous) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-}
-
 /** App setting lookup with the host's case-insensitive configuration semantics. */
 export function settingLookup(settings: Record<string, string>): (name: string) => string | undefined {
   const byLower = new Map(Object.entries(settings).map(([k, v]) => [k.toLowerCase(), v]));

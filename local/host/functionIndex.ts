@@ -1,5 +1,4 @@
-import type { RegisteredFunction } from './core/coreModule.js';
-import type { RpcRetryOptions } from './core/types.js';
+import type { RpcFunctionMetadata, RpcRetryOptions } from '../rpc/types.js';
 import { compileRouteTemplate, type RouteTemplate } from './http/routeTemplate.js';
 
 /** One binding as the host sees it (`rawBindings` entry): its user properties plus name, type, direction. */
@@ -20,15 +19,17 @@ export type HttpRouteInfo = {
 
 export type FunctionInfo = {
   name: string;
+  /** The worker's id for the function (invocation requests name it). */
+  functionId: string;
   bindings: BindingInfo[];
-  /** The bindings as JSON, the worker's `rawBindings`: made once here, not per invocation. */
+  /** The bindings as JSON, the worker's `rawBindings`. */
   rawBindings: string[];
   trigger: BindingInfo;
   /** The entry point file that registered it (`scriptFile`). */
   scriptFile: string | undefined;
   disabled: boolean;
   http: HttpRouteInfo | undefined;
-  registered: RegisteredFunction;
+  retryOptions: RpcRetryOptions | undefined;
 };
 
 export type IndexResult = { functions: FunctionInfo[]; errors: { name: string; message: string }[] };
@@ -51,11 +52,9 @@ function validateRetry(retry: RpcRetryOptions | undefined): void {
   }
 }
 
-function toBindings(registered: RegisteredFunction): BindingInfo[] {
-  // The host only sees rawBindings: JSON of each binding with its key as `name`.
-  return Object.entries(registered.metadata.bindings).map(
-    ([name, binding]) => JSON.parse(JSON.stringify({ ...binding, name })) as BindingInfo,
-  );
+function toBindings(metadata: RpcFunctionMetadata): BindingInfo[] {
+  // The host reads only rawBindings: JSON of each binding with its key as `name`.
+  return metadata.rawBindings.map((raw) => JSON.parse(raw) as BindingInfo);
 }
 
 function httpRoute(name: string, trigger: BindingInfo): HttpRouteInfo {
@@ -70,11 +69,11 @@ function httpRoute(name: string, trigger: BindingInfo): HttpRouteInfo {
   return { route, methods: rawMethods.length > 0 ? rawMethods : undefined, template: compileRouteTemplate(route) };
 }
 
-function describe(registered: RegisteredFunction, isDisabled: (name: string) => boolean): FunctionInfo {
-  const name = registered.metadata.name;
+function describe(metadata: RpcFunctionMetadata, isDisabled: (name: string) => boolean): FunctionInfo {
+  const name = metadata.name;
   if (!FUNCTION_NAME.test(name) || name.toLowerCase() === 'host')
     throw new Error(`'${name}' is not a valid function name.`);
-  const bindings = toBindings(registered);
+  const bindings = toBindings(metadata);
   if (bindings.length === 0) throw new Error('No bindings defined for the function.');
   const seen = new Set<string>();
   for (const b of bindings) {
@@ -95,16 +94,18 @@ function describe(registered: RegisteredFunction, isDisabled: (name: string) => 
   if (triggers.length > 1)
     throw new Error('Multiple trigger bindings defined. A function can only have a single trigger binding.');
   const trigger = triggers[0] as BindingInfo;
-  validateRetry(registered.metadata.retryOptions);
+  const retryOptions = metadata.retryOptions ?? undefined;
+  validateRetry(retryOptions);
   return {
     name,
+    functionId: metadata.functionId,
     bindings,
-    rawBindings: bindings.map((b) => JSON.stringify(b)),
+    rawBindings: metadata.rawBindings,
     trigger,
-    scriptFile: registered.entryPoint,
+    scriptFile: metadata.scriptFile ?? undefined,
     disabled: isDisabled(name),
     http: trigger.type.toLowerCase() === 'httptrigger' ? httpRoute(name, trigger) : undefined,
-    registered,
+    retryOptions,
   };
 }
 
@@ -117,16 +118,16 @@ function methodsIntersect(a: string[] | undefined, b: string[] | undefined): boo
  * out with the host's message; the rest are sorted by name, case-insensitively, which is also the route order.
  */
 export function indexFunctions(
-  registered: Iterable<RegisteredFunction>,
+  reported: Iterable<RpcFunctionMetadata>,
   isDisabled: (name: string) => boolean,
 ): IndexResult {
   const errors: IndexResult['errors'] = [];
   const valid: FunctionInfo[] = [];
-  for (const fn of registered) {
+  for (const fn of reported) {
     try {
       valid.push(describe(fn, isDisabled));
     } catch (error) {
-      errors.push({ name: fn.metadata.name, message: (error as Error).message });
+      errors.push({ name: fn.name, message: (error as Error).message });
     }
   }
   valid.sort((a, b) => {

@@ -63,30 +63,29 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
   const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
   const base = settings.serverEndpoint;
 
+  const origin = new URL(base).origin;
+
+  /** `path` is already percent-encoded (see hubPath); it is sent and signed as is, never normalized. */
   async function call(method: string, path: string, query: Query = {}, body?: unknown): Promise<HttpCallResult> {
-    const url = new URL(`${base}/api/${path}`);
+    const search = new URLSearchParams();
     for (const [name, value] of Object.entries({ ...query, 'api-version': API_VERSION })) {
-      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-        url.searchParams.append(name, item);
-      }
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) search.append(name, item);
     }
+    const target = `${base.slice(origin.length)}/api/${path}`;
     const headers: Record<string, string> = {
-      Authorization: `Bearer ${mintRestAccessToken(url.href, settings.accessKey)}`,
+      Authorization: `Bearer ${await mintRestAccessToken(`${origin}${target}`, settings.accessKey)}`,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     try {
-      return await httpCall(url, {
+      return await httpCall(new URL(origin), {
         method,
+        path: `${target}?${search.toString()}`,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: TIMEOUT_MS,
       });
     } catch (error) {
-      throw new SignalRRestError(
-        `SignalR REST ${method} ${url.pathname} failed: ${(error as Error).message}`,
-        0,
-        undefined,
-      );
+      throw new SignalRRestError(`SignalR REST ${method} ${target} failed: ${(error as Error).message}`, 0, undefined);
     }
   }
 
@@ -117,48 +116,44 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
     );
   }
 
-  const hubPath = (hub: string, ...rest: string[]) =>
-    ['hubs', hub.toLowerCase(), ...rest]
-      .map((part) => (part.startsWith(':') ? part : encodeURIComponent(part)))
-      .join('/');
   const payload = (message: SignalRMessage) => ({ target: message.target, arguments: message.arguments });
 
   const client: SignalRRestClient = {
     endpoint: base,
     sendToAll: (hub, message, options) =>
-      act('POST', hubPath(hub, ':send'), { excluded: options?.excluded }, payload(message)),
-    sendToUser: (hub, userId, message) => act('POST', hubPath(hub, 'users', userId, ':send'), {}, payload(message)),
+      act('POST', hubPath(hub)`:send`, { excluded: options?.excluded }, payload(message)),
+    sendToUser: (hub, userId, message) => act('POST', hubPath(hub)`users/${userId}/:send`, {}, payload(message)),
     sendToUsers: async (hub, userIds, message) => {
       await Promise.all(userIds.map((userId) => client.sendToUser(hub, userId, message)));
     },
     sendToGroup: (hub, group, message, options) =>
-      act('POST', hubPath(hub, 'groups', group, ':send'), { excluded: options?.excluded }, payload(message)),
+      act('POST', hubPath(hub)`groups/${group}/:send`, { excluded: options?.excluded }, payload(message)),
     sendToGroups: async (hub, groups, message, options) => {
       await Promise.all(groups.map((group) => client.sendToGroup(hub, group, message, options)));
     },
     sendToConnection: (hub, connectionId, message) =>
-      act('POST', hubPath(hub, 'connections', connectionId, ':send'), {}, payload(message)),
+      act('POST', hubPath(hub)`connections/${connectionId}/:send`, {}, payload(message)),
     addConnectionToGroup: (hub, group, connectionId) =>
-      act('PUT', hubPath(hub, 'groups', group, 'connections', connectionId)),
+      act('PUT', hubPath(hub)`groups/${group}/connections/${connectionId}`),
     removeConnectionFromGroup: (hub, group, connectionId) =>
-      act('DELETE', hubPath(hub, 'groups', group, 'connections', connectionId)),
+      act('DELETE', hubPath(hub)`groups/${group}/connections/${connectionId}`),
     removeConnectionFromAllGroups: (hub, connectionId) =>
-      act('DELETE', hubPath(hub, 'connections', connectionId, 'groups')),
+      act('DELETE', hubPath(hub)`connections/${connectionId}/groups`),
     addUserToGroup: (hub, group, userId, options) => {
       const ttl = options?.ttlSeconds;
       if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) {
         return Promise.reject(new RangeError(`ttlSeconds must be a whole number >= 0, got ${ttl}`));
       }
-      return act('PUT', hubPath(hub, 'users', userId, 'groups', group), { ttl: ttl?.toString() });
+      return act('PUT', hubPath(hub)`users/${userId}/groups/${group}`, { ttl: ttl?.toString() });
     },
-    removeUserFromGroup: (hub, group, userId) => act('DELETE', hubPath(hub, 'users', userId, 'groups', group)),
-    removeUserFromAllGroups: (hub, userId) => act('DELETE', hubPath(hub, 'users', userId, 'groups')),
-    connectionExists: (hub, connectionId) => exists(hubPath(hub, 'connections', connectionId)),
-    userExists: (hub, userId) => exists(hubPath(hub, 'users', userId)),
-    groupExists: (hub, group) => exists(hubPath(hub, 'groups', group)),
-    userInGroup: (hub, group, userId) => exists(hubPath(hub, 'users', userId, 'groups', group)),
+    removeUserFromGroup: (hub, group, userId) => act('DELETE', hubPath(hub)`users/${userId}/groups/${group}`),
+    removeUserFromAllGroups: (hub, userId) => act('DELETE', hubPath(hub)`users/${userId}/groups`),
+    connectionExists: (hub, connectionId) => exists(hubPath(hub)`connections/${connectionId}`),
+    userExists: (hub, userId) => exists(hubPath(hub)`users/${userId}`),
+    groupExists: (hub, group) => exists(hubPath(hub)`groups/${group}`),
+    userInGroup: (hub, group, userId) => exists(hubPath(hub)`users/${userId}/groups/${group}`),
     closeConnection: (hub, connectionId, reason) =>
-      act('DELETE', hubPath(hub, 'connections', connectionId), { reason }),
+      act('DELETE', hubPath(hub)`connections/${connectionId}`, { reason }),
     isHealthy: async () => {
       try {
         return ok(await call('HEAD', 'health'));
@@ -168,4 +163,26 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
     },
   };
   return client;
+}
+
+/**
+ * A path under `hubs/<hub>/` (hub names lowercased, as the Management SDK sends them): the literal parts are the
+ * route, and each interpolated value becomes exactly one encoded segment, whatever it contains.
+ */
+function hubPath(hub: string) {
+  return (literals: TemplateStringsArray, ...values: string[]): string =>
+    literals.reduce(
+      (path, literal, i) => path + literal + (i < values.length ? pathSegment(values[i]!) : ''),
+      `hubs/${pathSegment(hub.toLowerCase())}/`,
+    );
+}
+
+/**
+ * One percent-encoded path segment. Ids `.` and `..` are legal user ids and group names, but as written they are
+ * dot segments that any URL parser resolves away (so `users/../groups/g` would become `groups/g`): their dots
+ * are encoded, and the request is sent without normalization.
+ */
+export function pathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === '.' || encoded === '..' ? encoded.replaceAll('.', '%2E') : encoded;
 }

@@ -1,27 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createEasyAuth, loadOrCreateAuthSecret, openRevocations, revocationsFile } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
 import { readHostJson } from '../host/hostJson.js';
 import type { HttpTimeouts } from '../host/http/hostServer.js';
-import { signalRConnectionInfoAdapter } from '../host/bindings/signalRConnectionInfo.js';
-import { signalROutputAdapter } from '../host/bindings/signalR.js';
-import { createSignalRTriggerBinding } from '../host/bindings/signalRTrigger.js';
 import {
   createConsoleLogger,
-  createServiceBusBindings,
+  runningServices,
   startFunctionsHost,
   type FunctionsHost,
   type HostLogger,
 } from '../host/index.js';
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { startSignalRService, type SignalRService } from '../signalr/index.js';
+import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
 import { freePort } from '../shared/freePort.js';
 import { loadOrCreateSecret } from '../shared/secretFile.js';
 import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
-import { localSignalR, pointAtLocalEndpoints } from './emulatorSettings.js';
+import { generateKey, isPublicKey } from '../shared/installSecrets.js';
+import { pointAtLocalEndpoints } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
 
@@ -120,13 +117,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => broker.close());
 
-    // The service signs and checks tokens with the key the app's connection string carries.
-    const accessKey =
+    // The service signs and checks tokens with the key the app's connection string carries — unless that is the
+    // sample's public placeholder (no local.settings.json yet, or the tests' settings): then with one made for
+    // this run, which the app's settings are pointed at below.
+    const configuredKey =
       localSignalR(configured[SIGNALR_SETTING] ?? '')?.accessKey ??
       Object.values(configured)
         .map((v) => localSignalR(v)?.accessKey)
-        .find((k) => k !== undefined) ??
-      randomBytes(32).toString('base64');
+        .find((k) => k !== undefined);
+    const accessKey = configuredKey === undefined || isPublicKey(configuredKey) ? generateKey() : configuredKey;
+    if (configuredKey !== undefined && isPublicKey(configuredKey)) {
+      log('The SignalR AccessKey in the settings is the public placeholder: signing with a key made for this run.');
+    }
+    const local = readLocalSettings(appDir, () => undefined);
     let hostUrl = '';
     const upstream = {
       get url(): string {
@@ -139,13 +142,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       upstream,
       clock: options.clock,
       statePath: inMemory ? undefined : join(dataDir, 'signalr', 'state.json'),
+      // The web client comes from the host's own origin; Host.CORS names any other (a dev server).
+      corsOrigins: () => [...ownOrigins(hostUrl), ...local.corsOrigins],
       log: (message: string) => log(`[signalr] ${message}`),
     };
     if (!inMemory) mkdirSync(join(dataDir, 'signalr'), { recursive: true });
     let signalr = await startSignalRService({ ...signalrOptions, port: options.signalrPort ?? 8888 });
     stoppers.push(() => signalr.close());
 
-    const local = readLocalSettings(appDir, () => undefined);
     const easyAuth = createEasyAuth({
       secret: loadOrCreateAuthSecret(inMemory ? undefined : dataDir),
       clock: options.clock,
@@ -154,7 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         inMemory ? undefined : revocationsFile(dataDir),
         (options.clock ?? systemClock).now(),
       ),
-      requireAuthentication: underRoutePrefix(readHostJson(appDir).routePrefix),
+      requireAuthentication: underRoutePrefix(readHostJson(appDir).http.routePrefix),
     });
     const masterKey = loadOrCreateSecret(inMemory ? undefined : join(dataDir, 'host', 'master.key')).toString(
       'base64url',
@@ -170,11 +174,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return hostUrl;
         },
         // Not after a failed reload: the host then answers every request 503.
-        ready: async () => host.state === 'running' && host.functions().length > 0,
+        ready: async () => host.isRunning() && host.functions().length > 0,
       },
     ];
-    const signalRTrigger = createSignalRTriggerBinding();
-    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker), signalRTrigger.middleware];
+    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker)];
     const webRoot = options.webRoot === undefined ? join(appDir, 'web', 'dist') : options.webRoot;
     if (webRoot) middleware.push(staticFilesMiddleware(webRoot, RESERVED_PATHS));
 
@@ -186,14 +189,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         pointAtLocalEndpoints(settings, {
           storageConnectionString: storage.connectionString,
           signalrPort: signalr.port,
+          signalrAccessKey: accessKey,
         }),
       settingsOverrides: fallback ? fileValues : {},
-      bindings: [
-        ...createServiceBusBindings(broker),
-        signalRConnectionInfoAdapter,
-        signalROutputAdapter,
-        signalRTrigger.adapter,
-      ],
+      // The SignalR service is already running for every app here; bindings reach it over its REST API.
+      services: runningServices({ serviceBus: broker, signalR: signalr }),
       middleware,
       watch: options.watch ?? false,
       logger,
@@ -251,6 +251,13 @@ function underRoutePrefix(routePrefix: string): (url: URL) => boolean {
     if (RESERVED_PATHS.some((p) => p !== '/api' && under(path, p))) return false;
     return routePrefix === '' || under(path, `/${routePrefix.toLowerCase()}`);
   };
+}
+
+/** The host's origin by each loopback name: a page from either may reach the SignalR service. */
+function ownOrigins(hostUrl: string): string[] {
+  if (hostUrl === '') return [];
+  const { origin, port } = new URL(hostUrl);
+  return [origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -55,15 +55,17 @@ describe('request conversion', () => {
     expect(echo.functionName).toBe('echo');
   });
 
-  it('sends no body when the request has no Content-Length (chunked)', async () => {
+  it('passes a chunked body (no Content-Length) whole, in as many chunks as it came', async () => {
     const chunked = new ReadableStream({
       start(controller) {
-        controller.enqueue(new TextEncoder().encode('chunked body'));
+        controller.enqueue(new TextEncoder().encode('chunked '));
+        controller.enqueue(new TextEncoder().encode('body'));
         controller.close();
       },
     });
     const res = await get('/api/echo/1', { method: 'PUT', body: chunked, duplex: 'half' } as RequestInit);
-    expect(((await res.json()) as { bodyLength: number }).bodyLength).toBe(0);
+    const echo = (await res.json()) as { bodyLength: number; bodyText: string };
+    expect(echo).toMatchObject({ bodyLength: 12, bodyText: 'chunked body' });
   });
 
   it('leaves an unmatched optional parameter out of params', async () => {

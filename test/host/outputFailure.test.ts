@@ -1,14 +1,16 @@
 import { appendFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textOf, fromRpcTypedData } from '../../local/host/codec/index.js';
 import {
-  createServiceBusBindings,
+  builtInExtensions,
+  defineExtension,
+  runningServices,
   startFunctionsHost,
-  type BindingAdapter,
   type FunctionsHost,
 } from '../../local/host/index.js';
 import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
-import { CaptureLogger } from './helpers/captureLogger.js';
+import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
 const EMULATOR =
@@ -17,15 +19,21 @@ const topology = parseTopology(
   JSON.parse(readFileSync(new URL('../../servicebus.config.json', import.meta.url), 'utf8')),
   'servicebus.config.json',
 );
-const handled = (): string[] => ((globalThis as { outputFailureHandled?: string[] }).outputFailureHandled ??= []);
+const handled = (): string[] => reported<string>(logger, 'handled');
 
-/** An output binding that appends its value to the file its `path` names (the fixture names /dev/full). */
-const appendFileOutput: BindingAdapter = {
-  type: 'appendFile',
-  async applyOutput(binding, value) {
-    await appendFile(String(binding.path), value.string ?? '');
-  },
-};
+/** An extension whose output appends its value to the file its `path` names (the fixture names /dev/full). */
+const appendFileExtension = defineExtension({
+  name: 'appendFile',
+  bindingTypes: ['appendFile'],
+  start: () => ({
+    bindings: [
+      {
+        type: 'appendFile',
+        applyOutput: (binding, value) => appendFile(String(binding.path), textOf(fromRpcTypedData(value))),
+      },
+    ],
+  }),
+});
 
 let app: FixtureApp;
 let broker: ServiceBusBroker;
@@ -40,7 +48,8 @@ beforeAll(async () => {
     port: 0,
     env: {},
     settingsOverrides: { ServiceBusConnection: EMULATOR },
-    bindings: [...createServiceBusBindings(broker), appendFileOutput],
+    extensions: [...builtInExtensions, appendFileExtension],
+    services: runningServices({ serviceBus: broker }),
     logger,
   });
 });

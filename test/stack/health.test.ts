@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
@@ -13,7 +13,7 @@ let stack: LocalStack;
 
 beforeAll(async () => {
   // A small app of its own, so the test can break and mend its code.
-  app = copyFixture('reload-app', { IsEncrypted: false, Values: EMULATOR_SETTINGS });
+  app = copyFixture('http-app', { IsEncrypted: false, Values: EMULATOR_SETTINGS });
   copyFileSync(join(APP_DIR, 'servicebus.config.json'), join(app.dir, 'servicebus.config.json'));
   stack = await startLocalStack({
     appDir: app.dir,
@@ -46,19 +46,19 @@ describe('/_local/health tells the truth', () => {
   });
 
   it('says functions are not ready after a failed reload, while requests get 503, and ready again once mended', async () => {
-    app.write('dist/functions/value.js', 'throw new Error("broken build");\n');
+    const routes = readFileSync(join(app.dir, 'dist/functions/routes.js'), 'utf8');
+    app.write('dist/functions/routes.js', 'throw new Error("broken build");\n');
     await expect(stack.host.reload()).rejects.toThrow('broken build');
     const token = await signIn(stack.urls.functions, 'quinn');
-    expect((await fetch(`${stack.urls.functions}/api/value`, { headers: { 'x-zumo-auth': token } })).status).toBe(503);
+    expect((await fetch(`${stack.urls.functions}/api/nothing`, { headers: { 'x-zumo-auth': token } })).status).toBe(
+      503,
+    );
     const broken = await health();
     expect(broken.status).toBe(503);
     expect(broken.ready.get('functions')).toBe(false);
     expect(broken.ready.get('servicebus')).toBe(true);
 
-    app.write(
-      'dist/functions/value.js',
-      "import { app } from '@azure/functions';\napp.get('value', { handler: async () => ({ body: 'mended' }) });\n",
-    );
+    app.write('dist/functions/routes.js', routes);
     await stack.host.reload();
     expect((await health()).ready.get('functions')).toBe(true);
   });

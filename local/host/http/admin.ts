@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendProblem, type Problem } from '../../shared/problemJson.js';
 import { crossSiteRefusal } from '../../shared/requestOrigin.js';
-import { HOST_VERSION } from '../core/coreModule.js';
+import { HOST_VERSION } from '../hostVersion.js';
 import type { FunctionInfo } from '../functionIndex.js';
 import type { TriggerInvocation } from '../invoker.js';
 import { hostProblems } from './hostProblems.js';

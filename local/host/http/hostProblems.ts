@@ -1,5 +1,5 @@
 import type { Problem } from '../../shared/problemJson.js';
-import { OutputBindingError } from '../invocationError.js';
+import { OutputBindingError } from '../outputBindingError.js';
 
 /** Error codes of a full disk: the OS's, and SQLite's (the broker's store). */
 const DISK_FULL_CODES = new Set(['ENOSPC', 'SQLITE_FULL']);

@@ -23,6 +23,10 @@ export type HttpMiddleware = (req: IncomingMessage, res: ServerResponse, url: UR
 export type PipelineDeps = {
   functions(): FunctionInfo[];
   routePrefix(): string;
+  /** host.json `extensions.http.customHeaders`, added to every function response. */
+  customHeaders: Readonly<Record<string, string>>;
+  /** The handler of `/runtime/webhooks/<name>` of a running extension. */
+  webhook(name: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   baseUrl(): string;
   /** Resolves when the host is running; rejects, with why it is not, after the host's 30 s start/restart wait. */
   whenRunning(): Promise<void>;
@@ -101,8 +105,6 @@ async function runFunction(
     }
     throw error;
   }
-  // The host sends a body only when Content-Length says there is one.
-  if (!(Number(req.headers['content-length'] ?? 0) > 0)) body = undefined;
   const headers = collectHeaders(req, headersBefore);
   const query = collectQuery(url.searchParams);
   const http = toRpcHttpRequest({ req, url, headers, query, params: match.params, body });
@@ -115,6 +117,7 @@ async function runFunction(
     sendProblem(res, hostProblems.invocationFailed(match.fn.name, result.invocationId, result.error));
     return;
   }
+  for (const [name, value] of Object.entries(deps.customHeaders)) res.setHeader(name, value);
   writeHttpResponse(res, result.httpResponse);
 }
 
@@ -139,6 +142,13 @@ export function createRequestPipeline(
         return sendProblem(res, hostProblems.hostNotRunning((error as Error).message));
       }
       if (await handleAdminRequest(req, res, url, adminDeps(deps))) return;
+      const webhook = /^\/runtime\/webhooks\/([^/]+)\/?$/i.exec(url.pathname);
+      if (webhook) {
+        const handler = deps.webhook(decodePath(webhook[1] as string));
+        if (handler) await handler(req, res);
+        else sendProblem(res, hostProblems.notFound(url.pathname));
+        return;
+      }
       const routePath = stripPrefix(decodePath(url.pathname), deps.routePrefix());
       const match = routePath === undefined ? { allow: [] } : findRoute(deps.functions(), routePath, method);
       if ('allow' in match) {
@@ -151,6 +161,8 @@ export function createRequestPipeline(
       const ran = await deps.requestQueue.run(() => runFunction(deps, { req, res, url, headersBefore, match }));
       if (!ran) sendProblem(res, hostProblems.throttled());
     } catch (error) {
+      // The client went away while its body was read: nobody to answer, and nothing here failed.
+      if (req.destroyed && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return void res.destroy();
       deps.logger.log({
         level: 'error',
         category: 'Host.General',

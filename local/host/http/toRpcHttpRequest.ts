@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { RpcHttpData, RpcNullableString } from '../core/types.js';
+import type { RpcHttpData, RpcNullableString } from '../../rpc/types.js';
 
 /**
  * Request headers keyed by lower-case name, repeated headers joined with ',' (ASP.NET StringValues). Headers that
@@ -42,7 +42,7 @@ const nullable = (map: Record<string, string>): Record<string, RpcNullableString
 
 /**
  * The RpcHttp the host sends for a request, with the capabilities the Node worker advertises
- * (nullable maps, body only as bytes and only when Content-Length > 0).
+ * (nullable maps, the body as bytes whenever there is one, with a Content-Length or chunked).
  */
 export function toRpcHttpRequest(options: {
   req: IncomingMessage;
