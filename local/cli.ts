@@ -2,6 +2,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureInstallSecrets } from './shared/installSecrets.js';
+import { watchParent } from './shared/parentWatch.js';
 import { startLocalStack, type LocalStack } from './stack/index.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -15,6 +16,8 @@ Options:
   --azurite-port <n>   Azurite table service port (default 10002; an Azurite already there is reused)
   --data-dir <dir>     Where local state lives (default .local)
   --in-memory          Keep all state in memory; nothing survives a restart
+  --allowed-hosts <h>  Host names to answer besides localhost and loopback addresses (comma-separated;
+                       '.example.test' allows its subdomains too). Others are refused against DNS rebinding
   --no-watch           Do not reload the app when its compiled files change
   --verbose            Show the host's system messages
   -h, --help           Show this help`;
@@ -40,6 +43,7 @@ function parse() {
         'azurite-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
+        'allowed-hosts': { type: 'string', multiple: true, default: [] },
         watch: { type: 'boolean', default: true },
         'no-watch': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
@@ -68,18 +72,23 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  const hosts = allowedHosts(flags['allowed-hosts']);
+  const starting = startLocalStack({
+    appDir,
+    port: port(flags.port, '--port'),
+    signalrPort: port(flags['signalr-port'], '--signalr-port'),
+    azuritePort: port(flags['azurite-port'], '--azurite-port'),
+    dataDir: flags['data-dir'],
+    inMemory: flags['in-memory'],
+    allowedHosts: hosts,
+    watch: flags.watch && !flags['no-watch'],
+    verbose: flags.verbose,
+  });
+  // Listening from the start: a stop asked for while the stack starts waits for it, then stops it.
+  stopWhenAsked(starting);
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({
-      appDir,
-      port: port(flags.port, '--port'),
-      signalrPort: port(flags['signalr-port'], '--signalr-port'),
-      azuritePort: port(flags['azurite-port'], '--azurite-port'),
-      dataDir: flags['data-dir'],
-      inMemory: flags['in-memory'],
-      watch: flags.watch && !flags['no-watch'],
-      verbose: flags.verbose,
-    });
+    stack = await starting;
   } catch (error) {
     process.stderr.write(`\nThe local stack could not start: ${(error as Error).message}\n`);
     process.exit(1);
@@ -97,21 +106,45 @@ async function main(): Promise<void> {
       `  Service Bus        embedded broker (${dataDir})`,
       `  Azurite tables     ${stack.urls.tableService}`,
       `  Health             ${functionsUrl}/_local/health`,
+      `  Master key         ${stack.masterKey}  (x-functions-key for ${functionsUrl}/admin/)`,
       '',
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
   );
+}
 
+/** How long a stop may take before the process exits anyway, so a stuck part never keeps the ports. */
+const STOP_DEADLINE_MS = 15_000;
+
+/** Stops on SIGINT, SIGTERM and SIGHUP, and when whatever started the stack (npm, a task runner) has gone. */
+function stopWhenAsked(starting: Promise<LocalStack>): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (why: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping the local stack (Ctrl+C again to force)...\n`);
-    void stack.dispose().then(() => process.exit(0));
+    process.stdout.write(`\n${why}: stopping the local stack (Ctrl+C again to force)...\n`);
+    setTimeout(() => {
+      process.stderr.write(`The local stack did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway.\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    void starting.then(
+      (stack) => stack.dispose().then(() => process.exit(0)),
+      () => undefined, // start-up failed: main reports it and exits
+    );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  watchParent((why) => stop(why.charAt(0).toUpperCase() + why.slice(1)));
+}
+
+function allowedHosts(values: string[]): string[] {
+  const hosts = values.flatMap((v) => v.split(',')).map((h) => h.trim().toLowerCase());
+  for (const host of hosts) {
+    if (!/^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/.test(host)) {
+      fail(`--allowed-hosts takes host names such as orders.test or .example.test, got "${host}".`);
+    }
+  }
+  return hosts;
 }
 
 await main();

@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import type { Confirm } from './confirm.js';
 import type { DeployOptions, ResourceNames } from './options.js';
 import type { Plan } from './plan.js';
-import type { Topology } from '../resources/topology.js';
+import type { Topology } from '../../local/servicebus/index.js';
 
 export type Account = {
   subscriptionId: string;

@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { JwtError, signJwt, verifyJwt } from '../shared/jwt.js';
+import { sendProblem } from '../shared/problemJson.js';
+import { crossSiteRefusal } from '../shared/requestOrigin.js';
+import { authProblems } from './authProblems.js';
 import { loginPageHtml } from './loginPage.js';
 import { isPlatformIdentityHeader, principalHeaders, userClaims, type SignedInUser } from './principal.js';
+import { openRevocations, type Revocations } from './revocations.js';
 
 export const SESSION_COOKIE = 'AppServiceAuthSession';
 export const TOKEN_HEADER = 'x-zumo-auth';
@@ -18,13 +22,23 @@ export type EasyAuthOptions = {
   clock?: Clock;
   /** App Service's default session lifetime is 8 hours. */
   sessionLifetimeMs?: number;
-  /** Origins (besides the site's own) that sign-in may redirect back to, like App Service's allowed external redirect URLs. */
+  /**
+   * Origins (besides the site's own) that sign-in may redirect back to, like App Service's allowed external
+   * redirect URLs; they may also post sign-ins and sign-outs (a web client on its own dev server).
+   */
   allowedRedirectOrigins?: string[];
+  /** Signed-out sessions; default in memory only (see openRevocations for the durable kind). */
+  revocations?: Revocations;
+  /**
+   * Requests that need a session, answered 401 without one, as App Service's `requireAuthentication` with
+   * `unauthenticatedClientAction: Return401` does (how the deployment configures it). Default: none.
+   */
+  requireAuthentication?: (url: URL) => boolean;
 };
 
 export type EasyAuth = {
   /** Answers `/.auth/*`, and for every other request replaces any client-sent principal with the real one. */
-  middleware(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  middleware(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   issueToken(userId: string, name?: string): Promise<{ token: string; expiresOn: Date }>;
 };
 
@@ -34,13 +48,14 @@ class LoginInputError extends Error {}
 
 /**
  * Emulates App Service Authentication ("Easy Auth") with a `dev` provider that signs anybody in as the user id
- * they type. Tokens are HS256-signed, expire, and are revoked by logout for the life of the process.
+ * they type. Tokens are HS256-signed and expire; logout revokes them (across restarts with durable revocations).
  */
 export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   const clock = options.clock ?? systemClock;
   const lifetimeMs = options.sessionLifetimeMs ?? 8 * 60 * 60 * 1000;
-  const revokedSessions = new Set<string>();
+  const revocations = options.revocations ?? openRevocations(undefined, clock.now());
   const allowedOrigins = new Set(options.allowedRedirectOrigins ?? []);
+  const trustedOrigins = [...allowedOrigins];
 
   /** Same-site paths, or absolute URLs on an allowed origin: anything else would make sign-in an open redirect. */
   function safeRedirect(req: IncomingMessage, value: string | null | undefined, fallback = '/'): string {
@@ -77,7 +92,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     if (aud !== AUDIENCE || typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') {
       throw new JwtError('the token is not a session token');
     }
-    if (revokedSessions.has(sid)) throw new JwtError('the session has been signed out');
+    if (revocations.has(sid)) throw new JwtError('the session has been signed out');
     return {
       userId: sub,
       name: typeof name === 'string' ? name : sub,
@@ -110,40 +125,31 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   }
 
   async function login(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (req.method === 'GET') {
+    if (req.method === 'GET' || req.method === 'HEAD') {
       const redirect = safeRedirect(req, url.searchParams.get('post_login_redirect_uri'));
       sendHtml(res, 200, loginPageHtml(redirect, url.searchParams.get('session_mode') === 'token'));
       return;
     }
-    if (req.method !== 'POST') {
-      sendProblem(res, 405, 'Method not allowed', 'Use GET for the sign-in form or POST to sign in.', {
-        Allow: 'GET, POST',
-      });
-      return;
-    }
+    if (req.method !== 'POST') return sendProblem(res, authProblems.methodNotAllowed(url.pathname, ['GET', 'POST']));
+    const refusal = crossSiteRefusal(req, trustedOrigins);
+    if (refusal) return sendProblem(res, authProblems.crossSite('Sign-in', refusal));
     const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    let fields: Record<string, unknown>;
+    let fields: Map<string, unknown>;
     try {
       fields = await readLoginBody(req, isForm);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (isForm) sendHtml(res, 400, loginPageHtml('/', false, message));
-      else sendProblem(res, error instanceof LoginInputError ? 400 : 413, 'Invalid sign-in request', message);
-      return;
+      const problem = error instanceof LoginInputError ? authProblems.invalidSignIn : authProblems.signInTooLarge;
+      return sendProblem(res, problem(message));
     }
-    const userId = fields.userId;
-    const name =
-      typeof fields.name === 'string' && fields.name.trim() !== '' ? fields.name.trim().slice(0, 128) : undefined;
-    const redirect = safeRedirect(req, String(fields.post_login_redirect_uri ?? '/'));
-    const tokenMode = fields.session_mode === 'token';
+    const userId = fields.get('userId');
+    const givenName = fields.get('name');
+    const name = typeof givenName === 'string' && givenName.trim() !== '' ? givenName.trim().slice(0, 128) : undefined;
+    const redirect = safeRedirect(req, String(fields.get('post_login_redirect_uri') ?? '/'));
+    const tokenMode = fields.get('session_mode') === 'token';
     if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
       const message = 'userId must be 1-64 characters of letters, digits, ".", "_", "@" or "-".';
-      if (isForm) {
-        sendHtml(res, 400, loginPageHtml(redirect, tokenMode, message));
-      } else {
-        sendProblem(res, 400, 'Invalid sign-in request', message, undefined, [{ field: 'userId', message }]);
-      }
-      return;
+      return sendProblem(res, authProblems.invalidSignIn(message, [{ field: 'userId', message }]));
     }
     const { token, expiresOn } = await issueToken(userId, name);
     if (isForm && tokenMode) {
@@ -164,12 +170,12 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     sendJson(res, 200, { authenticationToken: token, user: { userId } });
   }
 
-  async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { session } = await authenticate(req);
-    if (!session) {
-      sendProblem(res, 401, 'Not signed in', 'Sign in with POST /.auth/login/dev first.');
-      return;
+  async function me(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendProblem(res, authProblems.methodNotAllowed(url.pathname, ['GET', 'HEAD']));
     }
+    const { session } = await authenticate(req);
+    if (!session) return sendProblem(res, authProblems.notSignedIn());
     sendJson(res, 200, [
       {
         provider_name: session.identityProvider,
@@ -182,8 +188,13 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
   }
 
   async function logout(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return sendProblem(res, authProblems.methodNotAllowed(url.pathname, ['GET', 'POST']));
+    }
+    const refusal = crossSiteRefusal(req, trustedOrigins);
+    if (refusal) return sendProblem(res, authProblems.crossSite('Sign-out', refusal));
     const { session } = await authenticate(req);
-    if (session) revokedSessions.add(session.sessionId);
+    if (session) await revocations.add(session.sessionId, session.expiresOn.getTime());
     res.writeHead(302, {
       Location: safeRedirect(req, url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
       'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
@@ -191,23 +202,24 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     res.end();
   }
 
-  async function middleware(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  async function answer(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
+    if (path === `/.auth/login/${PROVIDER}`) return login(req, res, url);
+    if (path === '/.auth/me') return me(req, res, url);
+    if (path === '/.auth/logout') return logout(req, res, url);
+    if (path === '/.auth/logout/complete') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return sendProblem(res, authProblems.methodNotAllowed(url.pathname, ['GET', 'HEAD']));
+      }
+      return sendHtml(res, 200, '<!doctype html><title>Signed out</title><p>You have signed out.</p>');
+    }
+    if (path.startsWith('/.auth/login/')) return sendProblem(res, authProblems.providerNotEmulated(PROVIDER));
+    sendProblem(res, authProblems.notFound(url.pathname));
+  }
+
+  async function middleware(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const path = url.pathname.toLowerCase();
     if (path === '/.auth' || path.startsWith('/.auth/')) {
-      if (path === `/.auth/login/${PROVIDER}`) await login(req, res, url);
-      else if (path === '/.auth/me') await me(req, res);
-      else if (path === '/.auth/logout') await logout(req, res, url);
-      else if (path === '/.auth/logout/complete')
-        sendHtml(res, 200, '<!doctype html><title>Signed out</title><p>You have signed out.</p>');
-      else if (path.startsWith('/.auth/login/')) {
-        sendProblem(
-          res,
-          404,
-          'Identity provider not emulated',
-          `Only the "${PROVIDER}" provider is emulated locally (/.auth/login/${PROVIDER}); in Azure, App Service Authentication provides /.auth/login/aad.`,
-        );
-      } else sendProblem(res, 404, 'Not found', `${url.pathname} is not an App Service Authentication endpoint.`);
+      await answer(req, res, url, path);
       return true;
     }
 
@@ -216,12 +228,14 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     }
     const { session, invalidHeader } = await authenticate(req);
     if (invalidHeader) {
-      sendProblem(res, 401, 'Invalid session token', `The ${TOKEN_HEADER} header was refused: ${invalidHeader}`, {
-        'WWW-Authenticate': 'Bearer realm="local-easy-auth"',
-      });
+      sendProblem(res, authProblems.invalidToken(TOKEN_HEADER, invalidHeader));
       return true;
     }
     if (session) Object.assign(req.headers, principalHeaders(session));
+    else if (options.requireAuthentication?.(url)) {
+      sendProblem(res, authProblems.signInRequired());
+      return true;
+    }
     return false;
   }
 
@@ -236,7 +250,8 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-async function readLoginBody(req: IncomingMessage, isForm: boolean): Promise<Record<string, unknown>> {
+/** The sign-in fields, in a Map: their names come from the client. */
+async function readLoginBody(req: IncomingMessage, isForm: boolean): Promise<Map<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -245,10 +260,10 @@ async function readLoginBody(req: IncomingMessage, isForm: boolean): Promise<Rec
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (isForm) return Object.fromEntries(new URLSearchParams(text));
+  if (isForm) return new Map(new URLSearchParams(text));
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return new Map(Object.entries(value));
   } catch {
     // fall through to the error below
   }
@@ -263,20 +278,4 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(html);
-}
-
-function sendProblem(
-  res: ServerResponse,
-  status: number,
-  title: string,
-  detail: string,
-  headers: Record<string, string> = {},
-  errors?: { field: string; message: string }[],
-): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/problem+json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(JSON.stringify({ type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) }));
 }

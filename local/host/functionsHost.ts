@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { readAppPackage } from '../shared/appPackage.js';
@@ -17,6 +17,7 @@ import { readHostJson, type HostConfig } from './hostJson.js';
 import { HostState } from './hostState.js';
 import { validateCorsPolicy } from './http/cors.js';
 import { bodyLimitFrom } from './http/readBody.js';
+import { createHostServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http/hostServer.js';
 import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeline.js';
 import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
@@ -53,6 +54,12 @@ export type FunctionsHostOptions = {
   clock?: Clock;
   /** Invocation ids; default random UUIDs. */
   newId?: () => string;
+  /** The master key the admin API requires; default a random one for this run (see `host.masterKey`). */
+  masterKey?: string;
+  /** Host names answered besides localhost, *.localhost, 127.0.0.0/8 and [::1] (see isAllowedHost). */
+  allowedHosts?: readonly string[];
+  /** How long a client may take to send its headers, and its whole request; see DEFAULT_HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 };
 
 export interface FunctionsHost {
@@ -63,6 +70,8 @@ export interface FunctionsHost {
   readonly config: HostConfig;
   /** The app settings in effect: the language workers' environment. */
   readonly settings: Readonly<Record<string, string>>;
+  /** The key `/admin/*` requires in `x-functions-key` (or `?code=`). */
+  readonly masterKey: string;
   /** The indexed functions, sorted by name (invalid ones left out). */
   functions(): FunctionInfo[];
   /** Process ids of the app's running language workers. */
@@ -124,7 +133,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ?? parts.local.values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT,
   );
   const runtime = new HostRuntime(parts, options.newId ?? randomUUID);
-  const server = createServer(
+  const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
+  const server = createHostServer(
+    { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
     createRequestPipeline({
       functions: () => runtime.functions,
       routePrefix: () => parts.config.http.routePrefix,
@@ -140,6 +151,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       bodyLimit,
       requestQueue: new RequestQueue(parts.config.http),
       logger: parts.logger,
+      allowedHosts: options.allowedHosts ?? [],
+      masterKey,
     }),
   );
   const hostname = options.hostname ?? parts.local.localHttpAddress ?? '127.0.0.1';
@@ -165,7 +178,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   if (options.watch) runtime.watch();
   const urlHost =
     hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
-  return runtime.handle(`http://${urlHost}:${runtime.port}`, server);
+  return runtime.handle(`http://${urlHost}:${runtime.port}`, server, masterKey);
 }
 
 /** The host's moving parts between start and close: settings, the current generation, reloads. */
@@ -291,13 +304,14 @@ class HostRuntime {
     });
   }
 
-  handle(url: string, server: Server): FunctionsHost {
+  handle(url: string, server: Server, masterKey: string): FunctionsHost {
     return {
       url,
       port: this.port,
       server,
       config: this.parts.config,
       settings: this.#settings,
+      masterKey,
       functions: () => this.functions,
       workerPids: () => this.#generation?.workers.pids ?? [],
       isRunning: () => this.state.kind === 'running',

@@ -28,21 +28,25 @@ export class HostState {
     if (next !== 'starting') for (const wake of this.#waiters.splice(0)) wake();
   }
 
-  /** Resolves when running; rejects when failed or stopped, or after the 30 s start/restart wait. */
+  /**
+   * Resolves when running; rejects when failed or stopped, or after the 30 s start/restart wait, with why the host
+   * is not running (the pipeline's 503 says it).
+   */
   whenRunning(): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const state = this.#state;
         if (state.kind === 'running') resolve();
-        else if (state.kind === 'failed') reject(state.error);
-        else if (state.kind === 'stopped') reject(new Error('Function host is not running.'));
+        else if (state.kind === 'failed') {
+          reject(new Error(`the app failed (${state.error.message}); fix it and the host reloads.`));
+        } else if (state.kind === 'stopped') reject(new Error('it has stopped.'));
         else return false;
         return true;
       };
       if (check()) return;
       const timer = this.#clock.setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== wake);
-        reject(new Error('Function host is not running.'));
+        reject(new Error(`it did not start within ${HOST_START_WAIT_MS / 1000} s.`));
       }, HOST_START_WAIT_MS);
       const wake = (): void => {
         this.#clock.clearTimeout(timer);

@@ -18,6 +18,7 @@ import type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
 import type { HostLogger, LogLevel } from './core/logger.js';
 import { proxyToWorker, type WorkerProxy } from './http/streamProxy.js';
 import { newTraceParent } from './core/traceParent.js';
+import { OutputBindingError } from './core/outputBindingError.js';
 
 type WorkerRequest = RpcInvocationRequest & { invocationId: string; functionId: string };
 
@@ -66,7 +67,8 @@ function requireAdapter(target: InvocationTarget, fn: FunctionInfo, binding: Bin
 
 /**
  * Runs invocations as the host does: binding expressions resolved and inputs bound, the invocation sent to a
- * language worker, and output bindings applied only when the worker reports success.
+ * language worker, and output bindings applied only when the worker reports success. A failed output fails the
+ * invocation (for HTTP, the function's response is not written), as in the Functions host.
  */
 export class Invoker {
   #deps: InvokerDeps;
@@ -171,8 +173,11 @@ export class Invoker {
         binding.name === '$return'
           ? response.returnValue
           : response.outputData?.find((o) => o.name === binding.name)?.data;
-      if (value !== null && value !== undefined) {
+      if (value === null || value === undefined) continue;
+      try {
         await target.extensions.adapter(binding.type)?.applyOutput?.(binding, value, bindingCtx);
+      } catch (error) {
+        throw new OutputBindingError(binding.name, binding.type, error);
       }
     }
     return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };

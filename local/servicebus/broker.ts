@@ -298,6 +298,25 @@ export class ServiceBusBroker {
       .map((record) => this.#toReceived(record, true));
   }
 
+  /**
+   * Resolves when the broker is open and its store took a small write after every pending one (the writer thread
+   * is alive and the disk takes writes); rejects with why not, or once `timeoutMs` passed without an answer.
+   */
+  checkHealth(timeoutMs = 2000): Promise<void> {
+    if (this.#closed || this.#closing)
+      return Promise.reject(new ServiceBusError('BrokerClosed', 'The broker is closed.'));
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.setTimeout(
+        () => reject(new Error(`The Service Bus store did not answer within ${timeoutMs} ms.`)),
+        timeoutMs,
+      );
+      this.#store
+        .check()
+        .then(resolve, reject)
+        .finally(() => this.#clock.clearTimeout(timer));
+    });
+  }
+
   /** Stops processors once their in-flight handlers finish, writes what is pending and closes the store. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

@@ -23,7 +23,8 @@ export type SqlBatch = {
   prunes: [target: string, before: number][];
 };
 
-export type WriterRequest = { kind: 'write'; id: number; batch: SqlBatch } | { kind: 'close' };
+export type WriterRequest =
+  { kind: 'write'; id: number; batch: SqlBatch } | { kind: 'probe'; id: number } | { kind: 'close' };
 export type WriterReply = { kind: 'written'; id: number } | { kind: 'failed'; id: number; message: string };
 
 /** The records' state now, as parameters; records keep changing after this, the batch does not. */

@@ -106,6 +106,7 @@ export function openSqliteStore(dataDir: string): MessageStore {
       return { rows, sequences, duplicates };
     },
     write: (batch) => writer.write(toSqlBatch(batch)),
+    check: () => writer.probe(),
     close: async () => {
       if (db.open) db.close();
       await writer.close();
@@ -137,12 +138,22 @@ class SqliteWriter {
   }
 
   write(batch: SqlBatch): Promise<void> {
+    return this.#send((id) => ({ kind: 'write', id, batch }));
+  }
+
+  /** A small write after every pending one: resolves when it committed, so the thread and the file are alive. */
+  probe(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('The Service Bus store is closed.'));
+    return this.#send((id) => ({ kind: 'probe', id }));
+  }
+
+  #send(request: (id: number) => WriterRequest): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ kind: 'write', id, batch } satisfies WriterRequest);
+      this.#worker.postMessage(request(id));
     });
   }
 

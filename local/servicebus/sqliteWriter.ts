@@ -28,6 +28,10 @@ const saveDuplicate = db.prepare(
      ON CONFLICT (target, message_id) DO UPDATE SET expires_at = excluded.expires_at`,
 );
 const prune = db.prepare('DELETE FROM duplicates WHERE target = ? AND expires_at <= ?');
+// The health check's write: one small committed row, so it proves the file takes writes right now.
+const probe = db.prepare(
+  "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+);
 
 const write = db.transaction((batch: SqlBatch) => {
   for (const row of batch.inserts) {
@@ -50,7 +54,8 @@ port.on('message', (request: WriterRequest) => {
     process.exit(0); // ends this thread only
   }
   try {
-    write(request.batch);
+    if (request.kind === 'probe') probe.run(String(Date.now()));
+    else write(request.batch);
     port.postMessage({ kind: 'written', id: request.id } satisfies WriterReply);
   } catch (error) {
     port.postMessage({ kind: 'failed', id: request.id, message: (error as Error).message } satisfies WriterReply);

@@ -40,6 +40,8 @@ export interface MessageStore {
   load(): StoredState;
   /** Resolves once the batch is durable (or rejects, leaving nothing of it applied); batches apply in call order. */
   write(batch: WriteBatch): Promise<void>;
+  /** Resolves once a small write went through after every pending one; rejects with why the store cannot write. */
+  check(): Promise<void>;
   /** Writes nothing more; resolves once the store is closed. */
   close(): Promise<void>;
 }
@@ -48,5 +50,6 @@ export interface MessageStore {
 export const memoryStore: MessageStore = {
   load: () => ({ rows: [], sequences: new Map(), duplicates: [] }),
   write: () => Promise.resolve(),
+  check: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };

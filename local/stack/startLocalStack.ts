@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createEasyAuth, loadOrCreateAuthSecret } from '../auth/index.js';
+import { createEasyAuth, loadOrCreateAuthSecret, openRevocations, revocationsFile } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
+import { readHostJson } from '../host/hostJson.js';
+import type { HttpTimeouts } from '../host/http/hostServer.js';
 import {
   createConsoleLogger,
   runningServices,
@@ -10,9 +12,10 @@ import {
   type HostLogger,
 } from '../host/index.js';
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
-import type { Clock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
 import { freePort } from '../shared/freePort.js';
+import { loadOrCreateSecret } from '../shared/secretFile.js';
 import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
 import { generateKey, isPublicKey } from '../shared/installSecrets.js';
 import { pointAtLocalEndpoints } from './emulatorSettings.js';
@@ -41,12 +44,18 @@ export type LocalStackOptions = {
   logger?: HostLogger;
   verbose?: boolean;
   clock?: Clock;
+  /** Host names the Functions host answers besides the local ones (`--allowed-hosts`). */
+  allowedHosts?: string[];
+  /** The Functions host's header and request timeouts (tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 };
 
 export type LocalStack = {
   urls: { functions: string; signalr: string; tableService: string };
   host: FunctionsHost;
   broker: ServiceBusBroker;
+  /** What `/admin/*` requires in `x-functions-key`: kept per data dir, fresh per start in memory. */
+  masterKey: string;
   readonly signalr: SignalRService;
   /** Stops the SignalR service and starts it again on the same port, as an outage would (clients must reconnect). */
   restartSignalR(): Promise<void>;
@@ -145,18 +154,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secret: loadOrCreateAuthSecret(inMemory ? undefined : dataDir),
       clock: options.clock,
       allowedRedirectOrigins: local.corsOrigins,
+      revocations: openRevocations(
+        inMemory ? undefined : revocationsFile(dataDir),
+        (options.clock ?? systemClock).now(),
+      ),
+      requireAuthentication: underRoutePrefix(readHostJson(appDir).http.routePrefix),
     });
+    const masterKey = loadOrCreateSecret(inMemory ? undefined : join(dataDir, 'host', 'master.key')).toString(
+      'base64url',
+    );
 
     const parts: PartStatus[] = [
       { name: 'storage', url: storage.tableEndpoint, ready: () => reachable(storage.tableEndpoint) },
-      { name: 'servicebus', ready: async () => broker.stats().length >= 0 },
+      { name: 'servicebus', ready: () => broker.checkHealth().then(() => true) },
       { name: 'signalr', url: signalr.url, ready: () => reachable(`${signalr.url}/api/health`) },
       {
         name: 'functions',
         get url() {
           return hostUrl;
         },
-        ready: async () => host.functions().length > 0,
+        // Not after a failed reload: the host then answers every request 503.
+        ready: async () => host.isRunning() && host.functions().length > 0,
       },
     ];
     const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker)];
@@ -180,6 +198,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       watch: options.watch ?? false,
       logger,
       clock: options.clock,
+      masterKey,
+      allowedHosts: options.allowedHosts,
+      timeouts: options.httpTimeouts,
     });
     stoppers.push(() => host.close());
     hostUrl = host.url;
@@ -189,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls: { functions: host.url, signalr: signalr.url, tableService: storage.tableEndpoint },
       host,
       broker,
+      masterKey,
       get signalr() {
         return signalr;
       },
@@ -216,6 +238,19 @@ function appSettingsForStack(
   if (!existsSync(sample)) return { values: {}, fallback: false };
   const json = JSON.parse(readFileSync(sample, 'utf8')) as { Values?: Record<string, string> };
   return { values: json.Values ?? {}, fallback: true };
+}
+
+/**
+ * The app's function routes, which the deployed app's Easy Auth (Return401) closes to anonymous callers; the
+ * platform's own paths have their own keys and checks.
+ */
+function underRoutePrefix(routePrefix: string): (url: URL) => boolean {
+  const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  return (url) => {
+    const path = url.pathname.toLowerCase();
+    if (RESERVED_PATHS.some((p) => p !== '/api' && under(path, p))) return false;
+    return routePrefix === '' || under(path, `/${routePrefix.toLowerCase()}`);
+  };
 }
 
 /** The host's origin by each loopback name: a page from either may reach the SignalR service. */

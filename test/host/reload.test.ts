@@ -63,7 +63,11 @@ it('keeps answering 503 after a reload that fails, and recovers on the next good
   expect((await failed).message).toContain('broken build');
   const res = await fetch(`${host.url}/api/value`);
   expect(res.status).toBe(503);
-  expect(await res.text()).toBe('Function host is not running.');
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(((await res.json()) as { detail: string }).detail).toMatch(
+    /^Function host is not running: the app failed \(.*broken build.*\)/,
+  );
+  expect(host.isRunning()).toBe(false);
 
   const reloaded = logger.next(isFunctionList);
   app.write(
@@ -72,6 +76,7 @@ it('keeps answering 503 after a reload that fails, and recovers on the next good
   );
   await reloaded;
   expect(await (await fetch(`${host.url}/api/value`)).text()).toBe('v3');
+  expect(host.isRunning()).toBe(true);
 });
 
 it('reloads when a file of one of the app’s dependencies changes (node_modules is part of the app)', async () => {

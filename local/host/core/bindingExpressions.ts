@@ -15,7 +15,8 @@ const NOT_RESOLVED = new Set(['name', 'type', 'direction', 'datatype', 'connecti
 function lookup(source: unknown, key: string): unknown {
   if (typeof source !== 'object' || source === null) return undefined;
   const record = source as Record<string, unknown>;
-  if (key in record) return record[key];
+  // Own properties only: `{constructor}` or `{toString}` must not resolve to what every object inherits.
+  if (Object.hasOwn(record, key)) return record[key];
   const lower = key.toLowerCase();
   const match = Object.keys(record).find((k) => k.toLowerCase() === lower);
   return match === undefined ? undefined : record[match];

@@ -10,7 +10,7 @@ export function httpBindingData(options: {
   params: Record<string, string>;
   headers: Record<string, string>;
 }): BindingData {
-  // Keys come from the request: no prototype for a `__proto__` key to reach.
+  // Keys come from the client (body, query): with a null prototype, `__proto__` is just another key.
   const data = Object.create(null) as BindingData;
   const put = (key: string, value: unknown): void => {
     data[key.toLowerCase()] = value;

@@ -6,12 +6,13 @@ import type { RpcHttpData, RpcNullableString } from '../../rpc/types.js';
  * middleware added, changed or removed on `req.headers` (compared with `before`, taken before it ran) win.
  */
 export function collectHeaders(req: IncomingMessage, before: IncomingHttpHeaders): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // Keys come from the client: a null prototype keeps a header named __proto__ or constructor an ordinary entry.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
   for (const name of Object.keys(headers)) if (req.headers[name] === undefined) delete headers[name];
   for (const [name, value] of Object.entries(req.headers)) {
@@ -22,7 +23,7 @@ export function collectHeaders(req: IncomingMessage, before: IncomingHttpHeaders
 
 /** Query parameters with case-insensitive keys (first spelling kept) and repeated values joined with ','. */
 export function collectQuery(search: URLSearchParams): Record<string, string> {
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null) as Record<string, string>;
   const spelling = new Map<string, string>();
   for (const [key, value] of search) {
     const existing = spelling.get(key.toLowerCase());
@@ -54,7 +55,8 @@ export function toRpcHttpRequest(options: {
   const { req, url, headers, query, params, body } = options;
   const http: RpcHttpData = {
     method: req.method ?? 'GET',
-    url: `http://${req.headers.host ?? url.host}${url.pathname}${url.search}`,
+    // Built from the checked host (see resolveRequestTarget), never from an unchecked Host header.
+    url: `http://${url.host}${url.pathname}${url.search}`,
     nullableHeaders: nullable(headers),
     nullableQuery: nullable(query),
     nullableParams: nullable(params),

@@ -3,7 +3,8 @@ import { verifyUpstreamSignature } from '../../../signalr/index.js';
 import { toRpcMetadata, toRpcTypedData } from '../../codec/index.js';
 import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
 import type { BindingInfo, FunctionInfo } from '../../core/functionIndex.js';
-import { DEFAULT_BODY_LIMIT, readBody } from '../../http/readBody.js';
+import { BodyTooLargeError, DEFAULT_BODY_LIMIT, readBody } from '../../http/readBody.js';
+import { sendProblem } from '../../../shared/problemJson.js';
 import type { BindingAdapter, TriggerHost } from '../shared/bindingAdapter.js';
 import { signalRConnection } from './connection.js';
 import {
@@ -34,7 +35,7 @@ type Registration = {
   host: TriggerHost;
 };
 
-type Outcome = { status: number; body?: string };
+type Outcome = { status: number; body?: string; headers?: Record<string, string> };
 
 const keyOf = (key: DispatchKey): string => [key.hub, key.category, key.event].map((s) => s.toLowerCase()).join('\n');
 
@@ -110,21 +111,38 @@ export function createSignalRTriggerBinding(): SignalRTriggerBinding {
     },
   };
 
-  return { adapter, webhook: async (req, res) => reply(res, await dispatch(req, registrations)) };
+  return {
+    adapter,
+    webhook: async (req, res) => {
+      if (req.method === 'POST') reply(res, await dispatch(req, registrations));
+      else reply(res, { status: 405, body: 'The SignalR webhook takes POST only.', headers: { Allow: 'POST' } });
+    },
+  };
 }
 
 async function dispatch(req: IncomingMessage, registrations: Map<string, Registration>): Promise<Outcome> {
   const contentType = mediaType(req);
-  if (contentType !== JSON_CONTENT_TYPE && contentType !== MESSAGEPACK_CONTENT_TYPE) return { status: 415 };
+  if (contentType !== JSON_CONTENT_TYPE && contentType !== MESSAGEPACK_CONTENT_TYPE) {
+    return { status: 415, body: `The body must be ${JSON_CONTENT_TYPE} or ${MESSAGEPACK_CONTENT_TYPE}.` };
+  }
   const key = dispatchKey(req);
   if (!key) return { status: 400, body: 'X-ASRS-Hub, X-ASRS-Category and X-ASRS-Event headers are required.' };
   const registration = registrations.get(keyOf(key));
-  if (!registration) return { status: 404 };
+  if (!registration)
+    return { status: 404, body: `No signalRTrigger function handles hub '${key.hub}', ${key.category}/${key.event}.` };
+  // The signature comes first: nothing of an unsigned request is parsed or run.
+  const signature = req.headers['x-asrs-signature'];
+  const connectionId = req.headers['x-asrs-connection-id'];
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+  if (!verifyUpstreamSignature(first(signature), first(connectionId) ?? '', registration.accessKeys)) {
+    return { status: 401, body: 'The X-ASRS-Signature does not match the access key of the connection.' };
+  }
   try {
     const body = await readBody(req, DEFAULT_BODY_LIMIT);
     return await execute(registration, req, key, body, contentType);
   } catch (error) {
     if (error instanceof SignalRTriggerError) return { status: error.status, body: error.message };
+    if (error instanceof BodyTooLargeError) return { status: 413, body: error.message };
     return { status: 500, body: (error as Error).message };
   }
 }
@@ -146,20 +164,11 @@ async function execute(
   } else if (key.event.toLowerCase() === 'disconnected') {
     context.Error = closeError(body, contentType);
   }
-  const signature = req.headers['x-asrs-signature'];
-  if (
-    !verifyUpstreamSignature(
-      Array.isArray(signature) ? signature[0] : signature,
-      context.ConnectionId,
-      registration.accessKeys,
-    )
-  ) {
-    throw new SignalRTriggerError(401, 'The X-ASRS-Signature does not match the access key of the connection.');
-  }
   const outcome = await invoke(registration, context);
   if (category === 'connections') {
     // A failed `connected` function answers 403 (the service logs it as Forbidden); disconnects always succeed.
-    return { status: outcome.succeeded || key.event.toLowerCase() === 'disconnected' ? 200 : 403 };
+    if (outcome.succeeded || key.event.toLowerCase() === 'disconnected') return { status: 200 };
+    return { status: 403, body: `The ${registration.functionName} function refused the connection.` };
   }
   if (invocationId === undefined) return { status: 200 };
   return {
@@ -198,10 +207,14 @@ async function invoke(registration: Registration, context: SignalRInvocationCont
 }
 
 function reply(res: ServerResponse, outcome: Outcome): void {
+  if (outcome.status !== 200) {
+    // Errors are problem+json, as everywhere in the local host; the service only logs their status.
+    sendProblem(res, { status: outcome.status, detail: outcome.body ?? '', headers: outcome.headers });
+    return;
+  }
   const body = outcome.body ?? '';
-  res.statusCode = outcome.status;
-  // The extension's Completion body carries no Content-Type; error texts are plain text for people.
-  if (outcome.status !== 200 && body !== '') res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.statusCode = 200;
+  // The extension's Completion body carries no Content-Type.
   res.setHeader('content-length', String(Buffer.byteLength(body)));
   res.end(body);
 }

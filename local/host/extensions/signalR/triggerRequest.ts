@@ -63,7 +63,7 @@ export function dispatchKey(req: IncomingMessage): DispatchKey | undefined {
 /** `?a=1&a=2&b` → `{ a: '1,2', b: '' }` (ASP.NET QueryHelpers joins repeats with commas); null when empty. */
 function parseQuery(text: string | undefined): Record<string, string> | null {
   if (!text) return null;
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null) as Record<string, string>; // keys from the client
   for (const [key, value] of new URLSearchParams(text)) {
     query[key] = key in query ? `${query[key]},${value}` : value;
   }
@@ -73,7 +73,7 @@ function parseQuery(text: string | undefined): Record<string, string> | null {
 /** `type: value, type: value` → the first value of each claim type; null when empty. */
 function parseClaims(text: string | undefined): Record<string, string> | null {
   if (!text) return null;
-  const claims: Record<string, string> = {};
+  const claims: Record<string, string> = Object.create(null) as Record<string, string>; // types from the token
   for (const item of text.split(',')) {
     const parts = item.split(': ').filter((p) => p !== '');
     if (parts.length !== 2) continue;
@@ -84,7 +84,7 @@ function parseClaims(text: string | undefined): Record<string, string> | null {
 }
 
 function requestHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name.startsWith('content-') || CONTENT_HEADERS.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
