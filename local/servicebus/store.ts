@@ -1,3 +1,4 @@
+import type { WriteHealth } from '../shared/writeHealth.js';
 import type { MessageRecord } from './entities.js';
 import type { EncodedBody, StoredProperties } from './message.js';
 
@@ -42,6 +43,8 @@ export interface MessageStore {
   write(batch: WriteBatch): Promise<void>;
   /** Writes nothing more; resolves once the store is closed. */
   close(): Promise<void>;
+  /** Whether the last write failed for want of disk space, and the last failure. */
+  health(): WriteHealth;
 }
 
 /** `inMemory: true`: same commit path, nothing kept. */
@@ -49,4 +52,5 @@ export const memoryStore: MessageStore = {
   load: () => ({ rows: [], sequences: new Map(), duplicates: [] }),
   write: () => Promise.resolve(),
   close: () => Promise.resolve(),
+  health: () => ({ diskFull: false }),
 };
