@@ -16,8 +16,7 @@ import {
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import type { Clock } from '../shared/clock.js';
 import { startSignalRService, type SignalRService } from '../signalr/index.js';
-import { freePort } from '../shared/freePort.js';
-import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
+import { azuriteEndpoints, placeAzurite, startAzurite, type AzuriteHandle } from '../storage/azurite.js';
 import { localSignalR, pointAtLocalEndpoints } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
@@ -29,8 +28,13 @@ export type LocalStackOptions = {
   port?: number;
   /** SignalR service port; 0 = free port. Default 8888. */
   signalrPort?: number;
-  /** Azurite table port; 0 = free port. Default 10002, reusing an Azurite already listening there. */
+  /**
+   * Azurite table port; 0 = free port. Default 10002, or a free port when something holds it. An Azurite already
+   * listening on an explicit port is used instead of starting one.
+   */
   azuritePort?: number;
+  /** Use an Azurite already listening on the Azurite port (its own data and persistence) instead of a new one. */
+  reuseAzurite?: boolean;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
   dataDir?: string;
   /** Keep everything in memory: nothing written, nothing survives a restart. */
@@ -91,13 +95,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Azurite's process boots while the rest of the stack starts: its port is settled first so the settings
     // can name it, and the stack is ready only once Azurite is.
-    const requestedAzuritePort = options.azuritePort ?? 10002;
-    const azuritePort = requestedAzuritePort === 0 ? await freePort() : requestedAzuritePort;
+    const azuriteLog = (message: string, level: 'information' | 'warning' | 'error') =>
+      logger.log({ level, category: 'Host.Storage', message });
+    const placement = await placeAzurite({ port: options.azuritePort, reuse: options.reuseAzurite, log: azuriteLog });
+    const azuritePort = placement.port;
     const azuriteStarting = startAzurite({
       port: azuritePort,
-      reuseExisting: requestedAzuritePort !== 0,
+      reuseExisting: placement.reuseExisting,
       dataDir: join(dataDir, 'azurite'),
       inMemory,
+      clock: options.clock,
+      log: azuriteLog,
     });
     azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
@@ -144,7 +152,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const parts: PartStatus[] = [
-      { name: 'storage', url: storage.tableEndpoint, ready: () => reachable(storage.tableEndpoint) },
+      {
+        name: 'storage',
+        url: storage.tableEndpoint,
+        ready: () => storageReady(azuriteStarting, storage.tableEndpoint),
+      },
       { name: 'servicebus', ready: async () => broker.stats().length >= 0 },
       { name: 'signalr', url: signalr.url, ready: () => reachable(`${signalr.url}/api/health`) },
       {
@@ -216,6 +228,12 @@ function appSettingsForStack(
   if (!existsSync(sample)) return { values: {}, fallback: false };
   const json = JSON.parse(readFileSync(sample, 'utf8')) as { Values?: Record<string, string> };
   return { values: json.Values ?? {}, fallback: true };
+}
+
+/** Azurite up (not restarting or given up on), with room to write, and answering. */
+async function storageReady(azurite: Promise<AzuriteHandle>, url: string): Promise<boolean> {
+  const health = await (await azurite).health();
+  return (health.state === 'running' || health.state === 'reused') && !health.diskFull && (await reachable(url));
 }
 
 async function reachable(url: string): Promise<boolean> {
