@@ -76,7 +76,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
 /**
  * Where the stack's Azurite goes, so that one somebody else runs — with its own data, its own persistence and
  * no crash guarantee — is used only when asked for: with `reuse`, or by naming its port. Without a port, 10002
- * unless something holds it, else a free port (said in one line); an explicit port is used as given.
+ * unless something holds it, else a free port (said in one line). A port asked for that something other than
+ * Azurite holds is an error.
  */
 export async function placeAzurite(options: {
   port?: number;
@@ -93,7 +94,11 @@ export async function placeAzurite(options: {
     return { port: await freePort(host), reuseExisting: false };
   }
   const found = await probeTableService(host, port);
-  if (found === 'azurite' && (options.reuse || requested !== undefined)) {
+  const asked = options.reuse || requested !== undefined;
+  if (found === 'other' && asked) {
+    throw new Error(`Port ${port} on ${host} is in use by something that is not an Azurite table service.`);
+  }
+  if (found === 'azurite' && asked) {
     log(
       `Using the Azurite table service already listening on ${host}:${port} ` +
         `(${options.reuse ? '--reuse-azurite' : '--azurite-port'}): its data is wherever it keeps it ` +
@@ -103,12 +108,14 @@ export async function placeAzurite(options: {
     );
     return { port, reuseExisting: true };
   }
-  if (found === 'none' || requested !== undefined) return { port, reuseExisting: false };
+  if (found === 'none') {
+    if (options.reuse)
+      log(`--reuse-azurite: no Azurite listens on ${host}:${port}; this stack starts its own there.`, 'warning');
+    return { port, reuseExisting: false };
+  }
   const free = await freePort(host);
   const holder =
-    found === 'azurite'
-      ? 'by an Azurite this stack does not own; --reuse-azurite would use it'
-      : 'by something that is not Azurite';
+    found === 'azurite' ? 'by an Azurite this stack does not own; --reuse-azurite would use it' : 'by something else';
   log(`Port ${port} is taken (${holder}); this stack's Azurite listens on port ${free} instead.`, 'warning');
   return { port: free, reuseExisting: false };
 }

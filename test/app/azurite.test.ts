@@ -66,7 +66,7 @@ describe('placeAzurite: an Azurite somebody else runs is used only when asked fo
     const port = await somethingElse();
     const held = placing({ defaultPort: port });
     expect((await held.placed).port).not.toBe(port);
-    expect(held.lines).toEqual([expect.stringContaining(`Port ${port} is taken (by something that is not Azurite)`)]);
+    expect(held.lines).toEqual([expect.stringContaining(`Port ${port} is taken (by something else)`)]);
 
     const free = await start({ port: 0, inMemory: true });
     const freePort = free.port;
@@ -76,11 +76,18 @@ describe('placeAzurite: an Azurite somebody else runs is used only when asked fo
     expect(quiet.lines).toEqual([]);
   });
 
-  it('leaves an explicit port held by something else to fail loudly at start', async () => {
+  it('refuses a port asked for that something else holds, and says when there was nothing to reuse', async () => {
     const port = await somethingElse();
-    const { placed } = placing({ port });
-    expect(await placed).toEqual({ port, reuseExisting: false });
-    await expect(start({ port })).rejects.toThrow(/EADDRINUSE/);
+    for (const options of [{ port }, { defaultPort: port, reuse: true }]) {
+      await expect(placing(options).placed).rejects.toThrow(
+        `Port ${port} on 127.0.0.1 is in use by something that is not an Azurite table service.`,
+      );
+    }
+    const free = await start({ port: 0, inMemory: true });
+    await free.stop();
+    const nothing = placing({ defaultPort: free.port, reuse: true });
+    expect(await nothing.placed).toEqual({ port: free.port, reuseExisting: false });
+    expect(nothing.lines).toEqual([expect.stringMatching(/^--reuse-azurite: no Azurite listens on .*starts its own/)]);
   });
 });
 
