@@ -1,19 +1,12 @@
 import { TableClient } from '@azure/data-tables';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { azuriteEndpoints, startAzurite, type AzuriteHandle } from '../../local/storage/azurite.js';
+import { describe, expect, it } from 'vitest';
+import { azuriteEndpoints, startAzurite } from '../../local/storage/azurite.js';
 import { freePort } from '../../local/shared/freePort.js';
 import { newOrder } from '../../src/orders/order.js';
 import { ConcurrencyError, OrderStore, StorageUnavailableError } from '../../src/platform/orderStore.js';
 import { answeringStorageOutages, STORAGE_RETRY_AFTER_SECONDS } from '../../src/platform/storageOutage.js';
-import { mountTmpfs } from '../support/tmpfs.js';
-
-const disk = mountTmpfs(2 * 1024 * 1024);
-let azurite: AzuriteHandle | undefined;
-afterAll(async () => {
-  await azurite?.stop();
-  if (!('unavailable' in disk)) disk.unmount();
-});
+import { tmpfsTestName, tmpfsUnavailable, withTmpfs } from '../support/tmpfs.js';
 
 /** The app's store over a table client that makes one attempt per call, so each failure shows at once. */
 function storeAt(connectionString: string): OrderStore {
@@ -44,25 +37,29 @@ describe('the order store when storage is unavailable', () => {
     });
   });
 
-  it.skipIf('unavailable' in disk)(
-    `reports a write refused for want of disk space (507) as StorageUnavailableError, and still reads${
-      'unavailable' in disk ? ` (skipped: ${disk.unavailable})` : ''
-    }`,
-    async () => {
-      if ('unavailable' in disk) return;
-      azurite = await startAzurite({ port: 0, dataDir: join(disk.dir, 'azurite'), log: () => undefined });
-      const store = storeAt(azurite.connectionString);
-      await store.table.createTable();
-      await store.create(order('00000000-0000-4000-8000-000000000001'));
-      disk.fill('ballast', 0);
-      let refused: unknown;
-      for (let i = 2; i < 50 && !refused; i++) {
-        await store.create(order(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)).catch((e) => (refused = e));
-      }
-      expect(refused).toBeInstanceOf(StorageUnavailableError);
-      expect(refused).toMatchObject({ status: 507 });
-      expect((await store.get('ann', '00000000-0000-4000-8000-000000000001'))?.order.status).toBe('Accepted');
-    },
+  it.skipIf(tmpfsUnavailable)(
+    tmpfsTestName('reports a write refused for want of disk space (507) as StorageUnavailableError, and still reads'),
+    () =>
+      withTmpfs(2 * 1024 * 1024, async (disk) => {
+        const azurite = await startAzurite({ port: 0, dataDir: join(disk.dir, 'azurite'), log: () => undefined });
+        try {
+          const store = storeAt(azurite.connectionString);
+          await store.table.createTable();
+          await store.create(order('00000000-0000-4000-8000-000000000001'));
+          disk.fill('ballast', 0);
+          let refused: unknown;
+          for (let i = 2; i < 50 && !refused; i++) {
+            await store
+              .create(order(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`))
+              .catch((e: unknown) => (refused = e));
+          }
+          expect(refused).toBeInstanceOf(StorageUnavailableError);
+          expect(refused).toMatchObject({ status: 507 });
+          expect((await store.get('ann', '00000000-0000-4000-8000-000000000001'))?.order.status).toBe('Accepted');
+        } finally {
+          await azurite.stop();
+        }
+      }),
   );
 });
 

@@ -12,9 +12,9 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LokiJournal, type LokiCollection, type LokiDatabase } from '../../local/storage/lokiJournal.js';
-import { mountTmpfs } from '../support/tmpfs.js';
+import { tmpfsTestName, tmpfsUnavailable, withTmpfs } from '../support/tmpfs.js';
 
 // LokiJS as Azurite uses it: resolved from Azurite's own dependencies.
 const require = createRequire(import.meta.url);
@@ -224,48 +224,43 @@ describe('LokiJournal', () => {
 });
 
 describe('LokiJournal on a full disk', () => {
-  const disk = mountTmpfs(1024 * 1024);
-  afterAll(() => {
-    if (!('unavailable' in disk)) disk.unmount();
-  });
+  it.skipIf(tmpfsUnavailable)(
+    tmpfsTestName(
+      'refuses a write it cannot append whole, undoes it in memory, and takes writes again once there is room',
+    ),
+    () =>
+      withTmpfs(1024 * 1024, async (disk) => {
+        let now = 0;
+        const file = join(disk.dir, 'db.json');
+        const opened = await open(file, undefined, () => now);
+        const { db, journal } = opened;
+        await writeSome(db, journal);
+        const before = statSync(`${file}.journal`).size;
+        const ballast = disk.fill('ballast', 8 * 1024);
+        const entities = db.getCollection('entities') as LokiCollection & {
+          insert(doc: object): unknown;
+          findOne(query: object): (Row & { $loki: number }) | null;
+        };
+        // A replace whose new value does not fit: before, part of it was written, and the write acknowledged.
+        entities.remove(entities.findOne({ RowKey: 'r0' })!);
+        entities.insert({ PartitionKey: 'p', RowKey: 'r0', value: 100, padding: 'x'.repeat(64 * 1024) });
+        await expect(flush(journal)).rejects.toMatchObject({ code: 'ENOSPC' });
+        // Not visible: memory is what the disk holds, the journal cut back to its last whole line.
+        expect(findOne(db, 'p', 'r0')?.value).toBe(0);
+        expect(rows(db)).toEqual(EXPECTED);
+        expect(statSync(`${file}.journal`).size).toBe(before);
+        expect(journal.refusal()).toMatchObject({ code: 'ENOSPC' });
+        expect(journal.health()).toMatchObject({ diskFull: true, lastWriteError: expect.stringContaining('ENOSPC') });
 
-  it.skipIf('unavailable' in disk)(
-    `refuses a write it cannot append whole, undoes it in memory, and takes writes again once there is room${
-      'unavailable' in disk ? ` (skipped: ${disk.unavailable})` : ''
-    }`,
-    async () => {
-      if ('unavailable' in disk) return;
-      let now = 0;
-      const file = join(disk.dir, 'db.json');
-      const opened = await open(file, undefined, () => now);
-      const { db, journal } = opened;
-      await writeSome(db, journal);
-      const before = statSync(`${file}.journal`).size;
-      const ballast = disk.fill('ballast', 8 * 1024);
-      const entities = db.getCollection('entities') as LokiCollection & {
-        insert(doc: object): unknown;
-        findOne(query: object): (Row & { $loki: number }) | null;
-      };
-      // A replace whose new value does not fit: before, part of it was written, and the write acknowledged.
-      entities.remove(entities.findOne({ RowKey: 'r0' })!);
-      entities.insert({ PartitionKey: 'p', RowKey: 'r0', value: 100, padding: 'x'.repeat(64 * 1024) });
-      await expect(flush(journal)).rejects.toMatchObject({ code: 'ENOSPC' });
-      // Not visible: memory is what the disk holds, the journal cut back to its last whole line.
-      expect(findOne(db, 'p', 'r0')?.value).toBe(0);
-      expect(rows(db)).toEqual(EXPECTED);
-      expect(statSync(`${file}.journal`).size).toBe(before);
-      expect(journal.refusal()).toMatchObject({ code: 'ENOSPC' });
-      expect(journal.health()).toMatchObject({ diskFull: true, lastWriteError: expect.stringContaining('ENOSPC') });
-
-      rmSync(ballast);
-      expect(journal.health().diskFull).toBe(true); // for a moment after the failure, even with room
-      now += 1_000;
-      expect(journal.refusal()).toBeUndefined();
-      expect(journal.health().diskFull).toBe(false);
-      entities.insert({ PartitionKey: 'p', RowKey: 'r9', value: 9 });
-      await flush(journal);
-      // A crash now: the disk holds every acknowledged write and nothing of the refused one.
-      expect(rows((await open(file)).db)).toEqual([...EXPECTED, { PartitionKey: 'p', RowKey: 'r9', value: 9 }]);
-    },
+        rmSync(ballast);
+        expect(journal.health().diskFull).toBe(true); // for a moment after the failure, even with room
+        now += 1_000;
+        expect(journal.refusal()).toBeUndefined();
+        expect(journal.health().diskFull).toBe(false);
+        entities.insert({ PartitionKey: 'p', RowKey: 'r9', value: 9 });
+        await flush(journal);
+        // A crash now: the disk holds every acknowledged write and nothing of the refused one.
+        expect(rows((await open(file)).db)).toEqual([...EXPECTED, { PartitionKey: 'p', RowKey: 'r9', value: 9 }]);
+      }),
   );
 });
