@@ -13,7 +13,10 @@ service stand-in, Easy Auth emulation and Azurite.
 Options:
   --port <n>           Functions host port (default: local.settings.json Host.LocalHttpPort, else 7071)
   --signalr-port <n>   SignalR service port (default 8888)
-  --azurite-port <n>   Azurite table service port (default 10002; an Azurite already there is reused)
+  --azurite-port <n>   Azurite table service port (default 10002, or a free port when taken); an
+                       Azurite already listening on a port given here is used instead of one of ours
+  --reuse-azurite      Use an Azurite already listening on the Azurite port (its own data and
+                       persistence: --data-dir, --in-memory and the crash guarantee do not apply)
   --data-dir <dir>     Where local state lives (default .local)
   --in-memory          Keep all state in memory; nothing survives a restart
   --allowed-hosts <h>  Host names to answer besides localhost and loopback addresses (comma-separated;
@@ -41,6 +44,7 @@ function parse() {
         port: { type: 'string' },
         'signalr-port': { type: 'string' },
         'azurite-port': { type: 'string' },
+        'reuse-azurite': { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
         'allowed-hosts': { type: 'string', multiple: true, default: [] },
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     port: port(flags.port, '--port'),
     signalrPort: port(flags['signalr-port'], '--signalr-port'),
     azuritePort: port(flags['azurite-port'], '--azurite-port'),
+    reuseAzurite: flags['reuse-azurite'],
     dataDir: flags['data-dir'],
     inMemory: flags['in-memory'],
     allowedHosts: hosts,

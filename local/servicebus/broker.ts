@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { WriteHealth } from '../shared/writeHealth.js';
 import {
   buildEntities,
   Entity,
@@ -274,6 +275,11 @@ export class ServiceBusBroker {
     const entity = this.#entity(entityPath);
     entity.listeners.add(listener);
     return () => entity.listeners.delete(listener);
+  }
+
+  /** The store's side of health: whether its disk is full (sends then fail with code SQLITE_FULL). */
+  storeHealth(): WriteHealth {
+    return this.#store.health();
   }
 
   stats(): EntityStats[] {

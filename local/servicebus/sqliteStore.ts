@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { compiledEntry } from '../shared/compiledEntry.js';
+import { describeWriteError, isDiskFull, type WriteHealth } from '../shared/writeHealth.js';
 import type { EncodedBody, StoredProperties } from './message.js';
 import { toSqlBatch, type SqlBatch, type WriterReply, type WriterRequest } from './sqliteBatch.js';
 import type { MessageStore, StoredRow, StoredState } from './store.js';
@@ -111,7 +112,23 @@ export function openSqliteStore(dataDir: string): MessageStore {
       if (db.open) db.close();
       await writer.close();
     },
+    health: () => writer.health(),
   };
+}
+
+/**
+ * A batch the store could not write; nothing of it was applied. `code` is SQLite's: `SQLITE_FULL` when the disk
+ * is full (the next write succeeds once there is room again).
+ */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(`Service Bus store write failed: ${message}`);
+  }
 }
 
 /** The main thread's side of the writer thread: one promise per batch, settled by the thread's reply. */
@@ -121,6 +138,7 @@ class SqliteWriter {
   #nextId = 1;
   #failure: Error | undefined;
   #closed: Promise<void> | undefined;
+  #health: WriteHealth = { diskFull: false };
 
   constructor(file: string) {
     this.#worker = new Worker(compiledEntry(import.meta.url, 'sqliteWriter.js'), { workerData: { file } });
@@ -130,8 +148,14 @@ class SqliteWriter {
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
       if (this.#pending.size === 0) this.#worker.unref();
-      if (reply.kind === 'written') waiter?.resolve();
-      else waiter?.reject(new Error(`Service Bus store write failed: ${reply.message}`));
+      if (reply.kind === 'written') {
+        this.#health = { diskFull: false, lastWriteError: this.#health.lastWriteError };
+        waiter?.resolve();
+      } else {
+        const error = new StoreWriteError(reply.message, reply.code);
+        this.#health = { diskFull: isDiskFull(error), lastWriteError: describeWriteError(error) };
+        waiter?.reject(error);
+      }
     });
     this.#worker.on('error', (error) => this.#fail(error));
     this.#worker.on('exit', (code) => this.#fail(new Error(`The Service Bus store writer exited (code ${code}).`)));
@@ -155,6 +179,10 @@ class SqliteWriter {
       this.#worker.ref();
       this.#worker.postMessage(request(id));
     });
+  }
+
+  health(): WriteHealth {
+    return this.#failure ? { diskFull: false, lastWriteError: this.#failure.message } : this.#health;
   }
 
   /** The thread checkpoints, closes its connection and ends; resolves when it has. */

@@ -58,6 +58,13 @@ port.on('message', (request: WriterRequest) => {
     else write(request.batch);
     port.postMessage({ kind: 'written', id: request.id } satisfies WriterReply);
   } catch (error) {
-    port.postMessage({ kind: 'failed', id: request.id, message: (error as Error).message } satisfies WriterReply);
+    // The transaction was rolled back: nothing of the batch is on disk, and the connection stays usable.
+    const { message, code } = error as Error & { code?: unknown };
+    port.postMessage({
+      kind: 'failed',
+      id: request.id,
+      message,
+      ...(typeof code === 'string' ? { code } : {}),
+    } satisfies WriterReply);
   }
 });

@@ -1,3 +1,4 @@
+import type { WriteHealth } from '../shared/writeHealth.js';
 import type { MessageRecord } from './entities.js';
 import type { EncodedBody, StoredProperties } from './message.js';
 
@@ -44,6 +45,8 @@ export interface MessageStore {
   check(): Promise<void>;
   /** Writes nothing more; resolves once the store is closed. */
   close(): Promise<void>;
+  /** Whether the last write failed for want of disk space, and the last failure. */
+  health(): WriteHealth;
 }
 
 /** `inMemory: true`: same commit path, nothing kept. */
@@ -52,4 +55,5 @@ export const memoryStore: MessageStore = {
   write: () => Promise.resolve(),
   check: () => Promise.resolve(),
   close: () => Promise.resolve(),
+  health: () => ({ diskFull: false }),
 };

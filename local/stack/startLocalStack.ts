@@ -14,9 +14,8 @@ import {
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
-import { freePort } from '../shared/freePort.js';
 import { loadOrCreateSecret } from '../shared/secretFile.js';
-import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
+import { azuriteEndpoints, placeAzurite, startAzurite, type AzuriteHandle } from '../storage/azurite.js';
 import { generateKey, isPublicKey } from '../shared/installSecrets.js';
 import { pointAtLocalEndpoints } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
@@ -29,8 +28,13 @@ export type LocalStackOptions = {
   port?: number;
   /** SignalR service port; 0 = free port. Default 8888. */
   signalrPort?: number;
-  /** Azurite table port; 0 = free port. Default 10002, reusing an Azurite already listening there. */
+  /**
+   * Azurite table port; 0 = free port. Default 10002, or a free port when something holds it. An Azurite already
+   * listening on an explicit port is used instead of starting one.
+   */
   azuritePort?: number;
+  /** Use an Azurite already listening on the Azurite port (its own data and persistence) instead of a new one. */
+  reuseAzurite?: boolean;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
   dataDir?: string;
   /** Keep everything in memory: nothing written, nothing survives a restart. */
@@ -97,13 +101,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Azurite's process boots while the rest of the stack starts: its port is settled first so the settings
     // can name it, and the stack is ready only once Azurite is.
-    const requestedAzuritePort = options.azuritePort ?? 10002;
-    const azuritePort = requestedAzuritePort === 0 ? await freePort() : requestedAzuritePort;
+    const azuriteLog = (message: string, level: 'information' | 'warning' | 'error') =>
+      logger.log({ level, category: 'Host.Storage', message });
+    const placement = await placeAzurite({ port: options.azuritePort, reuse: options.reuseAzurite, log: azuriteLog });
+    const azuritePort = placement.port;
     const azuriteStarting = startAzurite({
       port: azuritePort,
-      reuseExisting: requestedAzuritePort !== 0,
+      reuseExisting: placement.reuseExisting,
       dataDir: join(dataDir, 'azurite'),
       inMemory,
+      clock: options.clock,
+      log: azuriteLog,
     });
     azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
@@ -165,7 +173,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
 
     const parts: PartStatus[] = [
-      { name: 'storage', url: storage.tableEndpoint, ready: () => reachable(storage.tableEndpoint) },
+      {
+        name: 'storage',
+        url: storage.tableEndpoint,
+        ready: () => storageReady(azuriteStarting, storage.tableEndpoint),
+      },
       { name: 'servicebus', ready: () => broker.checkHealth().then(() => true) },
       { name: 'signalr', url: signalr.url, ready: () => reachable(`${signalr.url}/api/health`) },
       {
@@ -258,6 +270,12 @@ function ownOrigins(hostUrl: string): string[] {
   if (hostUrl === '') return [];
   const { origin, port } = new URL(hostUrl);
   return [origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
+/** Azurite up (not restarting or given up on), with room to write, and answering. */
+async function storageReady(azurite: Promise<AzuriteHandle>, url: string): Promise<boolean> {
+  const health = await (await azurite).health();
+  return (health.state === 'running' || health.state === 'reused') && !health.diskFull && (await reachable(url));
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -18,6 +18,50 @@ export class ConcurrencyError extends Error {
   override readonly name = 'ConcurrencyError';
 }
 
+/**
+ * Table storage cannot serve the request for now — it answered 5xx (ServerBusy, InternalError, a full disk's
+ * InsufficientStorage) once the SDK's own retries were spent, or could not be reached. The same request may
+ * succeed later.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+
+  constructor(
+    readonly status: number | undefined,
+    readonly code: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(`Order storage is unavailable (${status ?? 'no answer'}${code ? ` ${code}` : ''}).`, options);
+  }
+}
+
+/** Codes the HTTP pipeline gives a request that never got an answer. */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  RestError.REQUEST_SEND_ERROR,
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Runs a table call; an outage of the service comes out as StorageUnavailableError, anything else as it was. */
+async function tableCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof RestError) {
+      const status = error.statusCode;
+      if (status === undefined ? UNREACHABLE_CODES.has(error.code ?? '') : status >= 500) {
+        throw new StorageUnavailableError(status, error.code, { cause: error });
+      }
+    }
+    throw error;
+  }
+}
+
 type OrderEntity = {
   partitionKey: string;
   rowKey: string;
@@ -48,7 +92,7 @@ export class OrderStore {
   /** Stores a new order, unless the idempotency key was used already; then says what it was used for. */
   async create(order: Order, idempotency?: { key: string; requestHash: string }): Promise<CreateResult> {
     if (!idempotency) {
-      await this.table.createEntity(toEntity(order));
+      await tableCall(() => this.table.createEntity(toEntity(order)));
       return { created: true };
     }
     const record: IdempotencyEntity = {
@@ -58,10 +102,12 @@ export class OrderStore {
       requestHash: idempotency.requestHash,
     };
     try {
-      await this.table.submitTransaction([
-        ['create', toEntity(order)],
-        ['create', record],
-      ]);
+      await tableCall(() =>
+        this.table.submitTransaction([
+          ['create', toEntity(order)],
+          ['create', record],
+        ]),
+      );
       return { created: true };
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
@@ -84,18 +130,21 @@ export class OrderStore {
 
   /** The user's orders, newest first. */
   async list(userId: string): Promise<Order[]> {
-    const orders: Order[] = [];
     const filter = odata`PartitionKey eq ${userId} and RowKey ge ${ORDER_PREFIX} and RowKey lt ${'order`'}`;
-    for await (const entity of this.table.listEntities<OrderEntity>({ queryOptions: { filter } })) {
-      orders.push(fromEntity(entity));
-    }
+    const orders = await tableCall(async () => {
+      const found: Order[] = [];
+      for await (const entity of this.table.listEntities<OrderEntity>({ queryOptions: { filter } })) {
+        found.push(fromEntity(entity));
+      }
+      return found;
+    });
     return orders.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.orderId.localeCompare(a.orderId));
   }
 
   /** Replaces the order if it is still at `etag`; throws ConcurrencyError if someone got there first. */
   async replace(order: Order, etag: string): Promise<void> {
     try {
-      await this.table.updateEntity(toEntity(order), 'Replace', { etag });
+      await tableCall(() => this.table.updateEntity(toEntity(order), 'Replace', { etag }));
     } catch (error) {
       if (statusOf(error) === 412) throw new ConcurrencyError(`Order ${order.orderId} changed while being updated.`);
       throw error;
@@ -104,7 +153,7 @@ export class OrderStore {
 
   async #get<T extends object>(partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
     try {
-      return await this.table.getEntity<T>(partitionKey, rowKey);
+      return await tableCall(() => this.table.getEntity<T>(partitionKey, rowKey));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -152,7 +201,7 @@ let shared: Promise<OrderStore> | undefined;
 export function getOrderStore(): Promise<OrderStore> {
   shared ??= (async () => {
     const table = await tableClientFromSettings();
-    await table.createTable();
+    await tableCall(() => table.createTable());
     return new OrderStore(table);
   })().catch((error: unknown) => {
     shared = undefined;
