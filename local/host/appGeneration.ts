@@ -75,6 +75,7 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       setting: deps.triggerHost.setting,
       log: deps.log,
       clock: deps.clock,
+      telemetry: deps.triggerHost.telemetry,
     });
     for (const fn of indexed.functions) {
       const adapter = fn.disabled ? undefined : extensions.adapter(fn.trigger.type);

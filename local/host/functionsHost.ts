@@ -24,6 +24,8 @@ import { Invoker, type InvocationResult, type TriggerInvocation } from './invoke
 import { closeServer, listen } from './listen.js';
 import { createConsoleLogger, type HostLogger, type LogEntry } from './core/logger.js';
 import { workerSettings } from './workers/workerSettings.js';
+import { Telemetry } from '../telemetry/index.js';
+import { configureHostTelemetry, withTelemetry } from './hostTelemetry.js';
 
 export type FunctionsHostOptions = {
   /** Folder with package.json (`main` glob), host.json and local.settings.json. */
@@ -60,6 +62,8 @@ export type FunctionsHostOptions = {
   allowedHosts?: readonly string[];
   /** How long a client may take to send its headers, and its whole request; see DEFAULT_HTTP_TIMEOUTS. */
   timeouts?: Partial<HttpTimeouts>;
+  /** Spans and logs (the stack shares one with its other parts); default one of the host's own. */
+  telemetry?: Telemetry;
 };
 
 export interface FunctionsHost {
@@ -72,6 +76,7 @@ export interface FunctionsHost {
   readonly settings: Readonly<Record<string, string>>;
   /** The key `/admin/*` requires in `x-functions-key` (or `?code=`). */
   readonly masterKey: string;
+  readonly telemetry: Telemetry;
   /** The indexed functions, sorted by name (invalid ones left out). */
   functions(): FunctionInfo[];
   /** Process ids of the app's running language workers. */
@@ -96,12 +101,17 @@ type HostParts = {
   extensions: ConfiguredExtensions;
   services: LocalServices | undefined;
   main: string | undefined;
+  telemetry: Telemetry;
+  /** The host made its telemetry itself, so it shuts it down. */
+  ownsTelemetry: boolean;
 };
 
 function prepare(options: FunctionsHostOptions): HostParts {
   const appDir = resolve(options.appDir);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createConsoleLogger({ clock });
+  const { pkg, warning } = readAppPackage(appDir);
+  const telemetry = options.telemetry ?? new Telemetry({ serviceName: pkg.name });
+  const logger = withTelemetry(options.logger ?? createConsoleLogger({ clock }), telemetry);
   const log = (entry: LogEntry): void => logger.log(entry);
   const config = readHostJson(appDir);
   const registry = new ExtensionRegistry(options.extensions ?? builtInExtensions);
@@ -117,9 +127,20 @@ function prepare(options: FunctionsHostOptions): HostParts {
   }
   const local = readLocalSettings(appDir, log);
   validateCorsPolicy({ origins: local.corsOrigins, credentials: local.corsCredentials });
-  const { pkg, warning } = readAppPackage(appDir);
   if (warning) log({ level: 'warning', category: 'Worker', message: warning });
-  return { appDir, clock, logger, config, local, registry, extensions, services: options.services, main: pkg.main };
+  return {
+    appDir,
+    clock,
+    logger,
+    config,
+    local,
+    registry,
+    extensions,
+    services: options.services,
+    main: pkg.main,
+    telemetry,
+    ownsTelemetry: options.telemetry === undefined,
+  };
 }
 
 /**
@@ -153,6 +174,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       logger: parts.logger,
       allowedHosts: options.allowedHosts ?? [],
       masterKey,
+      telemetry: parts.telemetry,
     }),
   );
   const hostname = options.hostname ?? parts.local.localHttpAddress ?? '127.0.0.1';
@@ -169,6 +191,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     });
     if (options.rewriteSettings) settings = { ...settings, ...options.rewriteSettings(settings) };
     runtime.settings = settings;
+    configureHostTelemetry(parts.telemetry, parts.config.telemetryMode, runtime.setting, (e) => parts.logger.log(e));
     await runtime.start();
   } catch (error) {
     runtime.state.set('stopped');
@@ -206,6 +229,7 @@ class HostRuntime {
       clock: parts.clock,
       setting: (name) => this.setting(name),
       newId,
+      telemetry: parts.telemetry,
     });
   }
 
@@ -247,6 +271,7 @@ class HostRuntime {
       setting: (name) => this.setting(name),
       clock: parts.clock,
       log: (entry) => this.#log(entry),
+      telemetry: parts.telemetry,
     };
     this.#generation = await startGeneration({
       appDir: parts.appDir,
@@ -312,6 +337,7 @@ class HostRuntime {
       config: this.parts.config,
       settings: this.#settings,
       masterKey,
+      telemetry: this.parts.telemetry,
       functions: () => this.functions,
       workerPids: () => this.#generation?.workers.pids ?? [],
       isRunning: () => this.state.kind === 'running',
@@ -326,6 +352,7 @@ class HostRuntime {
         await this.#generation?.stop();
         server.closeAllConnections();
         await closed;
+        if (this.parts.ownsTelemetry) await this.parts.telemetry.shutdown();
       },
     };
   }

@@ -6,11 +6,18 @@ import { parseHttpOptions, type HttpOptions } from './extensions/http/options.js
 export type HostConfig = {
   /** `extensions.http`: route prefix and request limits of the host's HTTP pipeline. */
   http: HttpOptions;
+  /**
+   * `telemetryMode`: with `OpenTelemetry` the host exports its traces and logs over OTLP when
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` is set, as in Azure; the default, `ApplicationInsights`, exports nothing locally.
+   */
+  telemetryMode: TelemetryMode;
   /** `extensions.<name>` sections by lower-cased name, each parsed by its own extension. */
   extensionSections: ReadonlyMap<string, Record<string, unknown>>;
   /** Where the file was read from, or undefined when the default was used. */
   path: string | undefined;
 };
+
+export type TelemetryMode = 'ApplicationInsights' | 'OpenTelemetry';
 
 type JsonObject = Record<string, unknown>;
 
@@ -58,5 +65,16 @@ export function parseHostJson(text: string, path: string | undefined): HostConfi
     sections.set(name.toLowerCase(), objectAt(extensions, name, `extensions.${name}`) ?? {});
   }
   const http = parseHttpOptions(sections.get('http') ?? {}, 'extensions.http');
-  return { http, extensionSections: sections, path };
+  return { http, telemetryMode: parseTelemetryMode(json.telemetryMode), extensionSections: sections, path };
+}
+
+/** The host reads the mode as a .NET enum: either name, in any case. */
+function parseTelemetryMode(value: unknown): TelemetryMode {
+  if (value === undefined) return 'ApplicationInsights';
+  const mode = typeof value === 'string' ? value.toLowerCase() : undefined;
+  if (mode === 'opentelemetry') return 'OpenTelemetry';
+  if (mode === 'applicationinsights') return 'ApplicationInsights';
+  throw new Error(
+    `host.json: 'telemetryMode' must be "OpenTelemetry" or "ApplicationInsights", not ${JSON.stringify(value)}.`,
+  );
 }

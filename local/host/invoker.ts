@@ -17,7 +17,8 @@ import type { InvocationResult, TriggerInvocation } from './core/invocation.js';
 import type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
 import type { HostLogger, LogLevel } from './core/logger.js';
 import { proxyToWorker, type WorkerProxy } from './http/streamProxy.js';
-import { newTraceParent } from './core/traceParent.js';
+import type { Telemetry, TelemetrySpan } from '../telemetry/index.js';
+import { startInvocationSpan, workerTraceContext } from './invocationTelemetry.js';
 import { OutputBindingError } from './core/outputBindingError.js';
 
 type WorkerRequest = RpcInvocationRequest & { invocationId: string; functionId: string };
@@ -42,6 +43,7 @@ export type InvokerDeps = {
   clock: Clock;
   setting: (name: string) => string | undefined;
   newId: () => string;
+  telemetry: Telemetry;
 };
 
 const SYSTEM_LEVEL: Partial<Record<RpcLogLevel, LogLevel>> = { trace: 'information', debug: 'information' };
@@ -87,10 +89,12 @@ export class Invoker {
   }
 
   async invoke(fn: FunctionInfo, invocation: TriggerInvocation): Promise<InvocationResult> {
-    const { logger, clock } = this.#deps;
+    const { logger, clock, telemetry } = this.#deps;
     const invocationId = this.#deps.newId();
     const category = `Function.${fn.name}`;
     const started = clock.now();
+    const span = startInvocationSpan(telemetry, fn, invocation, invocationId);
+    if (span) telemetry.trackInvocation(invocationId, span);
     this.#inFlight++;
     logger.log({
       level: 'information',
@@ -100,7 +104,7 @@ export class Invoker {
     });
     if (invocation.details) logger.log({ level: 'information', category, invocationId, message: invocation.details });
     try {
-      const { httpResponse, returnValue } = await this.#run(fn, invocation, invocationId);
+      const { httpResponse, returnValue } = await this.#run(fn, invocation, invocationId, span);
       logger.log({
         level: 'information',
         category,
@@ -110,6 +114,7 @@ export class Invoker {
       return { invocationId, succeeded: true, httpResponse, returnValue };
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      span?.fail(error);
       logger.log({
         level: 'error',
         category,
@@ -124,6 +129,10 @@ export class Invoker {
       });
       return { invocationId, succeeded: false, error };
     } finally {
+      if (span) {
+        telemetry.untrackInvocation(invocationId);
+        span.end();
+      }
       this.#inFlight--;
       if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
@@ -133,14 +142,17 @@ export class Invoker {
     fn: FunctionInfo,
     invocation: TriggerInvocation,
     invocationId: string,
+    span: TelemetrySpan | undefined,
   ): Promise<{ httpResponse: RpcHttpData | undefined; returnValue: RpcTypedData | null | undefined }> {
-    const { setting, clock } = this.#deps;
+    const { setting, clock, telemetry } = this.#deps;
     const target = this.#deps.target();
     const bindingCtx: BindingContext = {
       functionName: fn.name,
       invocationId,
       setting,
       log: (entry) => this.#deps.logger.log(entry),
+      telemetry,
+      span,
     };
     // Like the host, non-trigger bindings are resolved (expressions) and bound before the worker is called.
     const others = fn.bindings
@@ -165,7 +177,7 @@ export class Invoker {
       functionId: fn.functionId,
       inputData,
       triggerMetadata: invocation.triggerMetadata ?? {},
-      traceContext: { traceParent: newTraceParent(), traceState: '', attributes: {} },
+      traceContext: workerTraceContext(span, invocation),
       retryContext: retry ? { retryCount: 0, maxRetryCount: retry.maxRetryCount ?? 0 } : null,
     });
     for (const binding of others.filter((b) => b.direction !== 'in')) {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The two fields of an app's package.json that the Node worker reads. */
-export type AppPackage = { main: string | undefined; type: string | undefined };
+/** The fields of an app's package.json that the Node worker reads, and its name (the app's telemetry service). */
+export type AppPackage = { main: string | undefined; type: string | undefined; name?: string };
 
 /** package.json as the worker reads it: only string `main` and `type` kept; a broken file is a warning, not fatal. */
 export function readAppPackage(appDir: string): { pkg: AppPackage; warning?: string } {
@@ -12,6 +12,7 @@ export function readAppPackage(appDir: string): { pkg: AppPackage; warning?: str
       pkg: {
         main: typeof json.main === 'string' ? json.main : undefined,
         type: typeof json.type === 'string' ? json.type : undefined,
+        ...(typeof json.name === 'string' ? { name: json.name } : {}),
       },
     };
   } catch (error) {

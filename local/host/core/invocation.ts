@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RpcHttpData, RpcTypedData } from '../../rpc/types.js';
+import type { SpanParent } from '../../telemetry/index.js';
 import type { BindingData } from './bindingExpressions.js';
 
 /** One trigger firing, as a trigger adapter (or the HTTP pipeline) hands it to the host. */
@@ -13,6 +14,12 @@ export type TriggerInvocation = {
   reason: string;
   /** Extra lines logged after Executing (e.g. Service Bus "Trigger Details"). */
   details?: string;
+  /**
+   * What the invocation continues: the HTTP request's span, a message's delivery, or a W3C traceparent that came
+   * from elsewhere. The worker gets the invocation's own context as `traceContext`.
+   */
+  parent?: SpanParent;
+  traceState?: string;
   /** An HTTP request to stream to the worker (HTTP streaming): its response is written by the worker. */
   stream?: { req: IncomingMessage; res: ServerResponse; extraHeaders: Readonly<Record<string, string>> };
 };

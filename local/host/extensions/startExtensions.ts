@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../shared/clock.js';
+import type { Telemetry } from '../../telemetry/index.js';
 import type { FunctionInfo } from '../core/functionIndex.js';
 import type { LogEntry } from '../core/logger.js';
 import type { BindingAdapter } from './shared/bindingAdapter.js';
@@ -70,7 +71,13 @@ export async function startExtensions(
   functions: readonly FunctionInfo[],
   registry: ExtensionRegistry,
   configured: ConfiguredExtensions,
-  deps: { services?: LocalServices; setting(name: string): string | undefined; log(e: LogEntry): void; clock: Clock },
+  deps: {
+    services?: LocalServices;
+    setting(name: string): string | undefined;
+    log(e: LogEntry): void;
+    clock: Clock;
+    telemetry: Telemetry;
+  },
 ): Promise<StartedExtensions> {
   const used = extensionsUsed(functions, registry);
   const names = [...new Set([...used].flatMap((e) => e.services))];
@@ -92,6 +99,7 @@ export async function startExtensions(
       setting: deps.setting,
       log: deps.log,
       clock: deps.clock,
+      telemetry: deps.telemetry,
     });
     for (const adapter of instance.bindings) adapters.set(adapter.type.toLowerCase(), adapter);
     if (instance.webhook) webhooks.set(extension.name.toLowerCase(), instance.webhook);

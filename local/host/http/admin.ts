@@ -7,6 +7,7 @@ import type { FunctionInfo } from '../core/functionIndex.js';
 import type { TriggerInvocation } from '../core/invocation.js';
 import { hostProblems } from './hostProblems.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
+import type { SpanParent } from '../../telemetry/index.js';
 
 export const ADMIN_INVOKE_REASON = 'This function was programmatically called via the host APIs.';
 
@@ -21,6 +22,8 @@ export type AdminDeps = {
   masterKey: string;
   /** Origins besides the host's own that may send state-changing admin requests (Host.CORS). */
   trustedOrigins: readonly string[];
+  /** What an admin invocation continues: the admin request's trace. */
+  parentOf(req: IncomingMessage): SpanParent;
 };
 
 type AdminRequest = { req: IncomingMessage; res: ServerResponse; url: URL; deps: AdminDeps };
@@ -95,7 +98,7 @@ function functionEndpoint(name: string): Endpoint {
       const input = await readInput(req, deps.bodyLimit);
       if (typeof input !== 'string') return sendProblem(res, input);
       if (fn.http) return sendProblem(res, hostProblems.adminBody(`'${fn.name}' is an HTTP function; call its URL.`));
-      deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON });
+      deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON, parent: deps.parentOf(req) });
       res.writeHead(202, { 'content-length': 0 }).end();
     },
   };

@@ -14,6 +14,8 @@ import { hostProblems } from './hostProblems.js';
 import { resolveRequestTarget } from './requestTarget.js';
 import { writeHttpResponse } from './writeHttpResponse.js';
 import { toRpcMetadata } from '../codec/index.js';
+import type { Telemetry } from '../../telemetry/index.js';
+import { requestParent, traceRequest } from './requestTelemetry.js';
 
 /**
  * Runs before routing, in order; resolves true when it answered the request. It may change `req.headers`. `url` is
@@ -45,6 +47,7 @@ export type PipelineDeps = {
   allowedHosts: readonly string[];
   /** Needed by the admin API. */
   masterKey: string;
+  telemetry: Telemetry;
 };
 
 /** Decodes each path segment but keeps an encoded '/' as text, as ASP.NET routing does. */
@@ -108,6 +111,7 @@ async function streamFunction(
     triggerMetadata: toRpcMetadata({ ...query, ...match.params, Query: query, Headers: headers }),
     bindingData: httpBindingData({ body: undefined, query, params: match.params, headers }),
     reason: ADMIN_INVOKE_REASON,
+    parent: requestParent(deps.telemetry, req),
     stream: { req, res, extraHeaders: deps.customHeaders },
   });
   if (!result.succeeded)
@@ -145,6 +149,7 @@ async function runFunction(
     triggerData: { http },
     bindingData: httpBindingData({ body, query, params: match.params, headers }),
     reason: ADMIN_INVOKE_REASON,
+    parent: requestParent(deps.telemetry, req),
   });
   if (!result.succeeded) {
     sendProblem(res, hostProblems.invocationFailed(match.fn.name, result.invocationId, result.error));
@@ -164,6 +169,7 @@ export function createRequestPipeline(
       if ('problem' in target) return sendProblem(res, target.problem);
       const { url } = target;
       req.headers.host = url.host; // what later parts compare origins with: the checked name
+      const span = traceRequest(deps.telemetry, { req, res, url }, deps.routePrefix());
       if (applyCors(deps.cors, req, res)) return;
       const headersBefore = { ...req.headers };
       for (const middleware of deps.middleware) if (await middleware(req, res, url)) return;
@@ -185,6 +191,11 @@ export function createRequestPipeline(
       const routePath = stripPrefix(decodePath(url.pathname), deps.routePrefix());
       const match = routePath === undefined ? { allow: [] } : findRoute(deps.functions(), routePath, method);
       if ('allow' in match) return sendProblem(res, hostProblems.noFunction(url.pathname, method, match.allow));
+      if (span) {
+        const route = `/${[deps.routePrefix(), match.fn.http!.route].filter((p) => p !== '').join('/')}`;
+        span.rename(`${method} ${route}`);
+        span.set({ 'http.route': route, 'faas.name': match.fn.name });
+      }
       const ran = await deps.requestQueue.run(() => runFunction(deps, { req, res, url, headersBefore, match }));
       if (!ran) sendProblem(res, hostProblems.throttled());
     } catch (error) {
@@ -209,5 +220,6 @@ function adminDeps(deps: PipelineDeps): AdminDeps {
     masterKey: deps.masterKey,
     trustedOrigins: deps.cors.origins,
     invoke: (fn, invocation) => void deps.invoke(fn, invocation),
+    parentOf: (req) => requestParent(deps.telemetry, req),
   };
 }

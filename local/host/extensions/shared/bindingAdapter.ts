@@ -1,4 +1,5 @@
 import type { Clock } from '../../../shared/clock.js';
+import type { Telemetry, TelemetrySpan } from '../../../telemetry/index.js';
 import type { RpcHttpData, RpcTypedData } from '../../../rpc/types.js';
 import type { FunctionInfo, BindingInfo } from '../../core/functionIndex.js';
 import type { InvocationResult, TriggerInvocation } from '../../core/invocation.js';
@@ -12,6 +13,9 @@ export type BindingContext = {
   log(entry: LogEntry): void;
   /** The HTTP response to write, set by the `http` output adapter. */
   httpResponse?: RpcHttpData;
+  telemetry: Telemetry;
+  /** The invocation's span, while telemetry records: outputs continue the trace under it. */
+  span?: TelemetrySpan;
 };
 
 /** What a trigger adapter gets from the host while its listener runs. */
@@ -20,6 +24,7 @@ export type TriggerHost = {
   setting(name: string): string | undefined;
   clock: Clock;
   log(entry: LogEntry): void;
+  telemetry: Telemetry;
 };
 
 export type TriggerListener = { close(): Promise<void> };

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../shared/clock.js';
+import type { Telemetry } from '../../../telemetry/index.js';
 import type { LogEntry } from '../../core/logger.js';
 import type { BindingAdapter } from './bindingAdapter.js';
 
@@ -12,6 +13,8 @@ export type ExtensionContext<Options> = {
   setting(name: string): string | undefined;
   log(entry: LogEntry): void;
   clock: Clock;
+  /** Spans and logs of the stack (see local/telemetry); check `telemetry.recording` before building any. */
+  telemetry: Telemetry;
 };
 
 /** One started extension: a handler per binding type, and optionally its `/runtime/webhooks/<name>` endpoint. */

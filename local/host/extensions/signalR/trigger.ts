@@ -92,6 +92,7 @@ export function createSignalRTriggerBinding(): SignalRTriggerBinding {
         invocationId: '',
         setting: host.setting,
         log: (entry) => host.log(entry),
+        telemetry: host.telemetry,
       });
       const mapKey = keyOf(key);
       const existing = registrations.get(mapKey);
