@@ -8,6 +8,8 @@ import { authProblems } from './authProblems.js';
 import { loginPageHtml } from './loginPage.js';
 import { isPlatformIdentityHeader, principalHeaders, userClaims, type SignedInUser } from './principal.js';
 import { openRevocations, type Revocations } from './revocations.js';
+import { traceAuth } from './authTracing.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export const SESSION_COOKIE = 'AppServiceAuthSession';
 export const TOKEN_HEADER = 'x-zumo-auth';
@@ -34,6 +36,8 @@ export type EasyAuthOptions = {
    * `unauthenticatedClientAction: Return401` does (how the deployment configures it). Default: none.
    */
   requireAuthentication?: (url: URL) => boolean;
+  /** Spans of sign-ins, sign-outs and each request's caller, while telemetry records. */
+  telemetry?: Telemetry;
 };
 
 export type EasyAuth = {
@@ -152,6 +156,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       return sendProblem(res, authProblems.invalidSignIn(message, [{ field: 'userId', message }]));
     }
     const { token, expiresOn } = await issueToken(userId, name);
+    traceAuth(options.telemetry, req, 'signed in', { userId });
     if (isForm && tokenMode) {
       // App Service's session_mode=token: the token travels back in the fragment, never in a cookie.
       const fragment = encodeURIComponent(JSON.stringify({ authenticationToken: token, user: { userId } }));
@@ -195,6 +200,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     if (refusal) return sendProblem(res, authProblems.crossSite('Sign-out', refusal));
     const { session } = await authenticate(req);
     if (session) await revocations.add(session.sessionId, session.expiresOn.getTime());
+    if (session) traceAuth(options.telemetry, req, 'signed out', { userId: session.userId });
     res.writeHead(302, {
       Location: safeRedirect(req, url.searchParams.get('post_logout_redirect_uri'), '/.auth/logout/complete'),
       'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
@@ -228,11 +234,15 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
     }
     const { session, invalidHeader } = await authenticate(req);
     if (invalidHeader) {
+      traceAuth(options.telemetry, req, 'refused', { reason: invalidHeader });
       sendProblem(res, authProblems.invalidToken(TOKEN_HEADER, invalidHeader));
       return true;
     }
-    if (session) Object.assign(req.headers, principalHeaders(session));
-    else if (options.requireAuthentication?.(url)) {
+    if (session) {
+      Object.assign(req.headers, principalHeaders(session));
+      traceAuth(options.telemetry, req, 'authenticated', { userId: session.userId });
+    } else if (options.requireAuthentication?.(url)) {
+      traceAuth(options.telemetry, req, 'refused', { reason: 'no session: sign in first' });
       sendProblem(res, authProblems.signInRequired());
       return true;
     }

@@ -20,7 +20,9 @@ import {
   type ReceivedMessage,
   type SendMessage,
 } from './message.js';
-import { startProcessor, type ProcessorOptions } from './processor.js';
+import { startProcessor, type MessageHandler, type ProcessorOptions } from './processor.js';
+import { BrokerTracing } from './brokerTracing.js';
+import type { Telemetry, TelemetrySpan } from '../telemetry/index.js';
 import { openSqliteStore } from './sqliteStore.js';
 import { memoryStore, type MessageStore, type StoredState } from './store.js';
 import { TimerSlot } from './timerSlot.js';
@@ -42,6 +44,8 @@ export type BrokerOptions = {
   inMemory?: boolean;
   clock?: Clock;
   newId?: () => string;
+  /** Spans of each message's enqueue, delivery attempts and settlement, while telemetry records. */
+  telemetry?: Telemetry;
 };
 
 const maxDateMs = 8.64e15;
@@ -67,11 +71,19 @@ export class ServiceBusBroker {
   readonly #scheduleTimer: TimerSlot;
   readonly #expiryTimer: TimerSlot;
   readonly #processors = new Set<{ close(): Promise<void> }>();
+  readonly #tracing: BrokerTracing;
   #nextKey = 1;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  private constructor(index: EntityIndex, store: MessageStore, clock: Clock, newId: () => string) {
+  private constructor(
+    index: EntityIndex,
+    store: MessageStore,
+    clock: Clock,
+    newId: () => string,
+    telemetry: Telemetry | undefined,
+  ) {
+    this.#tracing = new BrokerTracing(telemetry);
     this.#index = index;
     this.#store = store;
     this.#commit = new GroupCommit(store);
@@ -95,6 +107,7 @@ export class ServiceBusBroker {
       store,
       options.clock ?? systemClock,
       options.newId ?? randomUUID,
+      options.telemetry,
     );
     broker.#restore(store.load());
     return broker;
@@ -153,7 +166,10 @@ export class ServiceBusBroker {
     }
     if (target.lastSequence !== firstSequence) this.#commit.sequence(target.path, target.lastSequence);
     await this.#commit.commit({
-      onCommitted: () => records.forEach((record) => this.#enqueue(record)),
+      onCommitted: () => {
+        this.#tracing.sent(target.path, records);
+        records.forEach((record) => this.#enqueue(record));
+      },
       onFailed: () => {
         for (const record of records) record.state = 'gone';
         for (const id of remembered) target.history.delete(id);
@@ -183,6 +199,7 @@ export class ServiceBusBroker {
       this.#locks.set(token, record);
       this.#commit.touch(record, Change.DeliveryCount, { piggyback: true });
       this.#lockTimers.get(entity)!.armAt(record.lock.until);
+      if (this.#tracing.recording) this.#tracing.locked(record);
       received.push(this.#toReceived(record));
     }
     return received;
@@ -190,6 +207,7 @@ export class ServiceBusBroker {
 
   async complete(entityPath: string, lockToken: string): Promise<void> {
     const record = this.#held(entityPath, lockToken);
+    this.#tracing.settled(record, 'completed');
     this.#unlock(record);
     record.state = 'gone';
     this.#commit.touch(record, Change.Placement);
@@ -200,6 +218,7 @@ export class ServiceBusBroker {
   async abandon(entityPath: string, lockToken: string, propertiesToModify?: ApplicationProperties): Promise<void> {
     const changes = validateApplicationProperties(propertiesToModify, 'propertiesToModify');
     const record = this.#held(entityPath, lockToken);
+    this.#tracing.settled(record, 'abandoned');
     this.#unlock(record);
     if (Object.keys(changes).length > 0) {
       record.properties = {
@@ -230,6 +249,7 @@ export class ServiceBusBroker {
         `Messages in '${record.entity.path}' cannot be dead-lettered again.`,
       );
     }
+    this.#tracing.settled(record, 'dead-lettered', options.reason);
     this.#unlock(record);
     this.#deadLetterRecord(record, options.reason, options.description);
     await this.#commit.commit();
@@ -252,7 +272,7 @@ export class ServiceBusBroker {
    */
   createProcessor(
     entityPath: string,
-    handler: (message: ReceivedMessage) => Promise<void>,
+    handler: MessageHandler,
     options: ProcessorOptions,
   ): { close(): Promise<void> } {
     this.#assertOpen();
@@ -268,6 +288,11 @@ export class ServiceBusBroker {
     };
     this.#processors.add(handle);
     return handle;
+  }
+
+  /** The span of a locked message's delivery attempt, while telemetry records: its handler's work goes under it. */
+  deliverySpan(lockToken: string): TelemetrySpan | undefined {
+    return this.#tracing.deliveryOf(lockToken);
   }
 
   /** Calls `listener` (in a microtask) whenever messages become available in the entity; returns an unsubscribe. */
@@ -331,6 +356,7 @@ export class ServiceBusBroker {
       this.#scheduleTimer.clear();
       this.#expiryTimer.clear();
       for (const timer of this.#lockTimers.values()) timer.clear();
+      this.#tracing.close();
       await this.#commit.flush();
       await this.#store.close();
     })();
@@ -404,6 +430,7 @@ export class ServiceBusBroker {
     if (record.entity.deadLetteringOnMessageExpiration) {
       this.#deadLetterRecord(record, 'TTLExpiredException', 'The message expired and was dead lettered.');
     } else {
+      this.#tracing.expired(record);
       record.state = 'gone';
       this.#commit.touch(record, Change.Placement);
     }
@@ -416,6 +443,7 @@ export class ServiceBusBroker {
     if (description !== undefined) applicationProperties.DeadLetterErrorDescription = description;
     record.properties = { ...record.properties, applicationProperties };
     record.deadLetterSource = source.path;
+    this.#tracing.deadLettered(record, source.path, reason, description);
     record.entity = source.deadLetter!;
     this.#commit.touch(record, Change.Placement);
     this.#makeAvailable(record);
@@ -458,6 +486,7 @@ export class ServiceBusBroker {
         this.#lockTimers.get(entity)!.armAt(record.lock!.until);
         break;
       }
+      this.#tracing.settled(record, 'lock expired');
       this.#unlock(record);
       this.#release(record);
     }

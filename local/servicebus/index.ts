@@ -2,7 +2,7 @@ export { ServiceBusBroker, type BrokerOptions, type EntityStats } from './broker
 export { parseServiceBusConnectionString, type ServiceBusConnection } from './connectionString.js';
 export { ServiceBusError, type ServiceBusErrorCode } from './errors.js';
 export type { ApplicationProperties, ReceivedMessage, SendMessage } from './message.js';
-export type { ProcessorOptions } from './processor.js';
+export type { MessageHandler, ProcessorOptions } from './processor.js';
 export { databaseFileName } from './sqliteStore.js';
 export {
   loadTopology,

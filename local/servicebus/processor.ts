@@ -1,5 +1,9 @@
 import type { Clock } from '../shared/clock.js';
+import type { TelemetrySpan } from '../telemetry/index.js';
 import type { ReceivedMessage } from './message.js';
+
+/** Runs one delivered message; `delivery` is the attempt's span while telemetry records (work goes under it). */
+export type MessageHandler = (message: ReceivedMessage, delivery: TelemetrySpan | undefined) => Promise<void>;
 
 export type ProcessorOptions = {
   maxConcurrentCalls: number;
@@ -17,6 +21,7 @@ export type ProcessorBroker = {
   abandon(entityPath: string, lockToken: string): Promise<void>;
   renewLock(entityPath: string, lockToken: string): Date;
   onMessagesAvailable(entityPath: string, listener: () => void): () => void;
+  deliverySpan(lockToken: string): TelemetrySpan | undefined;
 };
 
 // As the JS SDK: renew when min(half the remaining lock, 10 s) is left.
@@ -74,7 +79,7 @@ export function startProcessor(
   broker: ProcessorBroker,
   clock: Clock,
   entityPath: string,
-  handler: (message: ReceivedMessage) => Promise<void>,
+  handler: MessageHandler,
   options: ProcessorOptions,
 ): { close(): Promise<void> } {
   validate(options);
@@ -93,7 +98,7 @@ export function startProcessor(
     renewal.start(options.maxAutoLockRenewalDurationMs);
     let failed = false;
     try {
-      await handler(message);
+      await handler(message, broker.deliverySpan(message.lockToken));
     } catch {
       // The trigger abandons on any error, whatever autoCompleteMessages says; the host logs the error.
       failed = true;

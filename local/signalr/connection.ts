@@ -39,6 +39,8 @@ export class ServiceConnection implements TransportPeer {
   groups: Set<string> | undefined;
   lastReceivedAt: number;
   lastSentAt: number;
+  /** When the handshake completed (0 before). */
+  connectedAt = 0;
   closedAt = 0;
   #pending = '';
 
@@ -91,6 +93,7 @@ export class ServiceConnection implements TransportPeer {
       return;
     }
     this.state = 'connected';
+    this.connectedAt = this.events.now();
     this.events.connected(this);
     this.send(HANDSHAKE_OK_FRAME);
   }

@@ -1,5 +1,5 @@
 export { startSignalRService, type SignalRService, type SignalRServiceOptions } from './service.js';
-export type { SignalRServiceStats } from './serviceCore.js';
+export type { ConnectionInfo, SignalRServiceStats } from './serviceCore.js';
 export {
   localSignalR,
   parseSignalRConnectionString,

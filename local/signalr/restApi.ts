@@ -5,6 +5,7 @@ import { bearerToken, HttpError, readBody, sendJson } from './http.js';
 import { JwtError, verifyJwt } from '../shared/jwt.js';
 import { restAudience } from './audiences.js';
 import { hubKey, isValidHubName, type ServiceCore } from './serviceCore.js';
+import type { TelemetrySpan } from '../telemetry/index.js';
 
 type Params = Record<string, string>;
 interface Call {
@@ -13,6 +14,8 @@ interface Call {
   params: Params;
   url: URL;
   request: IncomingMessage;
+  /** The call's span, while telemetry records. */
+  span: TelemetrySpan | undefined;
 }
 /** An operation returns `false` when what it names does not exist (a 404 with the route's error code). */
 type Operation = (call: Call) => Promise<boolean | void> | boolean | void;
@@ -51,14 +54,14 @@ const NO_CONNECTION = 'Warning.Connection.NotExisted';
 
 // Sends (one serialized frame per call, shared by all recipients).
 const broadcast: Operation = async (c) =>
-  c.core.deliver(c.core.existingHub(c.hub)?.connections.values(), await frame(c), excluded(c));
+  c.core.deliver(c.core.existingHub(c.hub)?.connections.values(), await frame(c), excluded(c), c.span);
 const sendToUser: Operation = async (c) =>
-  c.core.deliver(c.core.existingHub(c.hub)?.users.get(c.params.user!), await frame(c));
+  c.core.deliver(c.core.existingHub(c.hub)?.users.get(c.params.user!), await frame(c), undefined, c.span);
 const sendToGroup: Operation = async (c) =>
-  c.core.deliver(c.core.existingHub(c.hub)?.groups.get(c.params.group!), await frame(c), excluded(c));
+  c.core.deliver(c.core.existingHub(c.hub)?.groups.get(c.params.group!), await frame(c), excluded(c), c.span);
 const sendToConnection: Operation = async (c) => {
   const connection = c.core.existingHub(c.hub)?.connections.get(c.params.connection!);
-  c.core.deliver(connection && [connection], await frame(c));
+  c.core.deliver(connection && [connection], await frame(c), undefined, c.span);
 };
 
 // Group membership.
@@ -67,6 +70,7 @@ const addConnectionToGroup: Operation = (c) => {
   const connection = hub?.connections.get(c.params.connection!);
   if (!connection) return false;
   hub!.join(connection, group(c));
+  c.core.tracing.membership(c.span, 'joined', connection, group(c));
 };
 const removeConnectionFromGroup: Operation = (c) => {
   const hub = c.core.existingHub(c.hub);
@@ -82,7 +86,10 @@ const addUserToGroup: Operation = (c) => {
   const name = group(c);
   c.core.userGroups.add(c.hub, c.params.user!, name, ttl(c));
   const hub = c.core.hub(c.hub);
-  for (const connection of hub.users.get(c.params.user!) ?? []) hub.join(connection, name);
+  for (const connection of hub.users.get(c.params.user!) ?? []) {
+    hub.join(connection, name);
+    c.core.tracing.membership(c.span, 'joined', connection, name);
+  }
 };
 const removeUserFromGroup: Operation = (c) => {
   const name = group(c);
@@ -113,15 +120,18 @@ const closeConnection: Operation = (c) => {
   if (!connection) return false;
   connection.close(reason(c), true);
 };
-function closeMany(pick: (c: Call) => Iterable<ServiceConnection>) {
-  return (c: Call) => {
-    const skip = excluded(c);
-    for (const connection of [...pick(c)]) if (!skip?.has(connection.id)) connection.close(reason(c), true);
-  };
+/** `name` is the operation's, as its span shows it. */
+function closeMany(name: string, pick: (c: Call) => Iterable<ServiceConnection>): Operation {
+  return {
+    [name]: (c: Call) => {
+      const skip = excluded(c);
+      for (const connection of [...pick(c)]) if (!skip?.has(connection.id)) connection.close(reason(c), true);
+    },
+  }[name]!;
 }
-const closeAll = closeMany((c) => c.core.existingHub(c.hub)?.connections.values() ?? []);
-const closeGroup = closeMany((c) => c.core.existingHub(c.hub)?.groups.get(group(c)) ?? []);
-const closeUser = closeMany((c) => c.core.existingHub(c.hub)?.users.get(c.params.user!) ?? []);
+const closeAll = closeMany('closeAll', (c) => c.core.existingHub(c.hub)?.connections.values() ?? []);
+const closeGroup = closeMany('closeGroup', (c) => c.core.existingHub(c.hub)?.groups.get(group(c)) ?? []);
+const closeUser = closeMany('closeUser', (c) => c.core.existingHub(c.hub)?.users.get(c.params.user!) ?? []);
 
 // api-version 2022-06-01 (also what 2023-07-01 and 2024-12-01 use for these operations).
 route('POST', '2022-06-01', ':send', broadcast, 202);
@@ -226,12 +236,21 @@ async function serve(
   for (const name of ['user', 'connection'] as const) {
     if (params[name] === '') throw new HttpError(400, `${name} id must not be empty`);
   }
-  const found = await matched.operation({ core, hub, params, url, request });
-  if (found === false) {
-    const code = matched.notFoundCode ?? 'Warning.NotExisted';
-    throw new HttpError(404, `${Object.values(params).slice(1).join(' / ')} not found in hub '${hub}'`, code);
+  const span = core.tracing.restCall(request, matched.operation.name, hub, params);
+  try {
+    const found = await matched.operation({ core, hub, params, url, request, span });
+    if (found === false) {
+      const code = matched.notFoundCode ?? 'Warning.NotExisted';
+      throw new HttpError(404, `${Object.values(params).slice(1).join(' / ')} not found in hub '${hub}'`, code);
+    }
+    span?.set({ 'http.response.status_code': matched.status });
+    response.writeHead(matched.status).end();
+  } catch (error) {
+    span?.fail(error);
+    throw error;
+  } finally {
+    span?.end();
   }
-  response.writeHead(matched.status).end();
 }
 
 function match(method: string, pathname: string): { route: Route; params: Params } {
@@ -298,6 +317,7 @@ async function frame(c: Call): Promise<OutboundFrame> {
   const args = body.arguments ?? body.Arguments ?? [];
   if (typeof target !== 'string' || target === '') throw new HttpError(400, 'the message needs a non-empty "target"');
   if (!Array.isArray(args)) throw new HttpError(400, 'the message "arguments" must be an array');
+  c.core.tracing.message(c.span, target, args);
   return OutboundFrame.invocation(target, args);
 }
 

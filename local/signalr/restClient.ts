@@ -49,6 +49,8 @@ export interface SignalRRestClient {
   /** Resolves even if the connection is gone, as the Management SDK does. */
   closeConnection(hub: string, connectionId: string, reason?: string): Promise<void>;
   isHealthy(): Promise<boolean>;
+  /** The same client, sending W3C `traceparent` on every call so the service continues that trace. */
+  withTraceParent(traceParent: string): SignalRRestClient;
 }
 
 const API_VERSION = '2022-06-01';
@@ -64,10 +66,12 @@ const ok = (response: HttpCallResult): boolean => response.status >= 200 && resp
 class RestTransport {
   readonly #settings: SignalRConnectionSettings;
   readonly #origin: string;
+  readonly #headers: Readonly<Record<string, string>>;
 
-  constructor(settings: SignalRConnectionSettings) {
+  constructor(settings: SignalRConnectionSettings, headers: Readonly<Record<string, string>>) {
     this.#settings = settings;
     this.#origin = new URL(settings.serverEndpoint).origin;
+    this.#headers = headers;
   }
 
   /** `path` is already percent-encoded (see hubPath); it is sent and signed as is, never normalized. */
@@ -78,6 +82,7 @@ class RestTransport {
     }
     const target = `${this.#settings.serverEndpoint.slice(this.#origin.length)}/api/${path}`;
     const headers: Record<string, string> = {
+      ...this.#headers,
       Authorization: `Bearer ${await mintRestAccessToken(`${this.#origin}${target}`, this.#settings.accessKey)}`,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
@@ -123,9 +128,12 @@ class RestTransport {
 const payload = (message: SignalRMessage) => ({ target: message.target, arguments: message.arguments });
 
 /** A REST client from a connection string (or its parsed form); bearer tokens are signed with the AccessKey. */
-export function createSignalRRestClient(connection: string | SignalRConnectionSettings): SignalRRestClient {
+export function createSignalRRestClient(
+  connection: string | SignalRConnectionSettings,
+  headers: Readonly<Record<string, string>> = {},
+): SignalRRestClient {
   const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
-  const rest = new RestTransport(settings);
+  const rest = new RestTransport(settings, headers);
   const client: SignalRRestClient = {
     endpoint: settings.serverEndpoint,
     sendToAll: (hub, message, options) =>
@@ -163,6 +171,7 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
     closeConnection: (hub, connectionId, reason) =>
       rest.act('DELETE', hubPath(hub)`connections/${connectionId}`, { reason }),
     isHealthy: () => rest.call('HEAD', 'health').then(ok, () => false),
+    withTraceParent: (traceParent) => createSignalRRestClient(settings, { ...headers, traceparent: traceParent }),
   };
   return client;
 }

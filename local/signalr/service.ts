@@ -7,7 +7,8 @@ import { formatLocalConnectionString } from './connectionString.js';
 import { handleCors, originAllowed, type CorsOrigins } from './cors.js';
 import { HttpError, rawPath, sendText } from './http.js';
 import { handleRestRequest } from './restApi.js';
-import { ServiceCore, type SignalRServiceStats } from './serviceCore.js';
+import { ServiceCore, type ConnectionInfo, type SignalRServiceStats } from './serviceCore.js';
+import type { Telemetry } from '../telemetry/index.js';
 import type { UpstreamOptions } from './upstream.js';
 
 /** How long close() waits for clients to take their Close message before cutting connections. */
@@ -38,6 +39,8 @@ export interface SignalRServiceOptions {
   /** JSON file keeping user-group memberships across restarts (as Azure does); default: memory only. */
   statePath?: string;
   log?: (message: string) => void;
+  /** Spans of REST calls, deliveries, connects and disconnects, while telemetry records. */
+  telemetry?: Telemetry;
 }
 
 export interface SignalRService {
@@ -47,6 +50,8 @@ export interface SignalRService {
   /** `Endpoint=http://localhost;Port=<port>;AccessKey=…;Version=1.0;` */
   connectionString: string;
   stats(): SignalRServiceStats;
+  /** The live connections: hub, user, transport, groups, connect time. */
+  connections(): ConnectionInfo[];
   /** Closes every connection (clients may reconnect), saves state and stops listening. */
   close(): Promise<void>;
 }
@@ -67,6 +72,7 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
     upstream: options.upstream,
     statePath: options.statePath,
     log,
+    telemetry: options.telemetry,
   });
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -104,6 +110,7 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
     port,
     connectionString: formatLocalConnectionString(port, options.accessKey),
     stats: () => core.stats(),
+    connections: () => core.connections(),
     close: () =>
       (closing ??= (async () => {
         core.shutdown('The service is shutting down.');

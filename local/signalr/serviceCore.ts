@@ -9,6 +9,8 @@ import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubPr
 import { verifyJwt, JwtError, type JwtClaims } from '../shared/jwt.js';
 import { UpstreamClient, type UpstreamOptions, type UpstreamReply } from './upstream.js';
 import { UserGroupStore } from './userGroups.js';
+import { SignalRTracing } from './signalrTracing.js';
+import type { Telemetry, TelemetrySpan } from '../telemetry/index.js';
 
 export interface ServiceCoreOptions {
   accessKey: string;
@@ -19,6 +21,17 @@ export interface ServiceCoreOptions {
   upstream?: UpstreamOptions;
   statePath?: string;
   log: (message: string) => void;
+  telemetry?: Telemetry;
+}
+
+/** A live connection as the inspector lists it. */
+export interface ConnectionInfo {
+  hub: string;
+  connectionId: string;
+  userId?: string;
+  transport?: TransportKind;
+  groups: string[];
+  connectedAt: string;
 }
 
 export interface SignalRServiceStats {
@@ -46,10 +59,12 @@ export class ServiceCore implements ConnectionEvents {
   readonly userGroups: UserGroupStore;
   readonly upstream: UpstreamClient | undefined;
   messagesSent = 0;
+  readonly tracing: SignalRTracing;
   readonly #invocationQueues = new WeakMap<ServiceConnection, Promise<void>>();
   #sweepTimer: ClockTimer | undefined;
 
   constructor(readonly options: ServiceCoreOptions) {
+    this.tracing = new SignalRTracing(options.telemetry);
     this.userGroups = new UserGroupStore(
       options.clock,
       (hub, user, group) => this.#leave(hub, user, group),
@@ -116,10 +131,12 @@ export class ServiceCore implements ConnectionEvents {
     if (connection.userId !== undefined) {
       for (const group of this.userGroups.groupsOf(hub.name, connection.userId)) hub.join(connection, group);
     }
+    this.tracing.connected(connection);
     this.upstream?.connected(connection);
   }
 
   closed(connection: ServiceConnection, error: string | undefined): void {
+    this.tracing.disconnected(connection, error);
     this.existingHub(connection.hub)?.remove(connection);
     this.upstream?.disconnected(connection, error);
   }
@@ -149,13 +166,20 @@ export class ServiceCore implements ConnectionEvents {
     connection.send(OutboundFrame.of({ type: MessageType.Completion, invocationId, ...outcome }));
   }
 
-  /** Counts delivered messages; `Hub.sendTo` does the fan-out. */
+  /** Counts delivered messages; `Hub.sendTo` does the fan-out. A send's span lists who got it. */
   deliver(
     targets: Iterable<ServiceConnection> | undefined,
     frame: OutboundFrame,
     excluded?: ReadonlySet<string>,
+    span?: TelemetrySpan,
   ): void {
-    this.messagesSent += Hub.sendTo(targets, frame, excluded);
+    if (!span) {
+      this.messagesSent += Hub.sendTo(targets, frame, excluded);
+      return;
+    }
+    const reached = [...(targets ?? [])].filter((c) => !excluded?.has(c.id) && c.state === 'connected');
+    this.tracing.delivered(span, reached);
+    this.messagesSent += Hub.sendTo(reached, frame);
   }
 
   stats(): SignalRServiceStats {
@@ -177,6 +201,24 @@ export class ServiceCore implements ConnectionEvents {
       messagesSent: this.messagesSent,
       upstreamFailures: this.upstream?.failures ?? 0,
     };
+  }
+
+  /** Every connection past its handshake, hub by hub. */
+  connections(): ConnectionInfo[] {
+    const list: ConnectionInfo[] = [];
+    for (const hub of this.hubs.values()) {
+      for (const connection of hub.connections.values()) {
+        list.push({
+          hub: hub.name,
+          connectionId: connection.id,
+          ...(connection.userId === undefined ? {} : { userId: connection.userId }),
+          ...(connection.transport ? { transport: connection.transport.kind } : {}),
+          groups: [...(connection.groups ?? [])],
+          connectedAt: new Date(connection.connectedAt).toISOString(),
+        });
+      }
+    }
+    return list;
   }
 
   /** Closes every connection (allowing reconnect, as a service restart does) and stops the sweep. */

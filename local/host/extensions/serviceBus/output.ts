@@ -2,6 +2,7 @@ import type { ServiceBusBroker } from '../../../servicebus/index.js';
 import type { BindingAdapter } from '../shared/bindingAdapter.js';
 import { checkServiceBusConnection } from './connection.js';
 import { toOutputMessages } from './message.js';
+import { sendTraced } from './sendTraced.js';
 
 /** The `serviceBus` output binding: the value's message(s) go to the queue or topic through the broker. */
 export function serviceBusOutputAdapter(broker: ServiceBusBroker): BindingAdapter {
@@ -15,7 +16,7 @@ export function serviceBusOutputAdapter(broker: ServiceBusBroker): BindingAdapte
           `Function '${ctx.functionName}': the serviceBus output binding '${binding.name}' needs a queueName or topicName.`,
         );
       }
-      await broker.send(entity, toOutputMessages(value));
+      await sendTraced(broker, entity, toOutputMessages(value), ctx);
     },
   };
 }

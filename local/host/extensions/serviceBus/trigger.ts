@@ -6,6 +6,7 @@ import { checkServiceBusConnection } from './connection.js';
 import type { ServiceBusOptions } from './options.js';
 import { textOf } from '../../codec/index.js';
 import { toBindingData, toTriggerMetadata, triggerDetails } from './message.js';
+import { messageTraceContext } from '../../../telemetry/index.js';
 
 function entityPath(trigger: BindingInfo, functionName: string, setting: (name: string) => string | undefined): string {
   const text = (key: string): string | undefined =>
@@ -43,8 +44,12 @@ export function serviceBusTriggerAdapter(broker: ServiceBusBroker, options: Serv
       try {
         return broker.createProcessor(
           path,
-          async (message) => {
+          async (message, delivery) => {
+            // Under the broker's delivery attempt, else the trace the message carries (as the SDK's processor).
+            const carried = delivery ? undefined : messageTraceContext(message.applicationProperties);
             const result = await host.invoke(fn.name, {
+              parent: delivery ?? carried?.traceParent,
+              traceState: carried?.traceState,
               triggerData: { string: textOf(message.body) },
               triggerMetadata: toTriggerMetadata(message),
               bindingData: toBindingData(message),

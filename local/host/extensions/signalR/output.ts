@@ -25,6 +25,21 @@ export const signalROutputAdapter: BindingAdapter = {
     const key = `${connection.serverEndpoint}\n${connection.accessKey}`;
     let client = clients.get(key);
     if (!client) clients.set(key, (client = createSignalRRestClient(connection)));
-    await sendSignalROutput(client, hubName(binding, ctx), outputValue(value));
+    const hub = hubName(binding, ctx);
+    if (!ctx.span) return sendSignalROutput(client, hub, outputValue(value));
+    // As the extension's HTTP calls are traced: one client span, whose context every REST call carries.
+    const span = ctx.telemetry.startSpan('host', `SignalR output ${binding.name}`, {
+      kind: 'client',
+      parent: ctx.span,
+      attributes: { 'signalr.hub': hub, 'server.address': new URL(connection.serverEndpoint).host },
+    });
+    try {
+      await sendSignalROutput(client.withTraceParent(span.traceParent), hub, outputValue(value));
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    } finally {
+      span.end();
+    }
   },
 };
