@@ -9,7 +9,7 @@ import {
   type MessageRecord,
   type SendTarget,
 } from './entities.js';
-import { entityNotFound, lockLost, ServiceBusError } from './errors.js';
+import { deadLetterNotFound, entityNotFound, lockLost, ServiceBusError } from './errors.js';
 import { Change, GroupCommit } from './groupCommit.js';
 import { Heap } from './heap.js';
 import {
@@ -270,11 +270,7 @@ export class ServiceBusBroker {
    * What the Functions serviceBusTrigger does: peek-lock, run the handler, complete on success (if
    * autoCompleteMessages), abandon on throw, renew the lock while the handler runs.
    */
-  createProcessor(
-    entityPath: string,
-    handler: MessageHandler,
-    options: ProcessorOptions,
-  ): { close(): Promise<void> } {
+  createProcessor(entityPath: string, handler: MessageHandler, options: ProcessorOptions): { close(): Promise<void> } {
     this.#assertOpen();
     // close() stops the processors it knows of; one started after that would outlive the store.
     if (this.#closing) throw new ServiceBusError('BrokerClosed', 'The Service Bus broker is closing.');
@@ -327,6 +323,82 @@ export class ServiceBusBroker {
       .sort((a, b) => a.sequenceNumber - b.sequenceNumber || a.key - b.key)
       .slice(0, maxMessages)
       .map((record) => this.#toReceived(record, true));
+  }
+
+  /**
+   * Puts an unlocked dead letter back on the entity it was dead-lettered from, as a fresh message there only (a new
+   * sequence number, delivery count 0, no dead-letter reason; other subscriptions of a topic get no copy, and the
+   * topic's duplicate detection does not see it), and takes it off the dead-letter queue, in one commit.
+   */
+  async resubmitDeadLetter(
+    deadLetterPath: string,
+    sequenceNumber: number,
+  ): Promise<{ entityPath: string; sequenceNumber: number }> {
+    this.#assertOpen();
+    const dlq = this.#entity(deadLetterPath);
+    const record =
+      dlq.kind === 'deadLetter' ? dlq.available.values().find((r) => r.sequenceNumber === sequenceNumber) : undefined;
+    if (!record) throw deadLetterNotFound(dlq.path, sequenceNumber, dlq.kind === 'deadLetter');
+    const source = this.#index.ordered.find((e) => e.path === record.deadLetterSource);
+    const target =
+      source && [...this.#index.targets.values()].find((t) => t.receivers.some((r) => r.entity === source));
+    if (!source || !target) throw entityNotFound(String(record.deadLetterSource));
+    const { DeadLetterReason: _r, DeadLetterErrorDescription: _d, ...kept } = record.properties.applicationProperties;
+    const { scheduledEnqueueTimeUtc: _s, ...properties } = record.properties;
+    const now = this.#clock.now();
+    const ttl = Math.min(
+      properties.timeToLiveMs ?? Infinity,
+      target.defaultMessageTimeToLiveMs,
+      source.defaultMessageTimeToLiveMs,
+    );
+    const copy: MessageRecord = {
+      ...record,
+      key: this.#nextKey++,
+      entity: source,
+      sequenceNumber: ++target.lastSequence,
+      enqueuedAt: now,
+      expiresAt: Math.min(now + ttl, maxDateMs),
+      deliveryCount: 0,
+      deadLetterSource: undefined,
+      properties: { ...properties, applicationProperties: kept },
+      state: 'pending',
+      persisted: false,
+    };
+    dlq.available.removeWhere((r) => r === record);
+    record.state = 'gone';
+    this.#commit.touch(record, Change.Placement);
+    this.#commit.touch(copy, Change.Placement);
+    this.#commit.sequence(target.path, target.lastSequence);
+    await this.#commit.commit({
+      onCommitted: () => {
+        this.#tracing.carry(record, copy);
+        this.#tracing.action(copy, `resubmit ${dlq.path}`, { 'messaging.destination.name': source.path });
+        this.#enqueue(copy);
+      },
+      onFailed: () => {
+        copy.state = 'gone';
+        this.#makeAvailable(record);
+      },
+    });
+    return { entityPath: source.path, sequenceNumber: copy.sequenceNumber };
+  }
+
+  /** Deletes every message of the entity (a dead-letter queue too) that is not locked; resolves with how many. */
+  async purge(entityPath: string): Promise<number> {
+    this.#assertOpen();
+    const entity = this.#entity(entityPath);
+    const purged = [...entity.available.values(), ...entity.scheduled];
+    const scheduled = new Set(entity.scheduled);
+    entity.available.removeWhere(() => true);
+    entity.scheduled.clear();
+    this.#scheduled.removeWhere((record) => scheduled.has(record));
+    for (const record of purged) {
+      this.#tracing.action(record, `purge ${entity.path}`, { 'messaging.destination.name': entity.path });
+      record.state = 'gone';
+      this.#commit.touch(record, Change.Placement);
+    }
+    await this.#commit.commit({ onFailed: () => purged.forEach((record) => this.#enqueue(record)) });
+    return purged.length;
   }
 
   /**

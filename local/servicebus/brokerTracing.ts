@@ -30,7 +30,8 @@ export class BrokerTracing {
     const telemetry = this.#telemetry;
     if (!telemetry?.recording) return;
     const bySequence = new Map<number, MessageRecord[]>();
-    for (const record of records) bySequence.set(record.sequenceNumber, [...(bySequence.get(record.sequenceNumber) ?? []), record]);
+    for (const record of records)
+      bySequence.set(record.sequenceNumber, [...(bySequence.get(record.sequenceNumber) ?? []), record]);
     for (const copies of bySequence.values()) {
       const first = copies[0]!;
       const context = messageTraceContext(first.properties.applicationProperties);
@@ -130,7 +131,12 @@ export class BrokerTracing {
     if (!telemetry?.recording) return;
     const span = telemetry.startSpan('servicebus', name, {
       ...this.#parent(record),
-      attributes: { ...SYSTEM, 'messaging.message.id': record.messageId, 'servicebus.sequence_number': record.sequenceNumber, ...attributes },
+      attributes: {
+        ...SYSTEM,
+        'messaging.message.id': record.messageId,
+        'servicebus.sequence_number': record.sequenceNumber,
+        ...attributes,
+      },
     });
     span.end();
   }
