@@ -1,64 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isLoopbackAddress } from '../shared/loopback.js';
-import { sendProblem, type Problem } from '../shared/problemJson.js';
+import { localProblems, localRefusal, type InspectorHandler } from '../inspector/index.js';
+import { sendProblem } from '../shared/problemJson.js';
 import type { ServiceBusBroker } from '../servicebus/index.js';
 
 export type PartStatus = { name: string; url?: string; ready(): Promise<boolean> };
-
-/** Every error `/_local/*` answers, in one place. */
-const localProblems = {
-  notLoopback: (): Problem => ({
-    status: 403,
-    detail: '/_local/* answers only clients on this machine (a loopback address).',
-  }),
-  otherOrigin: (origin: string): Problem => ({
-    status: 403,
-    detail: `/_local/* shows message bodies and answers only this site's own pages, not ${origin}.`,
-  }),
-  methodNotAllowed: (method: string, path: string): Problem => ({
-    status: 405,
-    detail: `${path} is read-only and does not answer ${method}; use GET or HEAD.`,
-    headers: { Allow: 'GET, HEAD' },
-  }),
-  notFound: (path: string): Problem => ({
-    status: 404,
-    detail: `No local endpoint at ${path}; try /_local/health or /_local/servicebus.`,
-  }),
-};
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
   res.end(JSON.stringify(body, null, 2));
 }
 
-/**
- * Why a `/_local` request is refused: it must come from this machine (the socket's address, not a header), and
- * from no other web page, since the broker view holds message bodies. The host's CORS headers never make those
- * readable elsewhere, because other origins get a problem instead.
- */
-function refusal(req: IncomingMessage): Problem | undefined {
-  if (!isLoopbackAddress(req.socket.remoteAddress)) return localProblems.notLoopback();
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `http://${(req.headers.host ?? '').toLowerCase()}`) {
-    return localProblems.otherOrigin(origin);
-  }
-  if (req.headers['sec-fetch-site'] === 'cross-site') return localProblems.otherOrigin('a page on another site');
-  if (req.method !== 'GET' && req.method !== 'HEAD')
-    return localProblems.methodNotAllowed(req.method ?? '', req.url ?? '');
-  return undefined;
-}
+const READ = ['GET', 'HEAD'];
 
 /**
- * `/_local/*`: what tests and people debugging need to see of the stack. Read-only: nothing here changes state,
- * so it cannot be used to bypass the app's own rules.
+ * `/_local/*`: what tests and people debugging need to see of the stack — health, the broker's JSON view, and the
+ * inspector (its page, views and actions). Loopback and same-origin only; only the inspector's actions change
+ * state, and they need the master key.
  */
-export function localAdminMiddleware(parts: PartStatus[], broker: ServiceBusBroker) {
+export function localAdminMiddleware(parts: PartStatus[], broker: ServiceBusBroker, inspector: InspectorHandler) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     if (path !== '/_local' && !path.startsWith('/_local/')) return false;
-    const refused = refusal(req);
-    if (refused) sendProblem(res, refused);
-    else if (path === '/_local/health') {
+    const refused = localRefusal(req);
+    if (refused) {
+      sendProblem(res, refused);
+      return true;
+    }
+    if (path === '/_local') {
+      res.writeHead(301, { Location: '/_local/', 'Content-Length': '0' }).end();
+      return true;
+    }
+    if (await inspector(req, res, url, path.slice('/_local'.length))) return true;
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (!READ.includes(method)) {
+      sendProblem(res, localProblems.methodNotAllowed(method, path, READ));
+    } else if (path === '/_local/health') {
       const states = await Promise.all(
         parts.map(async (part) => ({ name: part.name, url: part.url, ready: await part.ready().catch(() => false) })),
       );

@@ -20,6 +20,9 @@ import { generateKey, isPublicKey } from '../shared/installSecrets.js';
 import { pointAtLocalEndpoints } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
+import { createInspector } from '../inspector/index.js';
+import { readAppPackage } from '../shared/appPackage.js';
+import { Telemetry } from '../telemetry/index.js';
 
 export type LocalStackOptions = {
   /** The Functions app folder (package.json, host.json, local.settings.json, servicebus.config.json). Default: cwd. */
@@ -58,6 +61,8 @@ export type LocalStack = {
   urls: { functions: string; signalr: string; tableService: string };
   host: FunctionsHost;
   broker: ServiceBusBroker;
+  /** Spans and logs of every part; the inspector at `/_local/` shows them (see local/telemetry). */
+  telemetry: Telemetry;
   /** What `/admin/*` requires in `x-functions-key`: kept per data dir, fresh per start in memory. */
   masterKey: string;
   readonly signalr: SignalRService;
@@ -86,7 +91,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger.log({ level, category: 'Host.General', message });
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
 
-  const stoppers: (() => Promise<void>)[] = [];
+  // Stopped last: whatever the other parts record on the way down is still exported.
+  const telemetry = new Telemetry({ serviceName: readAppPackage(appDir).pkg.name });
+  const stoppers: (() => Promise<void>)[] = [() => telemetry.shutdown()];
   const dispose = async (): Promise<void> => {
     for (const stop of stoppers.splice(0).reverse()) {
       await stop().catch((error: unknown) => log(`While stopping: ${(error as Error).message}`, 'warning'));
@@ -122,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dataDir: join(dataDir, 'servicebus'),
       inMemory,
       clock: options.clock,
+      telemetry,
     });
     stoppers.push(() => broker.close());
 
@@ -153,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The web client comes from the host's own origin; Host.CORS names any other (a dev server).
       corsOrigins: () => [...ownOrigins(hostUrl), ...local.corsOrigins],
       log: (message: string) => log(`[signalr] ${message}`),
+      telemetry,
     };
     if (!inMemory) mkdirSync(join(dataDir, 'signalr'), { recursive: true });
     let signalr = await startSignalRService({ ...signalrOptions, port: options.signalrPort ?? 8888 });
@@ -167,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (options.clock ?? systemClock).now(),
       ),
       requireAuthentication: underRoutePrefix(readHostJson(appDir).http.routePrefix),
+      telemetry,
     });
     const masterKey = loadOrCreateSecret(inMemory ? undefined : join(dataDir, 'host', 'master.key')).toString(
       'base64url',
@@ -189,7 +199,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ready: async () => host.isRunning() && host.functions().length > 0,
       },
     ];
-    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker)];
+    const inspector = createInspector({
+      telemetry,
+      broker,
+      signalr: () => signalr,
+      functions: () => host?.functions() ?? [],
+      tableConnectionString: storage.connectionString,
+      masterKey,
+    });
+    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker, inspector)];
     const webRoot = options.webRoot === undefined ? join(appDir, 'web', 'dist') : options.webRoot;
     if (webRoot) middleware.push(staticFilesMiddleware(webRoot, RESERVED_PATHS));
 
@@ -213,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       masterKey,
       allowedHosts: options.allowedHosts,
       timeouts: options.httpTimeouts,
+      telemetry,
     });
     stoppers.push(() => host.close());
     hostUrl = host.url;
@@ -222,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls: { functions: host.url, signalr: signalr.url, tableService: storage.tableEndpoint },
       host,
       broker,
+      telemetry,
       masterKey,
       get signalr() {
         return signalr;

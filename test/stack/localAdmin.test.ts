@@ -31,7 +31,8 @@ beforeAll(async () => {
     hostname: '0.0.0.0', // listening everywhere, as Host.LocalHttpAddress can make it
     env: {},
     logger: new CaptureLogger(),
-    middleware: [localAdminMiddleware([{ name: 'servicebus', ready: async () => true }], broker)],
+    // No inspector here: this file checks the guard in front of every /_local endpoint.
+    middleware: [localAdminMiddleware([{ name: 'servicebus', ready: async () => true }], broker, async () => false)],
   });
 });
 

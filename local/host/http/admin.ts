@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendProblem, type Problem } from '../../shared/problemJson.js';
+import { hasMasterKey } from '../../shared/masterKey.js';
 import { crossSiteRefusal } from '../../shared/requestOrigin.js';
 import { HOST_VERSION } from '../core/hostVersion.js';
 import type { FunctionInfo } from '../core/functionIndex.js';
@@ -49,15 +49,6 @@ function describe(fn: FunctionInfo, deps: AdminDeps): Record<string, unknown> {
     script_href: fn.scriptFile,
     invoke_url_template: fn.http ? `${deps.baseUrl()}/${prefix ? `${prefix}/` : ''}${fn.http.route}` : null,
   };
-}
-
-/** The `x-functions-key` header wins over `?code=`, as in the Functions host. Compared in constant time. */
-function hasMasterKey(req: IncomingMessage, url: URL, masterKey: string): boolean {
-  const header = req.headers['x-functions-key'];
-  const given = typeof header === 'string' ? header : (url.searchParams.get('code') ?? '');
-  const a = Buffer.from(given);
-  const b = Buffer.from(masterKey);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const ping: Endpoint = {
@@ -150,7 +141,7 @@ export async function handleAdminRequest(
   if (!endpoint) sendProblem(res, hostProblems.notFound(url.pathname));
   else if (!endpoint.methods.includes(method)) {
     sendProblem(res, hostProblems.methodNotAllowed(method, url.pathname, endpoint.methods));
-  } else if (endpoint.needsKey && !hasMasterKey(req, url, deps.masterKey)) {
+  } else if (endpoint.needsKey && !hasMasterKey(req, deps.masterKey, url)) {
     sendProblem(res, hostProblems.masterKeyRequired());
   } else await endpoint.handle({ req, res, url, deps });
   return true;

@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SpanStore } from '../telemetry/index.js';
+
+const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * `/_local/api/events`: Server-Sent Events — first a `snapshot` of every trace kept, then a `batch` of whatever is
+ * recorded next, as it is. While a page listens, telemetry records (the store is watched).
+ */
+export function streamLiveEvents(req: IncomingMessage, res: ServerResponse, store: SpanStore): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('snapshot', { traces: store.traces(), looseLogs: store.looseLogs() });
+  const unwatch = store.watch((batch) => send('batch', batch));
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  keepAlive.unref();
+  const stop = () => {
+    unwatch();
+    clearInterval(keepAlive);
+  };
+  req.once('close', stop);
+  res.once('close', stop);
+}
