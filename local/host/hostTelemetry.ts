@@ -35,7 +35,9 @@ export function configureHostTelemetry(
     return;
   }
   if (setting('APPLICATIONINSIGHTS_CONNECTION_STRING')) {
-    warn('APPLICATIONINSIGHTS_CONNECTION_STRING is set: the local host does not send telemetry to Application Insights.');
+    warn(
+      'APPLICATIONINSIGHTS_CONNECTION_STRING is set: the local host does not send telemetry to Application Insights.',
+    );
   }
   if (!target) return;
   telemetry.exportTo(target);

@@ -52,7 +52,8 @@ const VIEWS = new Map<string, (call: Call) => Promise<void> | void>([
   ['/api/events', ({ req, res, deps }) => streamLiveEvents(req, res, deps.telemetry.store)],
   [
     '/api/traces',
-    ({ res, deps }) => sendJson(res, { traces: deps.telemetry.store.traces(), looseLogs: deps.telemetry.store.looseLogs() }),
+    ({ res, deps }) =>
+      sendJson(res, { traces: deps.telemetry.store.traces(), looseLogs: deps.telemetry.store.looseLogs() }),
   ],
   ['/api/functions', ({ res, deps }) => sendJson(res, { functions: functionsView(deps.functions()) })],
   ['/api/servicebus', ({ res, deps }) => sendJson(res, serviceBusEntities(deps.broker))],
@@ -98,7 +99,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 async function act(call: Call, action: ActionName): Promise<void> {
   const { req, res, deps } = call;
   if (!hasMasterKey(req, deps.masterKey)) return sendProblem(res, localProblems.masterKeyRequired());
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return sendProblem(res, localProblems.notJson());
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+    return sendProblem(res, localProblems.notJson());
   const result = await runAction(action, await readJson(req), deps);
   if ('problem' in result) sendProblem(res, result.problem);
   else sendJson(res, result.body, result.status);

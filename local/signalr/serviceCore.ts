@@ -131,14 +131,13 @@ export class ServiceCore implements ConnectionEvents {
     if (connection.userId !== undefined) {
       for (const group of this.userGroups.groupsOf(hub.name, connection.userId)) hub.join(connection, group);
     }
-    this.tracing.connected(connection);
-    this.upstream?.connected(connection);
+    this.upstream?.connected(connection, this.tracing.connected(connection));
   }
 
   closed(connection: ServiceConnection, error: string | undefined): void {
-    this.tracing.disconnected(connection, error);
+    const traceParent = this.tracing.disconnected(connection, error);
     this.existingHub(connection.hub)?.remove(connection);
-    this.upstream?.disconnected(connection, error);
+    this.upstream?.disconnected(connection, error, traceParent);
   }
 
   invocation(connection: ServiceConnection, record: string, message: HubMessage): void {

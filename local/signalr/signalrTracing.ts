@@ -64,8 +64,7 @@ export class SignalRTracing {
     const text = JSON.stringify(args);
     span.set({
       'signalr.target': target,
-      'signalr.arguments':
-        text.length > MAX_ARGUMENTS_PREVIEW ? `${text.slice(0, MAX_ARGUMENTS_PREVIEW)}…` : text,
+      'signalr.arguments': text.length > MAX_ARGUMENTS_PREVIEW ? `${text.slice(0, MAX_ARGUMENTS_PREVIEW)}…` : text,
     });
   }
 
@@ -82,24 +81,30 @@ export class SignalRTracing {
     span?.event(change, { ...describeConnection(connection), 'signalr.group': group });
   }
 
-  connected(connection: ServiceConnection): void {
-    this.#lifecycle('SignalR connect', connection, {
+  /** Returns the span's traceparent, which the upstream call carries (the app's signalRTrigger runs under it). */
+  connected(connection: ServiceConnection): string | undefined {
+    return this.#lifecycle('SignalR connect', connection, {
       'signalr.groups': [...(connection.groups ?? [])],
     });
   }
 
-  disconnected(connection: ServiceConnection, error: string | undefined): void {
-    this.#lifecycle('SignalR disconnect', connection, { 'signalr.close_reason': error });
+  disconnected(connection: ServiceConnection, error: string | undefined): string | undefined {
+    return this.#lifecycle('SignalR disconnect', connection, { 'signalr.close_reason': error });
   }
 
-  #lifecycle(name: string, connection: ServiceConnection, extra: Record<string, string | string[] | undefined>) {
+  #lifecycle(
+    name: string,
+    connection: ServiceConnection,
+    extra: Record<string, string | string[] | undefined>,
+  ): string | undefined {
     const telemetry = this.telemetry;
-    if (!telemetry?.recording) return;
+    if (!telemetry?.recording) return undefined;
     const span = telemetry.startSpan('signalr', name, {
       kind: 'server',
       attributes: { ...describeConnection(connection), ...extra },
     });
     if (extra['signalr.close_reason']) span.fail(String(extra['signalr.close_reason']));
     span.end();
+    return span.traceParent;
   }
 }

@@ -28,13 +28,15 @@ export class UpstreamClient {
     private readonly log: (message: string) => void,
   ) {}
 
-  connected(connection: ServiceConnection): void {
-    void this.#post(connection, 'connections', 'connected', JSON.stringify({ type: 10 }), 'application/json');
+  /** `traceParent`: the connect's span, while telemetry records; the app's signalRTrigger continues it. */
+  connected(connection: ServiceConnection, traceParent?: string): void {
+    const body = JSON.stringify({ type: 10 });
+    void this.#post(connection, 'connections', 'connected', body, 'application/json', traceParent);
   }
 
-  disconnected(connection: ServiceConnection, error: string | undefined): void {
+  disconnected(connection: ServiceConnection, error: string | undefined, traceParent?: string): void {
     const body = JSON.stringify({ type: 11, ...(error ? { error } : {}) });
-    void this.#post(connection, 'connections', 'disconnected', body, 'application/json');
+    void this.#post(connection, 'connections', 'disconnected', body, 'application/json', traceParent);
   }
 
   /** A client invocation, passed on exactly as the client sent it. */
@@ -48,6 +50,7 @@ export class UpstreamClient {
     event: string,
     body: string,
     contentType: string,
+    traceParent?: string,
   ): Promise<UpstreamReply | undefined> {
     const headers: Record<string, string> = {
       'Content-Type': contentType,
@@ -60,6 +63,7 @@ export class UpstreamClient {
       'X-ASRS-Client-Query': connection.query,
     };
     if (connection.userId !== undefined) headers['X-ASRS-User-Id'] = connection.userId;
+    if (traceParent !== undefined) headers.traceparent = traceParent;
     try {
       const response = await httpCall(new URL(this.options.url), {
         method: 'POST',

@@ -158,7 +158,12 @@ export class Telemetry {
     }
     this.#providers = [...providers.values()];
     const tracer = (part: TelemetryPart) => providers.get(services[part])!.getTracer(`local.${part}`);
-    this.#tracers = { host: tracer('host'), auth: tracer('auth'), servicebus: tracer('servicebus'), signalr: tracer('signalr') };
+    this.#tracers = {
+      host: tracer('host'),
+      auth: tracer('auth'),
+      servicebus: tracer('servicebus'),
+      signalr: tracer('signalr'),
+    };
     this.#loggerProvider = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': app, 'service.namespace': 'local-stack' }),
       processors: [new StoreLogProcessor(this.store), this.#logExport],

@@ -27,7 +27,14 @@ export function parseTraceParent(value: unknown): ParsedTraceParent | undefined 
   if (typeof value !== 'string' || value.length > 512) return undefined;
   const match = TRACE_PARENT.exec(value.trim());
   if (!match) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string?];
+  const [, version, traceId, spanId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
   return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };

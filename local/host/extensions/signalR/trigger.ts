@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SpanParent } from '../../../telemetry/index.js';
 import { verifyUpstreamSignature } from '../../../signalr/index.js';
 import { toRpcMetadata, toRpcTypedData } from '../../codec/index.js';
 import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
@@ -165,7 +166,10 @@ async function execute(
   } else if (key.event.toLowerCase() === 'disconnected') {
     context.Error = closeError(body, contentType);
   }
-  const outcome = await invoke(registration, context);
+  // Under the webhook request's span, which continues the service's (its connect, or the client's message).
+  const header = req.headers.traceparent;
+  const parent = registration.host.telemetry.spanOf(req) ?? (typeof header === 'string' ? header : undefined);
+  const outcome = await invoke(registration, context, parent);
   if (category === 'connections') {
     // A failed `connected` function answers 403 (the service logs it as Forbidden); disconnects always succeed.
     if (outcome.succeeded || key.event.toLowerCase() === 'disconnected') return { status: 200 };
@@ -183,7 +187,11 @@ async function execute(
 
 type FunctionOutcome = { succeeded: true; result: unknown } | { succeeded: false; error: Error };
 
-async function invoke(registration: Registration, context: SignalRInvocationContext): Promise<FunctionOutcome> {
+async function invoke(
+  registration: Registration,
+  context: SignalRInvocationContext,
+  parent: SpanParent,
+): Promise<FunctionOutcome> {
   const { functionName, parameterNames: names, host } = registration;
   // The extension binds parameterNames to the arguments in order, and only when the counts agree.
   if (names.length > 0 && (context.Arguments?.length ?? 0) !== names.length) {
@@ -201,6 +209,7 @@ async function invoke(registration: Registration, context: SignalRInvocationCont
     triggerMetadata: toRpcMetadata(bindingData),
     bindingData,
     reason: '(null)',
+    parent,
   });
   return result.succeeded
     ? { succeeded: true, result: fromReturnValue(result.returnValue) }
