@@ -110,6 +110,7 @@ async function main(): Promise<void> {
       `  SignalR service    ${stack.signalr.url}`,
       `  Service Bus        embedded broker (${dataDir})`,
       `  Azurite tables     ${stack.urls.tableService}`,
+      `  Inspector          ${functionsUrl}/_local/#key=${encodeURIComponent(stack.masterKey)}`,
       `  Health             ${functionsUrl}/_local/health`,
       `  Master key         ${stack.masterKey}  (x-functions-key for ${functionsUrl}/admin/)`,
       '',
