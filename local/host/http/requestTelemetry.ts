@@ -33,9 +33,10 @@ export function traceRequest(
   request: { req: IncomingMessage; res: ServerResponse; url: URL },
   routePrefix: string,
 ): TelemetrySpan | undefined {
+  if (!telemetry.recording) return undefined;
   const { req, res, url } = request;
   const method = (req.method ?? 'GET').toUpperCase();
-  if (!telemetry.recording || !traced(method, url.pathname, routePrefix)) return undefined;
+  if (!traced(method, url.pathname, routePrefix)) return undefined;
   const span = telemetry.startSpan('host', `${method} ${url.pathname}`, {
     kind: 'server',
     parent: header(req, 'traceparent'),
