@@ -14,6 +14,8 @@ import type { Clock } from '../shared/clock.js';
 import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
 import { freePort } from '../shared/freePort.js';
 import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
+import { emulatorConnectionString } from '../storage/blobQueue.js';
+import { lazyStorageService } from './storageService.js';
 import { generateKey, isPublicKey } from '../shared/installSecrets.js';
 import { pointAtLocalEndpoints } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
@@ -28,6 +30,9 @@ export type LocalStackOptions = {
   signalrPort?: number;
   /** Azurite table port; 0 = free port. Default 10002, reusing an Azurite already listening there. */
   azuritePort?: number;
+  /** Azurite blob and queue ports (started when an app's bindings need them); 0 = free port. Default 10000, 10001. */
+  blobPort?: number;
+  queuePort?: number;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
   dataDir?: string;
   /** Keep everything in memory: nothing written, nothing survives a restart. */
@@ -99,6 +104,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
     const storage = azuriteEndpoints('127.0.0.1', azuritePort);
+    const storageService = lazyStorageService({
+      blobPort: options.blobPort === 0 ? await freePort() : (options.blobPort ?? 10000),
+      queuePort: options.queuePort === 0 ? await freePort() : (options.queuePort ?? 10001),
+      tableEndpoint: storage.tableEndpoint,
+      dataDir: join(dataDir, 'azurite'),
+      inMemory,
+    });
+    stoppers.push(() => storageService.stop());
 
     const broker = await ServiceBusBroker.open({
       topology: loadTopology(join(appDir, 'servicebus.config.json')),
@@ -169,13 +182,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env,
       rewriteSettings: (settings) =>
         pointAtLocalEndpoints(settings, {
-          storageConnectionString: storage.connectionString,
+          storageConnectionString: emulatorConnectionString({ ...storageService.endpoints, tableEndpoint: storage.tableEndpoint }),
           signalrPort: signalr.port,
           signalrAccessKey: accessKey,
         }),
       settingsOverrides: fallback ? fileValues : {},
       // The SignalR service is already running for every app here; bindings reach it over its REST API.
-      services: runningServices({ serviceBus: broker, signalR: signalr }),
+      services: {
+        start: async (names) =>
+          new Map([
+            ...(await runningServices({ serviceBus: broker, signalR: signalr }).start(names)),
+            ...(names.includes('storage') ? [['storage', await storageService.start()] as const] : []),
+          ]),
+      },
       middleware,
       watch: options.watch ?? false,
       logger,

@@ -36,6 +36,8 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'logger'> = {}): 
       port: 0,
       signalrPort: 0,
       azuritePort: 0,
+      blobPort: 0,
+      queuePort: 0,
       inMemory: true,
       webRoot: false,
       watch: false,

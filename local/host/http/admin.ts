@@ -88,7 +88,7 @@ export async function handleAdminRequest(
     sendJson(res, 400, { message: `'${fn.name}' is an HTTP function; call it at its URL instead.` });
     return true;
   }
-  deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON });
+  deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON, adminInput: input });
   res.writeHead(202, { 'content-length': 0 }).end();
   return true;
 }
