@@ -182,7 +182,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env,
       rewriteSettings: (settings) =>
         pointAtLocalEndpoints(settings, {
-          storageConnectionString: emulatorConnectionString({ ...storageService.endpoints, tableEndpoint: storage.tableEndpoint }),
+          storageConnectionString: emulatorConnectionString({
+            ...storageService.endpoints,
+            tableEndpoint: storage.tableEndpoint,
+          }),
           signalrPort: signalr.port,
           signalrAccessKey: accessKey,
         }),

@@ -13,7 +13,11 @@ export function lazyStorageService(options: {
   tableEndpoint: string;
   dataDir: string;
   inMemory: boolean;
-}): { endpoints: { blobEndpoint: string; queueEndpoint: string }; start(): Promise<StorageEmulator>; stop(): Promise<void> } {
+}): {
+  endpoints: { blobEndpoint: string; queueEndpoint: string };
+  start(): Promise<StorageEmulator>;
+  stop(): Promise<void>;
+} {
   const endpoints = blobQueueEndpoints('127.0.0.1', options.blobPort, options.queuePort);
   let started: Promise<BlobQueueHandle> | undefined;
   return {
@@ -21,7 +25,12 @@ export function lazyStorageService(options: {
     async start() {
       started ??= startAzuriteBlobQueue({ ...options });
       await started;
-      return { ...endpoints, tableEndpoint: options.tableEndpoint, accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY };
+      return {
+        ...endpoints,
+        tableEndpoint: options.tableEndpoint,
+        accountName: DEV_ACCOUNT_NAME,
+        accountKey: DEV_ACCOUNT_KEY,
+      };
     },
     async stop() {
       await (await started?.catch(() => undefined))?.stop();

@@ -8,7 +8,6 @@ const clock = new ManualClock(Date.now());
 const { stack, logger } = useLocalStack({ clock });
 
 type Update = { orderId: string; status: string; version: number };
-const sweeps = () => logger.entries.filter((e) => e.message.startsWith("Executed 'Functions.sweepStuckOrders'"));
 
 /** Moves the clock to `at`, an occurrence of the sweep (every five minutes), and waits for that run to finish. */
 async function sweepAt(at: number): Promise<void> {

@@ -42,7 +42,6 @@ export class BlobTriggers {
   readonly #functions = new Map<string, Registered>();
   readonly #scans = new Map<string, ClockTimer>();
   readonly #hostsContainer: ContainerClient;
-  readonly #queues: QueueServiceClient;
   readonly #listener: QueueListener;
   readonly #hostId: string;
   readonly #clock: Clock;
@@ -57,7 +56,6 @@ export class BlobTriggers {
     log: TriggerHost['log'];
   }) {
     this.#hostsContainer = deps.hostsContainer;
-    this.#queues = deps.queues;
     this.#hostId = deps.hostId;
     this.#clock = deps.clock;
     const queue = deps.queues.getQueueClient(`azure-webjobs-blobtrigger-${deps.hostId}`);
