@@ -30,7 +30,10 @@ export type LocalStackOptions = {
   signalrPort?: number;
   /** Azurite table port; 0 = free port. Default 10002, reusing an Azurite already listening there. */
   azuritePort?: number;
-  /** Azurite blob and queue ports (started when an app's bindings need them); 0 = free port. Default 10000, 10001. */
+  /**
+   * Azurite blob and queue ports (started when an app's bindings need them); 0 = free port. Default 10000 and 10001,
+   * or free ports when `azuritePort` is 0.
+   */
   blobPort?: number;
   queuePort?: number;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
@@ -104,9 +107,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
     const storage = azuriteEndpoints('127.0.0.1', azuritePort);
+    // Blob and queue ports follow the table port's choice: any free ones when it is 0 (tests, several stacks).
+    const anyPort = requestedAzuritePort === 0;
     const storageService = lazyStorageService({
-      blobPort: options.blobPort === 0 ? await freePort() : (options.blobPort ?? 10000),
-      queuePort: options.queuePort === 0 ? await freePort() : (options.queuePort ?? 10001),
+      blobPort: (options.blobPort ?? (anyPort ? 0 : 10000)) || (await freePort()),
+      queuePort: (options.queuePort ?? (anyPort ? 0 : 10001)) || (await freePort()),
       tableEndpoint: storage.tableEndpoint,
       dataDir: join(dataDir, 'azurite'),
       inMemory,
