@@ -248,23 +248,29 @@ class HostRuntime {
       clock: parts.clock,
       log: (entry) => this.#log(entry),
     };
-    this.#generation = await startGeneration({
-      appDir: parts.appDir,
-      settings: this.#settings,
-      workers: workerSettings(this.setting),
-      registry: parts.registry,
-      extensions: parts.extensions,
-      services: parts.services,
-      triggerHost,
-      clock: parts.clock,
-      isDisabled: (name) => /^(true|1)$/i.test(this.setting(`AzureWebJobs.${name}.Disabled`) ?? ''),
-      port: this.port,
-      routePrefix: parts.config.http.routePrefix,
-      log: (entry) => this.#log(entry),
-      onWorkerLog: (log) => this.invoker.onWorkerLog(log),
-      whenIdle: () => this.invoker.whenIdle(),
-      onWorkersGaveUp: (error) => this.state.set('failed', error),
-    });
+    try {
+      await startGeneration({
+        appDir: parts.appDir,
+        settings: this.#settings,
+        workers: workerSettings(this.setting),
+        registry: parts.registry,
+        extensions: parts.extensions,
+        services: parts.services,
+        triggerHost,
+        clock: parts.clock,
+        isDisabled: (name) => /^(true|1)$/i.test(this.setting(`AzureWebJobs.${name}.Disabled`) ?? ''),
+        port: this.port,
+        routePrefix: parts.config.http.routePrefix,
+        log: (entry) => this.#log(entry),
+        onWorkerLog: (log) => this.invoker.onWorkerLog(log),
+        whenIdle: () => this.invoker.whenIdle(),
+        onWorkersGaveUp: (error) => this.state.set('failed', error),
+        onIndexed: (indexed) => (this.#generation = indexed),
+      });
+    } catch (error) {
+      this.#generation = undefined;
+      throw error;
+    }
     this.#log({
       level: 'information',
       category: 'Host.Startup',
