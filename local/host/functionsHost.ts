@@ -17,7 +17,7 @@ import { readHostJson, type HostConfig } from './hostJson.js';
 import { HostState } from './hostState.js';
 import { validateCorsPolicy } from './http/cors.js';
 import { bodyLimitFrom } from './http/readBody.js';
-import { createHostServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http/hostServer.js';
+import { createLocalHttpServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../shared/localHttpServer.js';
 import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeline.js';
 import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
@@ -134,7 +134,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   );
   const runtime = new HostRuntime(parts, options.newId ?? randomUUID);
   const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
-  const server = createHostServer(
+  const server = createLocalHttpServer(
     { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
     createRequestPipeline({
       functions: () => runtime.functions,

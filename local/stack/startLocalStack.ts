@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { createEasyAuth, loadOrCreateAuthSecret, openRevocations, revocationsFile } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
 import { readHostJson } from '../host/hostJson.js';
-import type { HttpTimeouts } from '../host/http/hostServer.js';
+import type { HttpTimeouts } from '../shared/localHttpServer.js';
 import {
   createConsoleLogger,
   runningServices,
@@ -57,7 +57,7 @@ export type LocalStackOptions = {
   logger?: HostLogger;
   verbose?: boolean;
   clock?: Clock;
-  /** Host names the Functions host answers besides the local ones (`--allowed-hosts`). */
+  /** Host names the Functions host and the SignalR service answer besides the local ones (`--allowed-hosts`). */
   allowedHosts?: string[];
   /** The Functions host's header and request timeouts (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
@@ -171,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       statePath: inMemory ? undefined : join(dataDir, 'signalr', 'state.json'),
       // The web client comes from the host's own origin; Host.CORS names any other (a dev server).
       corsOrigins: () => [...ownOrigins(hostUrl), ...local.corsOrigins],
+      allowedHosts: options.allowedHosts,
       log: (message: string) => log(`[signalr] ${message}`),
     };
     if (!inMemory) mkdirSync(join(dataDir, 'signalr'), { recursive: true });
