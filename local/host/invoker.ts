@@ -146,6 +146,10 @@ export class Invoker {
   ): Promise<{ httpResponse: RpcHttpData | undefined; returnValue: RpcTypedData | null | undefined }> {
     const { setting, clock, telemetry } = this.#deps;
     const target = this.#deps.target();
+    if (invocation.adminInput !== undefined) {
+      const fromAdmin = target.extensions.adapter(fn.trigger.type)?.adminInvocation;
+      if (fromAdmin) invocation = { ...invocation, ...(await fromAdmin(fn, invocation.adminInput, setting)) };
+    }
     const bindingCtx: BindingContext = {
       functionName: fn.name,
       invocationId,

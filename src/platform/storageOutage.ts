@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { StorageUnavailableError } from './orderStore.js';
+import { StorageUnavailableError } from './tableStorage.js';
 import { unavailableProblem } from './problem.js';
 
 /** Seconds a client should wait before trying again while order storage is unavailable. */

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { azuriteEndpoints, startAzurite } from '../../local/storage/azurite.js';
 import { freePort } from '../../local/shared/freePort.js';
 import { newOrder } from '../../src/orders/order.js';
-import { ConcurrencyError, OrderStore, StorageUnavailableError } from '../../src/platform/orderStore.js';
+import { ConcurrencyError, OrderStore } from '../../src/orders/orderStore.js';
+import { StorageUnavailableError } from '../../src/platform/tableStorage.js';
 import { answeringStorageOutages, STORAGE_RETRY_AFTER_SECONDS } from '../../src/platform/storageOutage.js';
 import { tmpfsTestName, tmpfsUnavailable, withTmpfs } from '../support/tmpfs.js';
 

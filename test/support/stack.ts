@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack/index.js';
 import { newOrder } from '../../src/orders/order.js';
-import { OrderStore, tableClientFromSettings } from '../../src/platform/orderStore.js';
+import { OrderStore } from '../../src/orders/orderStore.js';
+import { tableClientFromSettings } from '../../src/platform/tableStorage.js';
 import { CaptureLogger } from '../host/helpers/captureLogger.js';
 
 /** The repository root: the app folder the stack loads (its compiled functions come from dist/src/functions). */
@@ -36,6 +37,8 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'logger'> = {}): 
       port: 0,
       signalrPort: 0,
       azuritePort: 0,
+      blobPort: 0,
+      queuePort: 0,
       inMemory: true,
       webRoot: false,
       watch: false,
@@ -115,10 +118,17 @@ export class OrdersClient {
     return (await response.json()) as OrderView;
   }
 
+  /** Every order of the user: GET /api/orders, following each page's `next` link. */
   async list(): Promise<OrderView[]> {
-    const response = await this.request('GET', '/api/orders');
-    if (response.status !== 200) throw new Error(`GET /api/orders answered ${response.status}`);
-    return ((await response.json()) as { orders: OrderView[] }).orders;
+    const orders: OrderView[] = [];
+    for (let path: string | undefined = '/api/orders?top=200'; path !== undefined;) {
+      const response = await this.request('GET', path);
+      if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+      const page = (await response.json()) as { orders: OrderView[]; next?: string };
+      orders.push(...page.orders);
+      path = page.next === undefined ? undefined : `${new URL(page.next).pathname}${new URL(page.next).search}`;
+    }
+    return orders;
   }
 
   /** Polls GET /api/orders/{id} until the order is in a final status. */

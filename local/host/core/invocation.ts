@@ -20,6 +20,8 @@ export type TriggerInvocation = {
    */
   parent?: SpanParent;
   traceState?: string;
+  /** The `input` of an admin-API run: the trigger's extension turns it into its trigger value, if it can. */
+  adminInput?: string;
   /** An HTTP request to stream to the worker (HTTP streaming): its response is written by the worker. */
   stream?: { req: IncomingMessage; res: ServerResponse; extraHeaders: Readonly<Record<string, string>> };
 };

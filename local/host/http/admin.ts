@@ -89,7 +89,12 @@ function functionEndpoint(name: string): Endpoint {
       const input = await readInput(req, deps.bodyLimit);
       if (typeof input !== 'string') return sendProblem(res, input);
       if (fn.http) return sendProblem(res, hostProblems.adminBody(`'${fn.name}' is an HTTP function; call its URL.`));
-      deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON, parent: deps.parentOf(req) });
+      deps.invoke(fn, {
+        triggerData: { string: input },
+        reason: ADMIN_INVOKE_REASON,
+        adminInput: input,
+        parent: deps.parentOf(req),
+      });
       res.writeHead(202, { 'content-length': 0 }).end();
     },
   };

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import type { RpcLog } from '../../rpc/types.js';
+import { Supervisor, type ExitReason, type Supervised } from '../../shared/supervisor.js';
 import type { LogEntry } from '../core/logger.js';
 import { WorkerChannel, type WorkerStart } from './workerChannel.js';
 import { startWorkerProcess, type WorkerProcessOptions } from './workerProcess.js';
@@ -8,28 +10,43 @@ export type WorkerPoolOptions = Omit<WorkerProcessOptions, 'workerId'> & {
   count: number;
   hostVersion: string;
   onLog(log: RpcLog): void;
-  /** Called once the restart budget is spent: the host stops serving until the app changes. */
+  /** Called once no worker is left and none will be restarted: the host stops serving until the app changes. */
   onGaveUp(error: Error): void;
 };
 
-// The host restarts a crashed worker at once, and gives up after 3 × the process count errors in 30 minutes.
-const ERROR_WINDOW_MS = 30 * 60_000;
+/**
+ * The host restarts a crashed worker at once, and gives up after 3 errors per worker (3 × the process count in
+ * all) within 30 minutes: a worker that ran 30 minutes was healthy, and its count starts afresh.
+ */
+const RESTART_POLICY = { initialDelayMs: 0, factor: 1, maxDelayMs: 0, maxRestarts: 3, healthyAfterMs: 30 * 60_000 };
 const WAIT_FOR_WORKER_MS = 30_000;
 const TERMINATE_GRACE_MS = 5_000;
 
+/** A started worker as the supervisor sees it. */
+class WorkerInstance implements Supervised {
+  readonly exited: Promise<ExitReason>;
+  constructor(
+    readonly channel: WorkerChannel,
+    readonly started: WorkerStart,
+  ) {
+    this.exited = channel.exited.then((error) => ({ code: error.exitCode, signal: null }));
+  }
+
+  stop(): Promise<void> {
+    return this.channel.terminate(TERMINATE_GRACE_MS);
+  }
+}
+
 /**
- * The app's language workers (`FUNCTIONS_WORKER_PROCESS_COUNT` of them): each invocation goes to the least busy
- * one; a worker that dies fails its in-flight invocations and is replaced, as the host's dispatcher does.
+ * The app's language workers (`FUNCTIONS_WORKER_PROCESS_COUNT` of them), each slot kept alive by a supervisor:
+ * each invocation goes to the least busy worker that has loaded the app; a worker that dies fails its in-flight
+ * invocations and is replaced, as the host's dispatcher does.
  */
 export class WorkerPool {
   #options: WorkerPoolOptions;
-  #channels: WorkerChannel[] = [];
-  #starting = new Set<WorkerChannel>();
-  #errors: number[] = [];
-  #closing = false;
+  #slots: Supervisor<WorkerInstance>[] = [];
   #nextId = 1;
-  #replacements = new Set<Promise<void>>();
-  #replaced: (() => void)[] = [];
+  #closing = false;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -37,75 +54,63 @@ export class WorkerPool {
 
   /** Starts every worker; resolves with what the first reported (all load the same app). */
   async start(): Promise<WorkerStart> {
-    const starts = Array.from({ length: this.#options.count }, () => this.#spawn());
-    const results = await Promise.allSettled(starts);
+    this.#slots = Array.from({ length: this.#options.count }, () => this.#supervised());
+    const results = await Promise.allSettled(this.#slots.map((slot) => slot.start()));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
       await this.close();
       throw (failed as PromiseRejectedResult).reason;
     }
-    return (results[0] as PromiseFulfilledResult<WorkerStart>).value;
+    return (results[0] as PromiseFulfilledResult<WorkerInstance>).value.started;
   }
 
   get pids(): number[] {
-    return this.#channels.filter((c) => c.alive && c.pid !== undefined).map((c) => c.pid as number);
+    return this.#live().flatMap((w) => (w.channel.pid === undefined ? [] : [w.channel.pid]));
   }
 
-  async #spawn(): Promise<WorkerStart> {
+  #live(): WorkerInstance[] {
+    return this.#slots.flatMap((slot) => (slot.current?.channel.alive ? [slot.current] : []));
+  }
+
+  async #spawn(): Promise<WorkerInstance> {
     const { child, stderrTail } = startWorkerProcess({ ...this.#options, workerId: `worker-${this.#nextId++}` });
     const channel = new WorkerChannel(child, stderrTail, (log) => this.#options.onLog(log));
-    this.#starting.add(channel);
     try {
-      const started = await channel.start(this.#options.appDir, this.#options.hostVersion);
-      // Invocations go only to workers that have loaded the app.
-      if (channel.alive) this.#channels.push(channel);
-      void channel.exited.then((error) => this.#onExit(channel, error));
-      return started;
+      const instance = new WorkerInstance(
+        channel,
+        await channel.start(this.#options.appDir, this.#options.hostVersion),
+      );
+      void channel.exited.then((error) => {
+        if (!this.#closing) this.#log('error', `Language Worker Process exited. Pid=${channel.pid}.\n${error.message}`);
+      });
+      return instance;
     } catch (error) {
       await channel.kill();
       throw error;
-    } finally {
-      this.#starting.delete(channel);
     }
   }
 
-  #log(entry: Omit<LogEntry, 'category'>): void {
-    this.#options.log({ ...entry, category: 'Host.General' });
+  #log(level: LogEntry['level'], message: string): void {
+    this.#options.log({ level, category: 'Host.General', message });
   }
 
-  #onExit(channel: WorkerChannel, error: Error): void {
-    this.#channels = this.#channels.filter((c) => c !== channel);
-    if (this.#closing) return;
-    this.#log({ level: 'error', message: `Language Worker Process exited. Pid=${channel.pid}.\n${error.message}` });
-    this.#restart(error);
-  }
-
-  #restart(error: Error): void {
-    const now = Date.now();
-    this.#errors = [...this.#errors.filter((t) => now - t < ERROR_WINDOW_MS), now];
-    if (this.#errors.length > 3 * this.#options.count) {
-      this.#log({
-        level: 'error',
-        message:
-          'Exceeded language worker restart retry count for runtime:node. Shutting down and proactively recycling ' +
-          'the Functions Host to recover',
-      });
-      this.#options.onGaveUp(error);
-      return;
-    }
-    this.#log({ level: 'information', message: 'Restarting the language worker process.' });
-    const replacement = this.#spawn().then(
-      () => undefined,
-      (startError: unknown) => {
-        this.#log({ level: 'error', message: `The language worker failed to start: ${(startError as Error).message}` });
-        if (!this.#closing) this.#restart(startError as Error);
-      },
-    );
-    this.#replacements.add(replacement);
-    void replacement.finally(() => {
-      this.#replacements.delete(replacement);
-      for (const wake of this.#replaced.splice(0)) wake();
+  #supervised(): Supervisor<WorkerInstance> {
+    const slot = new Supervisor(() => this.#spawn(), { backoff: RESTART_POLICY });
+    const log = (level: LogEntry['level'], message: string) => this.#log(level, message);
+    slot.on('restarting', ({ cause }) => {
+      if (!/^exited with/.test(cause.message)) log('error', `The language worker failed to start: ${cause.message}`);
+      log('information', 'Restarting the language worker process.');
     });
+    slot.on('giveUp', ({ cause }) => {
+      if (this.#closing || this.#slots.some((s) => s.state === 'running' || s.state === 'restarting')) return;
+      log(
+        'error',
+        'Exceeded language worker restart retry count for runtime:node. Shutting down and proactively recycling ' +
+          'the Functions Host to recover',
+      );
+      this.#options.onGaveUp(cause);
+    });
+    return slot;
   }
 
   /** The least busy live worker, waiting for a replacement when every worker is restarting. */
@@ -113,22 +118,19 @@ export class WorkerPool {
     const deadline = Date.now() + WAIT_FOR_WORKER_MS;
     for (;;) {
       let best: WorkerChannel | undefined;
-      for (const c of this.#channels) if (c.alive && (!best || c.inFlight < best.inFlight)) best = c;
+      for (const { channel } of this.#live()) if (!best || channel.inFlight < best.inFlight) best = channel;
       if (best) return best;
-      if (this.#closing || this.#replacements.size === 0 || Date.now() > deadline) {
+      const restarting = this.#slots.filter((s) => s.state === 'restarting');
+      if (this.#closing || restarting.length === 0 || Date.now() > deadline) {
         throw new Error('No language worker process is running for the app.');
       }
-      await new Promise<void>((resolve) => this.#replaced.push(resolve));
+      await Promise.race(restarting.flatMap((s) => [once(s, 'restarted'), once(s, 'giveUp')]));
     }
   }
 
   /** WorkerTerminate to every worker (appTerminate hooks run), killing any that outlive the grace period. */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const wake of this.#replaced.splice(0)) wake();
-    await Promise.all([...this.#starting].map((c) => c.kill()));
-    await Promise.all([...this.#replacements]);
-    await Promise.all(this.#channels.map((c) => c.terminate(TERMINATE_GRACE_MS)));
-    this.#channels = [];
+    await Promise.all(this.#slots.map((slot) => slot.stop()));
   }
 }
