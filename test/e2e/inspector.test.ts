@@ -155,6 +155,29 @@ describe('the inspector in Chromium', () => {
     await inspector.locator('#trace-detail li.span[data-span-name="processOrder"][data-status="unset"]').waitFor();
   });
 
+  it('runs a non-HTTP function now from the Functions view, through the admin API', async () => {
+    const stack = fixture.stack();
+    const client = await OrdersClient.signIn(stack.urls.functions, 'runner');
+    const orderId = crypto.randomUUID();
+    await storeAcceptedOrder(stack.host.settings, 'runner', orderId);
+    const message = {
+      orderId,
+      userId: 'runner',
+      items: [{ sku: 'MUG-CERAMIC', quantity: 1 }],
+      createdAt: new Date().toISOString(),
+    };
+    await inspector.locator('#tab-functions').click();
+    const processOrder = inspector.locator('article[data-function="processOrder"]');
+    await processOrder.locator('textarea').fill(JSON.stringify(message));
+    await processOrder.locator('.run-now').click();
+    await inspector.locator('#status', { hasText: 'processOrder was started' }).waitFor();
+    expect((await client.waitUntilFinal(orderId)).status).toBe('Completed');
+    await openTrace(orderId, 'POST /admin/functions/processOrder');
+    await span('processOrder')
+      .locator('[data-log-level]', { hasText: `Order ${orderId} is Completed` })
+      .waitFor();
+  });
+
   it('refuses actions without the master key, and says where the key is', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${fixture.stack().urls.functions}/_local/`);
