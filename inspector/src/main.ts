@@ -36,6 +36,7 @@ function refresh(tab: Tab): void {
 }
 
 function show(tab: Tab): void {
+  if (tab !== current) say('');
   current = tab;
   for (const name of TABS) {
     byId(`view-${name}`).hidden = name !== tab;
