@@ -13,10 +13,14 @@ export function streamLiveEvents(req: IncomingMessage, res: ServerResponse, stor
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   });
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  // A batch queued before the page went away may still arrive: nothing is written to a closed response.
+  const write = (text: string) => {
+    if (!res.writableEnded && !res.destroyed) res.write(text);
+  };
+  const send = (event: string, data: unknown) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send('snapshot', { traces: store.traces(), looseLogs: store.looseLogs() });
   const unwatch = store.watch((batch) => send('batch', batch));
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   keepAlive.unref();
   const stop = () => {
     unwatch();
