@@ -1,6 +1,12 @@
 /** Error codes named after the Service Bus exception reasons a client would see. */
 export type ServiceBusErrorCode =
-  'MessagingEntityNotFound' | 'MessageLockLost' | 'MessageSizeExceeded' | 'InvalidOperation' | 'BrokerClosed';
+  | 'MessagingEntityNotFound'
+  | 'MessagingEntityAlreadyExists'
+  | 'MessageLockLost'
+  | 'MessageNotFound'
+  | 'MessageSizeExceeded'
+  | 'InvalidOperation'
+  | 'BrokerClosed';
 
 export class ServiceBusError extends Error {
   readonly code: ServiceBusErrorCode;

@@ -11,16 +11,25 @@ export type SqlBatch = {
     expiresAt: number,
     deliveryCount: number,
     deadLetterSource: string | null,
+    deferred: number,
     properties: string,
     bodyKind: string,
     body: string | Uint8Array,
   ][];
-  updates: [entity: string, deliveryCount: number, deadLetterSource: string | null, properties: string, id: number][];
+  updates: [
+    entity: string,
+    deliveryCount: number,
+    deadLetterSource: string | null,
+    deferred: number,
+    properties: string,
+    id: number,
+  ][];
   counts: [deliveryCount: number, id: number][];
   deletes: number[];
   sequences: [target: string, last: number][];
   duplicates: [target: string, messageId: string, expiresAt: number][];
   prunes: [target: string, before: number][];
+  ruleSets: [subscription: string, rules: string][];
 };
 
 export type WriterRequest = { kind: 'write'; id: number; batch: SqlBatch } | { kind: 'close' };
@@ -38,6 +47,7 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
       r.expiresAt,
       r.deliveryCount,
       r.deadLetterSource ?? null,
+      r.deferred ? 1 : 0,
       JSON.stringify(r.properties),
       r.body.kind,
       r.body.data,
@@ -46,6 +56,7 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
       r.entity.path,
       r.deliveryCount,
       r.deadLetterSource ?? null,
+      r.deferred ? 1 : 0,
       JSON.stringify(r.properties),
       r.key,
     ]),
@@ -54,5 +65,6 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
     sequences: batch.sequences.map((s) => [s.target, s.last]),
     duplicates: batch.duplicates.map((d) => [d.target, d.messageId, d.expiresAt]),
     prunes: batch.prunes.map((p) => [p.target, p.before]),
+    ruleSets: batch.ruleSets.map((r) => [r.subscription, JSON.stringify(r.rules)]),
   };
 }

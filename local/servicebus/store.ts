@@ -1,5 +1,6 @@
 import type { MessageRecord } from './entities.js';
 import type { EncodedBody, StoredProperties } from './message.js';
+import type { Rule } from './rules.js';
 
 /** A message as stored, before it is attached to a live entity. */
 export type StoredRow = {
@@ -11,6 +12,7 @@ export type StoredRow = {
   expiresAt: number;
   deliveryCount: number;
   deadLetterSource: string | undefined;
+  deferred: boolean;
   properties: StoredProperties;
   body: EncodedBody;
 };
@@ -20,12 +22,14 @@ export type StoredState = {
   /** Send target path → last sequence number handed out. */
   sequences: Map<string, number>;
   duplicates: { target: string; messageId: string; expiresAt: number }[];
+  /** Subscription path → its rules, for subscriptions whose rules a client changed. */
+  ruleSets: Map<string, Rule[]>;
 };
 
 /** Everything one group commit changes, written in one transaction. */
 export type WriteBatch = {
   inserts: MessageRecord[];
-  /** Rows whose entity, properties or dead-letter source changed (and maybe the delivery count). */
+  /** Rows whose entity, properties, dead-letter source or deferral changed (and maybe the delivery count). */
   updates: MessageRecord[];
   /** Rows whose delivery count alone changed. */
   deliveryCounts: MessageRecord[];
@@ -34,6 +38,7 @@ export type WriteBatch = {
   duplicates: { target: string; messageId: string; expiresAt: number }[];
   /** Drop duplicate-detection history of `target` that expired at or before `before`. */
   prunes: { target: string; before: number }[];
+  ruleSets: { subscription: string; rules: Rule[] }[];
 };
 
 export interface MessageStore {
@@ -46,7 +51,7 @@ export interface MessageStore {
 
 /** `inMemory: true`: same commit path, nothing kept. */
 export const memoryStore: MessageStore = {
-  load: () => ({ rows: [], sequences: new Map(), duplicates: [] }),
+  load: () => ({ rows: [], sequences: new Map(), duplicates: [], ruleSets: new Map() }),
   write: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };
