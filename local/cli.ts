@@ -2,7 +2,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startLocalStack, type LocalStack } from './stack/index.js';
+import { startLocalServices, startLocalStack, type LocalServices } from './stack/index.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -10,14 +10,17 @@ Runs the Functions app locally with everything it needs: Functions host, Service
 service stand-in, Easy Auth emulation and Azurite.
 
 Options:
-  --port <n>           Functions host port (default: local.settings.json Host.LocalHttpPort, else 7071)
-  --signalr-port <n>   SignalR service port (default 8888)
-  --azurite-port <n>   Azurite table service port (default 10002; an Azurite already there is reused)
-  --data-dir <dir>     Where local state lives (default .local)
-  --in-memory          Keep all state in memory; nothing survives a restart
-  --no-watch           Do not reload the app when its compiled files change
-  --verbose            Show the host's system messages
-  -h, --help           Show this help`;
+  --port <n>             Functions host port (default: local.settings.json Host.LocalHttpPort, else 7071)
+  --signalr-port <n>     SignalR service port (default 8888)
+  --azurite-port <n>     Azurite table service port (default 10002; an Azurite already there is reused)
+  --servicebus-port <n>  Service Bus AMQP port (default 5672)
+  --services             Start only Azurite, SignalR and Service Bus, for a real \`func start\`
+                         (\`npm run services\`)
+  --data-dir <dir>       Where local state lives (default .local)
+  --in-memory            Keep all state in memory; nothing survives a restart
+  --no-watch             Do not reload the app when its compiled files change
+  --verbose              Show the host's system messages
+  -h, --help             Show this help`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -38,6 +41,8 @@ function parse() {
         port: { type: 'string' },
         'signalr-port': { type: 'string' },
         'azurite-port': { type: 'string' },
+        'servicebus-port': { type: 'string' },
+        services: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
         watch: { type: 'boolean', default: true },
@@ -69,11 +74,15 @@ async function main(): Promise<void> {
     );
   }
 
-  let stack: LocalStack;
+  if (flags.services && flags.port !== undefined) {
+    fail('--port sets the local Functions host, which --services does not start (func start uses Host.LocalHttpPort).');
+  }
+  let stack: LocalServices;
   try {
-    stack = await startLocalStack({
+    stack = await (flags.services ? startLocalServices : startLocalStack)({
       appDir,
       port: port(flags.port, '--port'),
+      servicebusPort: port(flags['servicebus-port'], '--servicebus-port'),
       signalrPort: port(flags['signalr-port'], '--signalr-port'),
       azuritePort: port(flags['azurite-port'], '--azurite-port'),
       dataDir: flags['data-dir'],
@@ -90,19 +99,16 @@ async function main(): Promise<void> {
     ? 'in memory'
     : `durable, ${relative(process.cwd(), flags['data-dir'] ?? join(appDir, '.local')) || '.'}`;
   const functionsUrl = stack.urls.functions.replace('127.0.0.1', 'localhost');
-  process.stdout.write(
-    [
-      '',
-      `  Web client + API   ${functionsUrl}/  (API under /api, sign-in under /.auth)`,
-      `  SignalR service    ${stack.signalr.url}`,
-      `  Service Bus        embedded broker (${dataDir})`,
-      `  Azurite tables     ${stack.urls.tableService}`,
-      `  Health             ${functionsUrl}/_local/health`,
-      '',
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
+  const lines = flags.services
+    ? [`  Functions host     not started: run \`func start\` (it serves ${functionsUrl})`]
+    : [`  Web client + API   ${functionsUrl}/  (API under /api, sign-in under /.auth)`];
+  lines.push(
+    `  SignalR service    ${stack.signalr.url}`,
+    `  Service Bus        ${stack.urls.servicebus} (AMQP; ${dataDir})`,
+    `  Azurite tables     ${stack.urls.tableService}`,
   );
+  if (!flags.services) lines.push(`  Health             ${functionsUrl}/_local/health`);
+  process.stdout.write(['', ...lines, '', 'Press Ctrl+C to stop.', ''].join('\n'));
 
   let stopping = false;
   const stop = (signal: string) => {

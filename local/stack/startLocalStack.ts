@@ -13,12 +13,13 @@ import {
   type FunctionsHost,
   type HostLogger,
 } from '../host/index.js';
+import { startAmqpServer, type AmqpServer } from '../servicebus/amqp/index.js';
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import type { Clock } from '../shared/clock.js';
 import { startSignalRService, type SignalRService } from '../signalr/index.js';
 import { freePort } from '../shared/freePort.js';
 import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
-import { localSignalR, pointAtLocalEndpoints } from './emulatorSettings.js';
+import { localSignalR, pointAtLocalEndpoints, SERVICE_BUS_DEFAULT_PORT, serviceBusKeys } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
 
@@ -31,6 +32,8 @@ export type LocalStackOptions = {
   signalrPort?: number;
   /** Azurite table port; 0 = free port. Default 10002, reusing an Azurite already listening there. */
   azuritePort?: number;
+  /** Service Bus AMQP port; 0 = free port. Default 5672 (where `UseDevelopmentEmulator=true` clients connect). */
+  servicebusPort?: number;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
   dataDir?: string;
   /** Keep everything in memory: nothing written, nothing survives a restart. */
@@ -47,9 +50,11 @@ export type LocalStackOptions = {
 };
 
 export type LocalStack = {
-  urls: { functions: string; signalr: string; tableService: string };
+  urls: { functions: string; signalr: string; tableService: string; servicebus: string };
   host: FunctionsHost;
   broker: ServiceBusBroker;
+  /** The broker's AMQP endpoint. */
+  amqp: AmqpServer;
   readonly signalr: SignalRService;
   /** Stops the SignalR service and starts it again on the same port, as an outage would (clients must reconnect). */
   restartSignalR(): Promise<void>;
@@ -67,6 +72,17 @@ const RESERVED_PATHS = ['/api', '/.auth', '/admin', '/runtime', '/_local'];
  * integration tests both come through here.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return (await start(options, true)) as LocalStack;
+}
+
+/** Everything but the Functions host (`npm run services`), for a real `func start` on the same settings. */
+export type LocalServices = Omit<LocalStack, 'host'>;
+
+export function startLocalServices(options: LocalStackOptions = {}): Promise<LocalServices> {
+  return start(options, false);
+}
+
+async function start(options: LocalStackOptions, withHost: boolean): Promise<LocalServices & { host?: FunctionsHost }> {
   const appDir = resolve(options.appDir ?? process.cwd());
   const dataDir = resolve(options.dataDir ?? join(appDir, '.local'));
   const inMemory = options.inMemory ?? false;
@@ -110,6 +126,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock: options.clock,
     });
     stoppers.push(() => broker.close());
+    // The same broker on the wire (AMQP 1.0) for @azure/service-bus clients and a real `func start`; it takes
+    // the keys of the emulator connection strings the app is configured with.
+    const amqp = await startAmqpServer({
+      broker,
+      keys: serviceBusKeys(Object.values(configured)),
+      port: options.servicebusPort ?? SERVICE_BUS_DEFAULT_PORT,
+      log: (message) => log(`[servicebus] ${message}`),
+    });
+    stoppers.push(() => amqp.close());
 
     // The service signs and checks tokens with the key the app's connection string carries.
     const accessKey =
@@ -137,6 +162,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => signalr.close());
 
     const local = readLocalSettings(appDir, () => undefined);
+    const handles = (functionsUrl: string): LocalServices => ({
+      urls: {
+        functions: functionsUrl,
+        signalr: signalr.url,
+        tableService: storage.tableEndpoint,
+        servicebus: `sb://localhost:${amqp.port}`,
+      },
+      broker,
+      amqp,
+      get signalr() {
+        return signalr;
+      },
+      async restartSignalR() {
+        const port = signalr.port;
+        await signalr.close();
+        signalr = await startSignalRService({ ...signalrOptions, port });
+      },
+      dispose,
+    });
+    if (!withHost) {
+      // A real `func start` serves the app on Host.LocalHttpPort: SignalR upstream events go there.
+      hostUrl = `http://localhost:${local.localHttpPort ?? 7071}`;
+      await azuriteStarting;
+      return handles(hostUrl);
+    }
     const easyAuth = createEasyAuth({
       secret: loadOrCreateAuthSecret(inMemory ? undefined : dataDir),
       clock: options.clock,
@@ -168,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         pointAtLocalEndpoints(settings, {
           storageConnectionString: storage.connectionString,
           signalrPort: signalr.port,
+          servicebusPort: amqp.port,
         }),
       settingsOverrides: fallback ? fileValues : {},
       bindings: [
@@ -185,20 +236,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hostUrl = host.url;
     await azuriteStarting;
 
-    return {
-      urls: { functions: host.url, signalr: signalr.url, tableService: storage.tableEndpoint },
-      host,
-      broker,
-      get signalr() {
-        return signalr;
-      },
-      async restartSignalR() {
-        const port = signalr.port;
-        await signalr.close();
-        signalr = await startSignalRService({ ...signalrOptions, port });
-      },
-      dispose,
-    };
+    // Object.assign keeps the live `signalr` getter (a spread would freeze it).
+    return Object.assign(handles(host.url), { host });
   } catch (error) {
     await dispose();
     throw error;

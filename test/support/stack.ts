@@ -36,6 +36,7 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'logger'> = {}): 
       port: 0,
       signalrPort: 0,
       azuritePort: 0,
+      servicebusPort: 0,
       inMemory: true,
       webRoot: false,
       watch: false,
