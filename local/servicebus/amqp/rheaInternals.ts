@@ -74,7 +74,16 @@ export const amqpMessage = rhea.message as unknown as {
 
 export const amqpTypes = rhea.types as typeof rhea.types & {
   Writer: new () => { write(value: unknown): void; toBuffer(): Buffer };
+  List8(items: unknown[]): unknown;
 };
+
+/**
+ * An AMQP list. An empty one is written as a list8 of no items rather than rhea's list0: rhea decodes every
+ * list0 into one shared array that its composites then write into, so a peer on rhea would see junk there.
+ */
+export function amqpList(items: unknown[]): unknown {
+  return items.length === 0 ? amqpTypes.List8([]) : amqpTypes.wrap_list(items);
+}
 
 /** The settled outcome Service Bus answers with: accepted, or rejected with the error. */
 export function outcome(error?: AmqpError): unknown {

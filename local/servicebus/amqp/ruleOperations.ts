@@ -4,7 +4,7 @@ import { toNumber } from './codec.js';
 import type { ConnectionContext } from './context.js';
 import { UnsupportedError } from './errors.js';
 import type { Operation, Reply } from './messageOperations.js';
-import { amqpTypes } from './rheaInternals.js';
+import { amqpList, amqpTypes } from './rheaInternals.js';
 
 // Descriptor codes of Service Bus's rule description types (as .NET and the JS SDK decode them).
 const descriptor = {
@@ -66,8 +66,7 @@ async function removeRule(ctx: ConnectionContext, path: string, body: Record<str
   return { status: 200, body: {} };
 }
 
-const described = (code: number, items: unknown[]) =>
-  amqpTypes.described(amqpTypes.wrap_ulong(code), amqpTypes.wrap_list(items));
+const described = (code: number, items: unknown[]) => amqpTypes.described(amqpTypes.wrap_ulong(code), amqpList(items));
 
 function encodeFilter(filter: CorrelationFilter | boolean) {
   if (typeof filter === 'boolean') return described(filter ? descriptor.trueFilter : descriptor.falseFilter, []);
@@ -88,7 +87,8 @@ async function enumerateRules(ctx: ConnectionContext, path: string, body: Record
       rule.name,
     ]),
   }));
-  return { status: 200, body: { rules: encoded } };
+  // No rules: 204, as Service Bus answers (and never an empty list, see amqpList).
+  return encoded.length === 0 ? { status: 204 } : { status: 200, body: { rules: encoded } };
 }
 
 /** The `$management` rule operations of a subscription (ServiceBusRuleManager). */
