@@ -94,7 +94,9 @@ describe('AMQP endpoint: authentication and connections', () => {
     const { server, key } = await endpoint();
     const scoped = sasToken(`sb://localhost:${server.port}/jobs`, KEY_NAME, key, inAnHour());
     const expired = sasToken(`sb://localhost:${server.port}/`, KEY_NAME, key, Math.floor(Date.now() / 1000) - 60);
-    const clients = [scoped, expired].map((t) => new ServiceBusClient(sasConnectionString(server.port, t), fastRetries));
+    const clients = [scoped, expired].map(
+      (t) => new ServiceBusClient(sasConnectionString(server.port, t), fastRetries),
+    );
     try {
       await clients[0]!.createSender('jobs').sendMessages({ body: 'allowed' });
       await expect(clients[0]!.createSender('orders').sendMessages({ body: 'no' })).rejects.toMatchObject({

@@ -31,11 +31,17 @@ describe('AMQP endpoint: receiving and settling with @azure/service-bus', () => 
   it('abandon with properties redelivers at once with the properties merged and the count raised', async () => {
     const { client } = await endpoint();
     const receiver = client().createReceiver('jobs', { maxAutoLockRenewalDurationInMs: 0 });
-    await client().createSender('jobs').sendMessages({ body: 'retry me', applicationProperties: { a: 1 } });
+    await client()
+      .createSender('jobs')
+      .sendMessages({ body: 'retry me', applicationProperties: { a: 1 } });
     const [first] = await receiver.receiveMessages(1, waitShort);
     await receiver.abandonMessage(first!, { attempt: 'one', a: 2 });
     const [second] = await receiver.receiveMessages(1, waitShort);
-    expect(second).toMatchObject({ body: 'retry me', deliveryCount: 1, applicationProperties: { a: 2, attempt: 'one' } });
+    expect(second).toMatchObject({
+      body: 'retry me',
+      deliveryCount: 1,
+      applicationProperties: { a: 2, attempt: 'one' },
+    });
     expect(second!.lockToken).not.toBe(first!.lockToken);
   });
 
@@ -76,7 +82,12 @@ describe('AMQP endpoint: receiving and settling with @azure/service-bus', () => 
     await receiver.completeMessage(now!);
     expect((await receiver.peekMessages(5)).map((m) => [m.body, m.state])).toEqual([['later', 'deferred']]);
     const [again] = await receiver.receiveDeferredMessages(later!.sequenceNumber!);
-    expect(again).toMatchObject({ body: 'later', state: 'deferred', deliveryCount: 1, applicationProperties: { parked: true } });
+    expect(again).toMatchObject({
+      body: 'later',
+      state: 'deferred',
+      deliveryCount: 1,
+      applicationProperties: { parked: true },
+    });
     // A deferred message has no link: abandon and complete go through update-disposition.
     await receiver.abandonMessage(again!);
     const [third] = await receiver.receiveDeferredMessages([later!.sequenceNumber!]);
@@ -156,7 +167,9 @@ describe('AMQP endpoint: receiving and settling with @azure/service-bus', () => 
     await sender.sendMessages({ body: 4, scheduledEnqueueTimeUtc: new Date(Date.now() + 3_600_000) });
     const receiver = sb.createReceiver('jobs');
     await receiver.receiveMessages(1, waitShort);
-    const fromTwo = await receiver.peekMessages(10, { fromSequenceNumber: (await receiver.peekMessages(2))[1]!.sequenceNumber! });
+    const fromTwo = await receiver.peekMessages(10, {
+      fromSequenceNumber: (await receiver.peekMessages(2))[1]!.sequenceNumber!,
+    });
     expect(fromTwo.map((m) => [m.body, m.state])).toEqual([
       [2, 'active'],
       [3, 'active'],

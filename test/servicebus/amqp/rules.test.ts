@@ -24,14 +24,19 @@ describe('AMQP endpoint: subscription rules with ServiceBusRuleManager', () => {
         name: 'rush',
         filter: expect.objectContaining({ subject: 'rush', applicationProperties: { region: 'eu', priority: 1 } }),
       },
-      { name: 'from-shop', filter: expect.objectContaining({ correlationId: 'shop', applicationProperties: undefined }) },
+      {
+        name: 'from-shop',
+        filter: expect.objectContaining({ correlationId: 'shop', applicationProperties: undefined }),
+      },
     ]);
-    await sb.createSender('orders').sendMessages([
-      { body: 'rush eu', subject: 'rush', applicationProperties: { region: 'eu', priority: 1 } },
-      { body: 'rush us', subject: 'rush', applicationProperties: { region: 'us', priority: 1 } },
-      { body: 'shop', correlationId: 'shop' },
-      { body: 'other' },
-    ]);
+    await sb
+      .createSender('orders')
+      .sendMessages([
+        { body: 'rush eu', subject: 'rush', applicationProperties: { region: 'eu', priority: 1 } },
+        { body: 'rush us', subject: 'rush', applicationProperties: { region: 'us', priority: 1 } },
+        { body: 'shop', correlationId: 'shop' },
+        { body: 'other' },
+      ]);
     const received = await sb.createReceiver('orders', 'all').receiveMessages(2, waitShort);
     expect(received.map((m) => m.body)).toEqual(['rush eu', 'shop']);
   });

@@ -74,7 +74,9 @@ describe('AMQP endpoint: sending with @azure/service-bus', () => {
     const batch = await sender.createMessageBatch();
     for (const body of ['c', 'd', 'e']) expect(batch.tryAddMessage({ body })).toBe(true);
     await sender.sendMessages(batch);
-    const received = await sb.createReceiver('jobs', { receiveMode: 'receiveAndDelete' }).receiveMessages(10, waitShort);
+    const received = await sb
+      .createReceiver('jobs', { receiveMode: 'receiveAndDelete' })
+      .receiveMessages(10, waitShort);
     expect(byBody(received)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(received.map((m) => m.sequenceNumber!.toNumber())).toEqual([1, 2, 3, 4, 5]);
   });
