@@ -1,0 +1,46 @@
+import { ServiceBusClient } from '@azure/service-bus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalServices, type LocalServices } from '../../local/stack/index.js';
+import { APP_DIR, EMULATOR_SETTINGS } from '../support/stack.js';
+import { CaptureLogger } from '../host/helpers/captureLogger.js';
+
+// `npm run services`: the stack's services without the local Functions host, for a real `func start` that reads
+// the same local.settings.json. Here on free ports; the CLI uses the default ones.
+describe('startLocalServices (npm run services)', () => {
+  let services: LocalServices;
+  beforeAll(async () => {
+    services = await startLocalServices({
+      appDir: APP_DIR,
+      signalrPort: 0,
+      azuritePort: 0,
+      servicebusPort: 0,
+      inMemory: true,
+      env: { ...process.env, ...EMULATOR_SETTINGS },
+      logger: new CaptureLogger(),
+    });
+  });
+  afterAll(() => services?.dispose());
+
+  it('starts Azurite, SignalR and the broker with AMQP, and no Functions host', async () => {
+    expect('host' in services).toBe(false);
+    // func start serves the app on Host.LocalHttpPort: SignalR's upstream points there.
+    expect(services.urls.functions).toBe('http://localhost:7071');
+    expect((await fetch(`${services.urls.signalr}/api/health`)).status).toBe(200);
+    expect((await fetch(services.urls.tableService)).status).toBeLessThan(500);
+  });
+
+  it('takes the key of the app’s emulator connection string, so func start’s Service Bus extension can connect', async () => {
+    const connectionString = EMULATOR_SETTINGS.ServiceBusConnection!.replace(
+      'sb://localhost',
+      `sb://localhost:${services.amqp.port}`,
+    );
+    const client = new ServiceBusClient(connectionString, { retryOptions: { maxRetries: 0 } });
+    try {
+      await client.createSender('orders').sendMessages({ body: { hello: 'func start' } });
+      const [message] = await client.createReceiver('orders', 'order-processor').receiveMessages(1);
+      expect(message!.body).toEqual({ hello: 'func start' });
+    } finally {
+      await client.close();
+    }
+  });
+});
