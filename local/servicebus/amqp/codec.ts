@@ -49,22 +49,32 @@ export function uuidText(bytes: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function uuidBytes(text: string): Buffer {
-  const hex = text.replace(/-/g, '');
-  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new TypeError(`'${text}' is not a UUID.`);
-  return Buffer.from(hex, 'hex');
+  if (!UUID.test(text)) throw new TypeError(`'${text}' is not a UUID.`);
+  return Buffer.from(
+    text.slice(0, 8) + text.slice(9, 13) + text.slice(14, 18) + text.slice(19, 23) + text.slice(24),
+    'hex',
+  );
 }
 
-/** A lock token as its delivery tag: .NET's Guid byte order (first three groups little-endian), as Service Bus sends it. */
+/** .NET's Guid byte order: the first three groups little-endian, the rest as written. Its own inverse. */
+function swapGuidOrder(b: Buffer): Buffer {
+  b.subarray(0, 4).swap32();
+  b.subarray(4, 8).swap16();
+  return b;
+}
+
+/** A lock token as its delivery tag, in .NET's Guid byte order, as Service Bus sends it. */
 export function lockTokenTag(token: string): Buffer {
-  const b = uuidBytes(token);
-  return Buffer.from([b[3]!, b[2]!, b[1]!, b[0]!, b[5]!, b[4]!, b[7]!, b[6]!, ...b.subarray(8)]);
+  return swapGuidOrder(uuidBytes(token));
 }
 
 export function lockTokenFromTag(tag: Buffer | string): string {
-  const b = typeof tag === 'string' ? Buffer.from(tag) : tag;
-  if (b.length !== 16) throw new TypeError('A delivery tag of 16 bytes (a lock token) was expected.');
-  return uuidText(Buffer.from([b[3]!, b[2]!, b[1]!, b[0]!, b[5]!, b[4]!, b[7]!, b[6]!, ...b.subarray(8)]));
+  const bytes = Buffer.from(tag); // a copy: the delivery keeps its tag
+  if (bytes.length !== 16) throw new TypeError('A delivery tag of 16 bytes (a lock token) was expected.');
+  return uuidText(swapGuidOrder(bytes));
 }
 
 /** Application properties (or properties to modify) from the wire; `where` names them in errors. */

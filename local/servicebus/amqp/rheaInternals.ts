@@ -68,6 +68,7 @@ export const amqpMessage = rhea.message as unknown as {
   encode(message: Message): Buffer;
   decode(bytes: Buffer): Message;
   data_section(bytes: Buffer): unknown;
+  data_sections(parts: Buffer[]): unknown;
   accepted(): Described;
   rejected(fields: { error: AmqpError }): Described;
 };
