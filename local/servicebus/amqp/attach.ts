@@ -46,6 +46,13 @@ export function openIncoming(ctx: ConnectionContext, receiver: Receiver): LinkHa
   echoTermini(receiver);
   const address = String(receiver.target?.address ?? '');
   if (address === CBS) return cbsRequests(ctx);
+  if (address === '') {
+    // A transaction coordinator, or an anonymous relay link: neither is offered.
+    const error = new UnsupportedError(
+      'Transactions and links without a target address are not supported by the local broker.',
+    );
+    return refuse(receiver, toAmqpError(error));
+  }
   const denied = authorize(ctx, address);
   if (denied) return refuse(receiver, denied);
   if (address.endsWith(MANAGEMENT_SUFFIX)) {

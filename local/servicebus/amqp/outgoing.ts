@@ -29,16 +29,25 @@ export function outgoingMessages(
 ): LinkHandler {
   const { broker } = ctx;
   const pump = () => {
-    if (!sender.is_open()) return;
-    for (let room = sendRoom(sender); room > 0; room = sendRoom(sender)) {
-      const messages =
-        mode === 'peekLock' ? broker.receive(entityPath, room) : broker.receiveAndDelete(entityPath, room);
-      if (messages.length === 0) return;
-      for (const message of messages) {
-        const tag = mode === 'peekLock' ? lockTokenTag(message.lockToken) : undefined;
-        sender.send(toAmqp(message, 'delivery'), tag, 0);
-      }
+    const room = sender.is_open() ? sendRoom(sender) : 0;
+    if (room === 0) return;
+    const messages = mode === 'peekLock' ? broker.receive(entityPath, room) : broker.receiveAndDelete(entityPath, room);
+    for (const message of messages) {
+      const tag = mode === 'peekLock' ? lockTokenTag(message.lockToken) : undefined;
+      sender.send(toAmqp(message, 'delivery'), tag, 0);
     }
+  };
+  // Settled deliveries leave rhea's buffer when it next writes; a full buffer may have held sends back.
+  let repump: NodeJS.Immediate | undefined;
+  const pumpSoon = () => {
+    repump ??= setImmediate(() => {
+      repump = undefined;
+      pump();
+    });
+  };
+  const settled = (delivery: Delivery, error?: unknown) => {
+    echo(delivery, error);
+    pumpSoon();
   };
   const unsubscribe = broker.onMessagesAvailable(entityPath, pump);
   return {
@@ -53,13 +62,16 @@ export function outgoingMessages(
         const token = lockTokenFromTag(delivery.tag);
         const disposition = dispositionOfOutcome(delivery.remote_state);
         applyDisposition(broker, entityPath, token, disposition).then(
-          () => echo(delivery),
-          (error: unknown) => echo(delivery, error),
+          () => settled(delivery),
+          (error: unknown) => settled(delivery, error),
         );
       } catch (error) {
-        echo(delivery, error);
+        settled(delivery, error);
       }
     },
-    closed: unsubscribe,
+    closed() {
+      unsubscribe();
+      if (repump) clearImmediate(repump);
+    },
   };
 }

@@ -45,12 +45,26 @@ export function setLocalAttach(endpoint: link, fields: AttachFields): void {
   Object.assign(attach, fields);
 }
 
-/** How many deliveries the sender may start now: its link credit, bounded by the session's delivery buffer. */
+type OutgoingInternals = {
+  available(): number;
+  next_pending_delivery: number;
+  next_delivery_id: number;
+  deliveries: { by_id(id: number): { link: unknown } | undefined };
+};
+
+/**
+ * How many more deliveries the sender may start now: its link credit, less what it queued that rhea has not
+ * transferred yet (credit only drops on transfer), bounded by the session's delivery buffer (2048 deep).
+ */
 export function sendRoom(sender: Sender): number {
-  const internals = sender as unknown as { credit?: number; session: { outgoing?: { available?: () => number } } };
-  const available = internals.session.outgoing?.available;
-  if (typeof internals.credit !== 'number' || typeof available !== 'function') missing('Sender.credit');
-  return Math.min(internals.credit, available.call(internals.session.outgoing));
+  const internals = sender as unknown as { credit?: number; session: { outgoing?: OutgoingInternals } };
+  const outgoing = internals.session.outgoing;
+  if (typeof internals.credit !== 'number' || typeof outgoing?.available !== 'function') missing('Sender.credit');
+  let queued = 0;
+  for (let id = outgoing.next_pending_delivery; id < outgoing.next_delivery_id; id++) {
+    if (outgoing.deliveries.by_id(id)?.link === sender) queued++;
+  }
+  return Math.max(0, Math.min(internals.credit - queued, outgoing.available()));
 }
 
 /**

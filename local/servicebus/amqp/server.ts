@@ -70,12 +70,19 @@ export async function startAmqpServer(options: AmqpServerOptions): Promise<AmqpS
       socket.destroy();
     }
   });
+  const requested = options.port ?? 5672;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 5672, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${requested} for the Service Bus AMQP endpoint is in use (another npm start or npm run services, ` +
+                'the official Service Bus emulator, RabbitMQ?): stop it, or pick another port with --servicebus-port.',
+            )
+          : error,
+      ),
+    );
+    server.listen(requested, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -135,6 +135,11 @@ describe('AMQP endpoint: authentication and connections', () => {
     const connection = await connect(server.port, { username: KEY_NAME, password: key });
     try {
       expect(await attachSender(connection, 'jobs')).toBe('open');
+      // A transaction coordinator (no target address) is refused, not half-served.
+      expect(await attachSender(connection, '')).toMatchObject({
+        condition: 'amqp:not-implemented',
+        description: expect.stringContaining('Transactions'),
+      });
     } finally {
       connection.close();
     }

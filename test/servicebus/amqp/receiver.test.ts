@@ -28,6 +28,16 @@ describe('AMQP endpoint: receiving and settling with @azure/service-bus', () => 
     await expect(receiver.completeMessage(a!)).rejects.toThrow(/already settled/);
   });
 
+  it('locks only as many messages as the client gave credit for', async () => {
+    const { client, broker } = await endpoint();
+    const sb = client();
+    await sb.createSender('jobs').sendMessages(Array.from({ length: 40 }, (_, i) => ({ body: i })));
+    const received = await sb.createReceiver('jobs').receiveMessages(5, waitShort);
+    expect(byBody(received)).toEqual([0, 1, 2, 3, 4]);
+    // Messages are taken (and their locks started) only against credit, never queued up ahead of it.
+    expect(broker.stats()[0]).toMatchObject({ locked: 5, active: 35 });
+  });
+
   it('abandon with properties redelivers at once with the properties merged and the count raised', async () => {
     const { client } = await endpoint();
     const receiver = client().createReceiver('jobs', { maxAutoLockRenewalDurationInMs: 0 });
