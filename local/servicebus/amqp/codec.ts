@@ -1,12 +1,7 @@
 import type { Message } from 'rhea';
-import {
-  AmqpBodySections,
-  type ApplicationProperties,
-  type EncodedBody,
-  type ReceivedMessage,
-  type SendMessage,
-} from '../message.js';
+import { AmqpBodySections, type ApplicationProperties, type ReceivedMessage, type SendMessage } from '../message.js';
 import { amqpMessage, amqpTypes } from './rheaInternals.js';
+import { WireWriter, type WireValue } from './wireWriter.js';
 
 /** Message annotations Service Bus reads and writes (names as on the wire). */
 export const annotation = {
@@ -155,26 +150,23 @@ export function fromBatch(envelope: Buffer): SendMessage[] {
   return list.map((bytes: Buffer, i) => fromAmqp(amqpMessage.decode(bytes), `messages[${i}]`));
 }
 
-function bodySection(body: EncodedBody): unknown {
-  if (body.kind === 'amqp') return { collect_sections: () => undefined };
-  const bytes = body.kind === 'bytes' ? body.data : Buffer.from(body.data);
-  return amqpMessage.data_section(bytes);
-}
-
-function annotationsOf(message: ReceivedMessage, peeked: boolean) {
-  const out: Record<string, unknown> = {
-    [annotation.sequenceNumber]: amqpTypes.wrap_long(message.sequenceNumber),
-    [annotation.enqueuedTime]: message.enqueuedTimeUtc,
-  };
-  if (message.lockToken !== '') out[annotation.lockedUntil] = message.lockedUntilUtc;
-  if (message.scheduledEnqueueTimeUtc) out[annotation.scheduledEnqueueTime] = message.scheduledEnqueueTimeUtc;
-  if (message.partitionKey !== undefined) out[annotation.partitionKey] = message.partitionKey;
-  if (message.deadLetterSource !== undefined) out[annotation.deadLetterSource] = message.deadLetterSource;
-  if (peeked || message.state !== 'active') {
-    out[annotation.messageState] = amqpTypes.wrap_int(messageStates[message.state]);
+function annotationsOf(message: ReceivedMessage, peeked: boolean): [string, WireValue][] {
+  const out: [string, WireValue][] = [
+    [annotation.sequenceNumber, { long: message.sequenceNumber }],
+    [annotation.enqueuedTime, { timestamp: message.enqueuedTimeUtc.getTime() }],
+  ];
+  if (message.lockToken !== '') out.push([annotation.lockedUntil, { timestamp: message.lockedUntilUtc.getTime() }]);
+  if (message.scheduledEnqueueTimeUtc) {
+    out.push([annotation.scheduledEnqueueTime, { timestamp: message.scheduledEnqueueTimeUtc.getTime() }]);
   }
+  if (message.partitionKey !== undefined) out.push([annotation.partitionKey, message.partitionKey]);
+  if (message.deadLetterSource !== undefined) out.push([annotation.deadLetterSource, message.deadLetterSource]);
+  if (peeked || message.state !== 'active') out.push([annotation.messageState, messageStates[message.state]]);
   return out;
 }
+
+const MAX_UINT = 2 ** 32 - 1;
+const orNull = (value: string | undefined): WireValue => value ?? null;
 
 /**
  * A stored message encoded for the wire, as a delivery (locked, or removed in receive-and-delete mode) or as a
@@ -183,26 +175,32 @@ function annotationsOf(message: ReceivedMessage, peeked: boolean) {
  */
 export function toAmqp(message: ReceivedMessage, use: 'delivery' | 'peek'): Buffer {
   const peeked = use === 'peek';
-  const wire: Message = {
-    body: bodySection(message.encodedBody),
-    delivery_count: Math.max(0, message.deliveryCount - (peeked ? 0 : 1)),
-    message_id: message.messageId,
-    message_annotations: annotationsOf(message, peeked),
-    application_properties: message.applicationProperties,
-  };
-  if (message.timeToLiveMs !== undefined) wire.ttl = message.timeToLiveMs;
-  const properties: [keyof Message, string | undefined][] = [
-    ['correlation_id', message.correlationId],
-    ['content_type', message.contentType],
-    ['subject', message.subject],
-    ['to', message.to],
-    ['reply_to', message.replyTo],
-    ['group_id', message.sessionId],
-    ['reply_to_group_id', message.replyToSessionId],
-  ];
-  for (const [field, value] of properties)
-    if (value !== undefined) (wire as unknown as Record<string, unknown>)[field] = value;
-  const encoded = amqpMessage.encode(wire);
+  const wire = new WireWriter();
+  const ttl = message.timeToLiveMs === undefined ? null : { uint: Math.min(message.timeToLiveMs, MAX_UINT) };
+  wire.listSection(0x70, [null, null, ttl, null, { uint: Math.max(0, message.deliveryCount - (peeked ? 0 : 1)) }]);
+  wire.mapSection(0x72, annotationsOf(message, peeked), true);
+  // properties: message-id, user-id, to, subject, reply-to, correlation-id, content-type, content-encoding,
+  // absolute-expiry-time, creation-time, group-id, group-sequence, reply-to-group-id
+  wire.listSection(0x73, [
+    message.messageId,
+    null,
+    orNull(message.to),
+    orNull(message.subject),
+    orNull(message.replyTo),
+    orNull(message.correlationId),
+    message.contentType === undefined ? null : { symbol: message.contentType },
+    null,
+    null,
+    null,
+    orNull(message.sessionId),
+    null,
+    orNull(message.replyToSessionId),
+  ]);
+  const properties = Object.entries(message.applicationProperties ?? {});
+  if (properties.length > 0) wire.mapSection(0x74, properties, false);
+  const body = message.encodedBody;
   // An `amqp` body is already encoded: it follows the other sections as it arrived.
-  return message.encodedBody.kind === 'amqp' ? Buffer.concat([encoded, message.encodedBody.data]) : encoded;
+  if (body.kind === 'amqp') wire.raw(body.data);
+  else wire.dataSection(body.kind === 'bytes' ? body.data : Buffer.from(body.data));
+  return wire.toBuffer();
 }

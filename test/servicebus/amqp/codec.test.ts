@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resourcePath, verifySasToken, ConnectionGrants } from '../../../local/servicebus/amqp/auth.js';
-import { fromAmqp, fromBatch, lockTokenFromTag, lockTokenTag } from '../../../local/servicebus/amqp/codec.js';
+import { fromAmqp, fromBatch, lockTokenFromTag, lockTokenTag, toAmqp } from '../../../local/servicebus/amqp/codec.js';
 import { amqpMessage } from '../../../local/servicebus/amqp/rheaInternals.js';
-import { AmqpBodySections } from '../../../local/servicebus/message.js';
+import { AmqpBodySections, type ReceivedMessage } from '../../../local/servicebus/message.js';
 
 describe('AMQP codec', () => {
   it('writes lock tokens as delivery tags in .NET Guid byte order, and reads them back', () => {
@@ -96,5 +96,75 @@ describe('SAS tokens', () => {
     expect(() => grants.check('orders', now + 1000)).toThrow('Unauthorized access');
     expect(() => grants.check('ordersx', now)).toThrow('Unauthorized access');
     expect(resourcePath('sb://host:1/A%20B/')).toBe('a b');
+  });
+});
+
+describe('the delivery encoder', () => {
+  const base: ReceivedMessage = {
+    body: null,
+    encodedBody: { kind: 'bytes', data: Buffer.from('{"a":1}') },
+    messageId: 'm-1',
+    sequenceNumber: 2 ** 40 + 7,
+    deliveryCount: 3,
+    enqueuedTimeUtc: new Date('2026-01-02T03:04:05.678Z'),
+    expiresAtUtc: new Date('2026-01-03T00:00:00Z'),
+    lockToken: '01020304-0506-0708-090a-0b0c0d0e0f10',
+    lockedUntilUtc: new Date('2026-01-02T03:05:05.678Z'),
+    applicationProperties: { s: 'x'.repeat(300), i: -5, big: 2 ** 40, f: 0.25, yes: true, no: false, none: null },
+    state: 'active',
+    contentType: 'application/json',
+    correlationId: 'c',
+    subject: 'sub',
+    to: 'to',
+    replyTo: 'r',
+    sessionId: 'g',
+    replyToSessionId: 'rg',
+    partitionKey: 'p',
+    deadLetterSource: 'jobs',
+    scheduledEnqueueTimeUtc: new Date('2026-01-02T00:00:00Z'),
+    timeToLiveMs: 60_000,
+  };
+
+  it('writes what rhea reads back as the same message', () => {
+    const decoded = amqpMessage.decode(toAmqp(base, 'delivery'));
+    expect(decoded).toMatchObject({
+      delivery_count: 2,
+      ttl: 60_000,
+      message_id: 'm-1',
+      correlation_id: 'c',
+      content_type: 'application/json',
+      subject: 'sub',
+      to: 'to',
+      reply_to: 'r',
+      group_id: 'g',
+      reply_to_group_id: 'rg',
+      application_properties: base.applicationProperties,
+      message_annotations: {
+        'x-opt-sequence-number': 2 ** 40 + 7,
+        'x-opt-enqueued-time': base.enqueuedTimeUtc,
+        'x-opt-locked-until': base.lockedUntilUtc,
+        'x-opt-scheduled-enqueue-time': base.scheduledEnqueueTimeUtc,
+        'x-opt-partition-key': 'p',
+        'x-opt-deadletter-source': 'jobs',
+      },
+    });
+    expect((decoded.body as { content: Buffer }).content.toString()).toBe('{"a":1}');
+  });
+
+  it('peeked: no lock, the state, the count so far; an AMQP-value body passes through', () => {
+    const value = fromAmqp(amqpMessage.decode(amqpMessage.encode({ body: ['v', 1] })), 'm').body as AmqpBodySections;
+    const peeked: ReceivedMessage = {
+      ...base,
+      lockToken: '',
+      state: 'deferred',
+      applicationProperties: {},
+      encodedBody: { kind: 'amqp', data: value.sections },
+    };
+    const decoded = amqpMessage.decode(toAmqp(peeked, 'peek'));
+    expect(decoded.delivery_count).toBe(3);
+    expect(decoded.message_annotations).toMatchObject({ 'x-opt-message-state': 1 });
+    expect(decoded.message_annotations).not.toHaveProperty('x-opt-locked-until');
+    expect(decoded.application_properties).toBeUndefined();
+    expect(decoded.body).toEqual(['v', 1]);
   });
 });
