@@ -31,10 +31,14 @@ export function serveConnection(connection: Connection, deps: ConnectionDeps): v
       else deps.log(`no reply link '${address}' for a response`);
     },
   };
+  // rhea dispatches the dispositions that came in with a detach or close only after it handled that frame:
+  // the handler stays until then, so a client's last settlements before it went away still count.
   const drop = (endpoint: link | undefined) => {
     if (!endpoint) return;
-    handlers.get(endpoint)?.closed?.();
-    handlers.delete(endpoint);
+    setImmediate(() => {
+      handlers.get(endpoint)?.closed?.();
+      handlers.delete(endpoint);
+    });
   };
   connection.on('receiver_open', (c: EventContext) => handlers.set(c.receiver!, openIncoming(ctx, c.receiver!)));
   connection.on('sender_open', (c: EventContext) => handlers.set(c.sender!, openOutgoing(ctx, c.sender!, replyLinks)));

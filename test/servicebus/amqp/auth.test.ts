@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { ServiceBusClient } from '@azure/service-bus';
-import rhea, { type Connection, type ConnectionOptions, type EventContext, type Message } from 'rhea';
+import type { Connection, EventContext, Message } from 'rhea';
 import { describe, expect, it } from 'vitest';
 import { withDeadline } from '../../support/stack.js';
-import { emulatorConnectionString, fastRetries, KEY_NAME, useEndpoint } from './helpers.js';
+import { connect, emulatorConnectionString, fastRetries, KEY_NAME, useEndpoint } from './helpers.js';
 
 /** A SAS token as the SDKs build one. */
 function sasToken(resource: string, keyName: string, key: string, expiresAtSeconds: number): string {
@@ -17,26 +17,6 @@ function sasConnectionString(port: number, token: string): string {
 }
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
-
-/** A bare rhea client (the library the SDK is built on), for what the SDK cannot be made to send. */
-function connect(port: number, options: Partial<ConnectionOptions> = {}): Promise<Connection> {
-  const container = rhea.create_container();
-  const connection = container.connect({ host: '127.0.0.1', port, reconnect: false, ...options } as ConnectionOptions);
-  return withDeadline(
-    new Promise((resolve, reject) => {
-      connection.once('connection_open', () => resolve(connection));
-      // A failed SASL exchange ends as a transport error on the connection.
-      const failed = (c: EventContext) => {
-        const internals = c.connection as unknown as { transport_error?: unknown };
-        reject(c.connection.error ?? internals.transport_error ?? c.error);
-      };
-      connection.once('connection_error', failed);
-      connection.once('disconnected', failed);
-    }),
-    5000,
-    'the AMQP connection to open',
-  );
-}
 
 /** Sends a request on `$cbs` and resolves with the response's application properties. */
 function putToken(connection: Connection, type: string, token: string, audience: string) {

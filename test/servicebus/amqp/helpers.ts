@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+import rhea, { type Connection, type ConnectionOptions, type EventContext } from 'rhea';
 import { afterEach } from 'vitest';
 import { startAmqpServer, type AmqpServer } from '../../../local/servicebus/amqp/index.js';
 import { ServiceBusBroker } from '../../../local/servicebus/index.js';
 import type { Clock } from '../../../local/shared/clock.js';
+import { withDeadline } from '../../support/stack.js';
 import { topology } from '../helpers.js';
 
 export const KEY_NAME = 'RootManageSharedAccessKey';
@@ -60,4 +62,24 @@ export function useEndpoint(): (options?: { clock?: Clock; dataDir?: string }) =
       },
     };
   };
+}
+
+/** A bare rhea client (the library the SDK is built on), for what the SDK cannot be made to send. */
+export function connect(port: number, options: Partial<ConnectionOptions> = {}): Promise<Connection> {
+  const container = rhea.create_container();
+  const connection = container.connect({ host: '127.0.0.1', port, reconnect: false, ...options } as ConnectionOptions);
+  return withDeadline(
+    new Promise((resolve, reject) => {
+      connection.once('connection_open', () => resolve(connection));
+      // A failed SASL exchange ends as a transport error on the connection.
+      const failed = (c: EventContext) => {
+        const internals = c.connection as unknown as { transport_error?: unknown };
+        reject(c.connection.error ?? internals.transport_error ?? c.error);
+      };
+      connection.once('connection_error', failed);
+      connection.once('disconnected', failed);
+    }),
+    5000,
+    'the AMQP connection to open',
+  );
 }

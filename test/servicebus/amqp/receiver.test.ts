@@ -1,6 +1,8 @@
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { describe, expect, it } from 'vitest';
-import { useEndpoint } from './helpers.js';
+import type { EventContext } from 'rhea';
+import { withDeadline } from '../../support/stack.js';
+import { connect, KEY_NAME, useEndpoint } from './helpers.js';
 
 const waitShort = { maxWaitTimeInMs: 2000 };
 const byBody = (messages: ServiceBusReceivedMessage[]) => messages.map((m) => m.body);
@@ -204,5 +206,28 @@ describe('AMQP endpoint: receiving and settling with @azure/service-bus', () => 
     await expect(sb.createReceiver('nope').peekMessages(1)).rejects.toMatchObject({ code: 'MessagingEntityNotFound' });
     await expect(sb.acceptNextSession('jobs')).rejects.toThrow('Sessions are not supported by the local broker.');
     await expect(sb.acceptSession('jobs', 'session-1')).rejects.toMatchObject({ code: 'SessionCannotBeLocked' });
+  });
+});
+
+describe('AMQP endpoint: settlements that arrive with a close', () => {
+  const endpoint = useEndpoint();
+
+  it('counts a client’s last settlements even when its close comes in the same read', async () => {
+    const { server, key, broker, client } = await endpoint();
+    await client()
+      .createSender('jobs')
+      .sendMessages(Array.from({ length: 20 }, (_, i) => ({ body: i })));
+    const connection = await connect(server.port, { username: KEY_NAME, password: key });
+    const receiver = connection.open_receiver({ source: { address: 'jobs' }, credit_window: 20, autoaccept: false });
+    let received = 0;
+    const closed = new Promise((resolve) => connection.once('connection_close', resolve));
+    receiver.on('message', (context: EventContext) => {
+      // Accepted and settled at once, as a consumer that acknowledges; the last one goes out with the close.
+      context.delivery!.accept();
+      if (++received === 20) connection.close();
+    });
+    await withDeadline(closed, 5000, 'the connection to close');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(broker.stats()[0]).toMatchObject({ active: 0, locked: 0 });
   });
 });
