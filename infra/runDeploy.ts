@@ -1,31 +1,28 @@
-import { assignRoles, configureAppSettings } from './access.js';
-import { AzCli, AzCliMissingError, notSignedIn } from './az.js';
-import type { CommandRunner } from './commandRunner.js';
-import { functionAppUrl, resourceIds, type Account, type DeployContext } from './context.js';
-import { DeployError } from './deployError.js';
-import { configureAuthentication } from './easyAuth.js';
-import { HELP, parseOptions, resourceNames, type DeployOptions } from './options.js';
-import { ensureFunctionApp, ensureResourceGroup, ensureServiceBus, ensureSignalR, ensureStorage } from './provision.js';
-import { publishFunctionApp, publishWebClient } from './publish.js';
-import { maskSecrets } from './secrets.js';
-import { fetchStatus, smokeCheck, type HttpStatusProbe } from './smoke.js';
+import { AzCli, formatCommand, type AzMode } from './core/az.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { CommandRunner } from './core/commandRunner.js';
+import { confirmer, terminalAsk, type Ask } from './core/confirm.js';
+import { functionAppUrl, type DeployContext, type HttpProbe } from './core/context.js';
+import { DeployError } from './core/deployError.js';
+import { HELP, parseOptions, resourceNames } from './core/options.js';
+import { maskSecrets } from './core/secrets.js';
+import { deployment } from './deployment.js';
 import { teardown } from './teardown.js';
-import { loadTopology } from './topology.js';
+import { fetchProbe } from './verify/smoke.js';
 
 export type DeployDeps = {
   /** Runs `az`; never called with --dry-run. */
   run: CommandRunner;
   /** Receives every line of output, already masked. */
   out: (line: string) => void;
-  /** Where the teardown confirmation is read from (default: stdin). */
-  input?: NodeJS.ReadableStream;
-  /** Waits between retries while Azure catches up (default: a real timer). */
-  sleep?: (ms: number) => Promise<void>;
-  httpStatus?: HttpStatusProbe;
+  /** Where confirmations are asked (default: the terminal; without one, --yes is required). */
+  ask?: Ask;
+  /** Every wait and bound (default: real time). */
+  clock?: Clock;
+  /** The smoke checks' HTTP requests (default: fetch). */
+  http?: HttpProbe;
   cwd?: string;
 };
-
-const AUTH_EXTENSION = 'authV2';
 
 /** The whole command line program: returns the process exit code, prints errors instead of throwing them. */
 export async function runDeploy(argv: readonly string[], deps: DeployDeps): Promise<number> {
@@ -36,15 +33,33 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps): Prom
       log(HELP);
       return 0;
     }
-    const az = new AzCli(options.dryRun ? undefined : deps.run, log);
-    if (options.dryRun) log('# dry run: printing the commands, running none');
-    const names = resourceNames(options);
+    const mode: AzMode = options.whatIf ? 'what-if' : options.dryRun ? 'dry-run' : 'apply';
+    // `npm run teardown` adds --teardown itself.
+    const script = options.teardown
+      ? ['teardown', '--', ...argv.filter((arg) => arg !== '--teardown')]
+      : ['deploy', '--', ...argv];
+    const resumeHint = formatCommand('npm', ['run', ...script]);
+    const az = (m: AzMode) => new AzCli(deps.run, log, m, resumeHint);
+    const ask = deps.ask ?? terminalAsk(process.stdin, process.stdout);
+    const clock = deps.clock ?? systemClock;
+    if (mode === 'dry-run') log('# dry run: printing the commands, running none');
     if (options.teardown) {
-      await signedInAccount(az);
-      const done = await teardown(az, options, names, { log, input: deps.input ?? process.stdin });
-      return done ? 0 : 1;
+      return (await teardown(az(mode), options, resourceNames(options), { log, ask, clock })) ? 0 : 1;
     }
-    await deploy(az, options, deps, log);
+    const run = (m: AzMode, yes: boolean) =>
+      deployment(az(m), options, { clock, log, http: deps.http ?? fetchProbe, confirm: confirmer(ask, yes) });
+    if (mode !== 'apply' || options.yes) {
+      report(await run(mode, options.yes), mode, log);
+      return 0;
+    }
+    // On a terminal without --yes: show what a run would change, and go on only when the person agrees.
+    const preview = await run('what-if', false);
+    report(preview, 'what-if', log);
+    if (!(await confirmer(ask, false)(`Apply ${changeCount(preview)}?`))) {
+      log('Not confirmed: nothing was changed.');
+      return 1;
+    }
+    report(await run('apply', true), 'apply', log);
     return 0;
   } catch (error) {
     if (!(error instanceof DeployError)) throw error;
@@ -54,79 +69,35 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps): Prom
   }
 }
 
-async function deploy(az: AzCli, options: DeployOptions, deps: DeployDeps, log: (line: string) => void) {
-  const topology = loadTopology(options.topologyFile);
-  const names = resourceNames(options);
-  const account = await preflight(az, options);
-  const ctx: DeployContext = {
-    az,
-    options,
-    names,
-    topology,
-    account,
-    ids: resourceIds(account.subscriptionId, names),
-    log,
-    step: (title) => log(`\n==> ${title}`),
-    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    state: { webOrigins: [...options.extraOrigins], staticWebsiteUrl: '', principalId: '' },
-  };
-  await ensureResourceGroup(ctx);
-  await ensureStorage(ctx);
-  await ensureServiceBus(ctx);
-  await ensureSignalR(ctx);
-  await ensureFunctionApp(ctx);
-  await assignRoles(ctx);
-  await configureAppSettings(ctx);
-  await configureAuthentication(ctx);
-  await publishFunctionApp(ctx);
-  await publishWebClient(ctx);
-  await smokeCheck(ctx, deps.httpStatus ?? fetchStatus);
+function changeCount(ctx: DeployContext): string {
+  const n = ctx.plan.settingChanges.length;
+  return n === 0 ? 'the publish (no settings need changing)' : `these ${n} change${n === 1 ? '' : 's'}`;
+}
 
-  const api = functionAppUrl(names);
-  log(`\n${az.dryRun ? 'Dry run complete: nothing was changed.' : 'Deployed.'}`);
+function report(ctx: DeployContext, mode: AzMode, log: (line: string) => void): void {
+  const changes = ctx.plan.settingChanges.length;
+  if (mode === 'what-if') {
+    log(
+      `\nWhat-if: ${changes === 0 ? 'everything matches the declared settings' : `${changes} change${changes === 1 ? '' : 's'} a run would make`} (nothing was changed):`,
+    );
+    ctx.plan.lines().forEach((line) => log(line));
+    return;
+  }
+  if (mode === 'dry-run') {
+    log('\nDry run complete: nothing was changed.');
+    return;
+  }
+  log(
+    `\nDeployed${changes === 0 ? ': every setting already matched' : `, with ${changes} change${changes === 1 ? '' : 's'}:`}`,
+  );
+  ctx.plan.lines().forEach((line) => log(line));
+  summary(ctx, log);
+}
+
+function summary(ctx: DeployContext, log: (line: string) => void): void {
+  const api = functionAppUrl(ctx.names);
   log(`  Web client: ${ctx.state.staticWebsiteUrl}`);
   log(`  API:        ${api}/api`);
   log(`  Sign-in:    ${api}/.auth/login/aad`);
-  log(`  SignalR:    https://${names.signalR}.service.signalr.net`);
-  log('New role assignments can take up to 10 minutes to apply everywhere; a 403 right after a first deploy fades.');
-}
-
-/** Fails early, with the fix, on what would otherwise break halfway: sign-in, the auth extension, the region. */
-async function preflight(az: AzCli, options: DeployOptions): Promise<Account> {
-  const account = await signedInAccount(az);
-  await az.json(['extension', 'show', '--name', AUTH_EXTENSION], {}).catch((error: unknown) => {
-    const missing = error instanceof DeployError && !(error instanceof AzCliMissingError);
-    if (missing && /not installed|not found|does not exist/i.test(error.message)) {
-      throw new DeployError(
-        `The Azure CLI extension ${AUTH_EXTENSION} (App Service Authentication v2 commands) is missing.`,
-        `Run \`az extension add --name ${AUTH_EXTENSION}\`, then run this again.`,
-      );
-    }
-    throw error;
-  });
-  const regions = await az.json<string[]>(
-    ['functionapp', 'list-flexconsumption-locations', '--query', '[].name'],
-    [options.location],
-  );
-  if (!regions.includes(options.location)) {
-    throw new DeployError(
-      `The region ${options.location} does not offer the Flex Consumption plan.`,
-      `Pass --location with one of: ${regions.join(', ')}.`,
-    );
-  }
-  return account;
-}
-
-async function signedInAccount(az: AzCli): Promise<Account> {
-  const account = await az
-    .json<{ id: string; tenantId: string }>(['account', 'show'], {
-      id: '<subscription-id>',
-      tenantId: '<tenant-id>',
-    })
-    .catch((error: unknown) => {
-      // Any failure of `account show` other than a missing CLI means there is no usable sign-in.
-      if (error instanceof DeployError && !(error instanceof AzCliMissingError)) throw notSignedIn();
-      throw error;
-    });
-  return { subscriptionId: account.id, tenantId: account.tenantId };
+  log(`  SignalR:    https://${ctx.names.signalR}.service.signalr.net`);
 }

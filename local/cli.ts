@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureInstallSecrets } from './shared/installSecrets.js';
+import { watchParent } from './shared/parentWatch.js';
 import { startLocalServices, startLocalStack, type LocalServices } from './stack/index.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -10,17 +11,23 @@ Runs the Functions app locally with everything it needs: Functions host, Service
 service stand-in, Easy Auth emulation and Azurite.
 
 Options:
-  --port <n>             Functions host port (default: local.settings.json Host.LocalHttpPort, else 7071)
-  --signalr-port <n>     SignalR service port (default 8888)
-  --azurite-port <n>     Azurite table service port (default 10002; an Azurite already there is reused)
-  --servicebus-port <n>  Service Bus AMQP port (default 5672)
-  --services             Start only Azurite, SignalR and Service Bus, for a real \`func start\`
-                         (\`npm run services\`)
-  --data-dir <dir>       Where local state lives (default .local)
-  --in-memory            Keep all state in memory; nothing survives a restart
-  --no-watch             Do not reload the app when its compiled files change
-  --verbose              Show the host's system messages
-  -h, --help             Show this help`;
+  --port <n>           Functions host port (default: local.settings.json Host.LocalHttpPort, else 7071)
+  --signalr-port <n>   SignalR service port (default 8888)
+  --azurite-port <n>   Azurite table service port (default 10002, or a free port when taken); an
+                       Azurite already listening on a port given here is used instead of one of ours
+  --reuse-azurite      Use an Azurite already listening on the Azurite port (its own data and
+                       persistence: --data-dir, --in-memory and the crash guarantee do not apply)
+  --servicebus-port <n>
+                       Service Bus AMQP port (default 5672)
+  --services           Start only Azurite, SignalR and Service Bus, for a real \`func start\`
+                       (\`npm run services\`)
+  --data-dir <dir>     Where local state lives (default .local)
+  --in-memory          Keep all state in memory; nothing survives a restart
+  --allowed-hosts <h>  Host names to answer besides localhost and loopback addresses (comma-separated;
+                       '.example.test' allows its subdomains too). Others are refused against DNS rebinding
+  --no-watch           Do not reload the app when its compiled files change
+  --verbose            Show the host's system messages
+  -h, --help           Show this help`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -43,8 +50,10 @@ function parse() {
         'azurite-port': { type: 'string' },
         'servicebus-port': { type: 'string' },
         services: { type: 'boolean', default: false },
+        'reuse-azurite': { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
+        'allowed-hosts': { type: 'string', multiple: true, default: [] },
         watch: { type: 'boolean', default: true },
         'no-watch': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
@@ -65,31 +74,36 @@ async function main(): Promise<void> {
     return;
   }
   const appDir = fileURLToPath(new URL('../..', import.meta.url));
-  const settings = join(appDir, 'local.settings.json');
-  const sample = join(appDir, 'local.settings.sample.json');
-  if (!existsSync(settings) && existsSync(sample)) {
-    copyFileSync(sample, settings);
-    process.stdout.write(
-      'Created local.settings.json from local.settings.sample.json (it is git-ignored; edit freely).\n',
-    );
+  try {
+    const installed = ensureInstallSecrets(appDir);
+    if (installed.message) process.stdout.write(`${installed.message}\n`);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
   }
 
+  const hosts = allowedHosts(flags['allowed-hosts']);
   if (flags.services && flags.port !== undefined) {
     fail('--port sets the local Functions host, which --services does not start (func start uses Host.LocalHttpPort).');
   }
+  const starting = (flags.services ? startLocalServices : startLocalStack)({
+    appDir,
+    port: port(flags.port, '--port'),
+    servicebusPort: port(flags['servicebus-port'], '--servicebus-port'),
+    signalrPort: port(flags['signalr-port'], '--signalr-port'),
+    azuritePort: port(flags['azurite-port'], '--azurite-port'),
+    reuseAzurite: flags['reuse-azurite'],
+    dataDir: flags['data-dir'],
+    inMemory: flags['in-memory'],
+    allowedHosts: hosts,
+    watch: flags.watch && !flags['no-watch'],
+    verbose: flags.verbose,
+  });
+  // Listening from the start: a stop asked for while the stack starts waits for it, then stops it.
+  stopWhenAsked(starting);
   let stack: LocalServices;
   try {
-    stack = await (flags.services ? startLocalServices : startLocalStack)({
-      appDir,
-      port: port(flags.port, '--port'),
-      servicebusPort: port(flags['servicebus-port'], '--servicebus-port'),
-      signalrPort: port(flags['signalr-port'], '--signalr-port'),
-      azuritePort: port(flags['azurite-port'], '--azurite-port'),
-      dataDir: flags['data-dir'],
-      inMemory: flags['in-memory'],
-      watch: flags.watch && !flags['no-watch'],
-      verbose: flags.verbose,
-    });
+    stack = await starting;
   } catch (error) {
     process.stderr.write(`\nThe local stack could not start: ${(error as Error).message}\n`);
     process.exit(1);
@@ -107,18 +121,46 @@ async function main(): Promise<void> {
     `  Service Bus        ${stack.urls.servicebus} (AMQP; ${dataDir})`,
     `  Azurite tables     ${stack.urls.tableService}`,
   );
-  if (!flags.services) lines.push(`  Health             ${functionsUrl}/_local/health`);
+  if (!flags.services) {
+    lines.push(
+      `  Health             ${functionsUrl}/_local/health`,
+      `  Master key         ${stack.masterKey}  (x-functions-key for ${functionsUrl}/admin/)`,
+    );
+  }
   process.stdout.write(['', ...lines, '', 'Press Ctrl+C to stop.', ''].join('\n'));
+}
 
+/** How long a stop may take before the process exits anyway, so a stuck part never keeps the ports. */
+const STOP_DEADLINE_MS = 15_000;
+
+/** Stops on SIGINT, SIGTERM and SIGHUP, and when whatever started the stack (npm, a task runner) has gone. */
+function stopWhenAsked(starting: Promise<LocalServices>): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (why: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping the local stack (Ctrl+C again to force)...\n`);
-    void stack.dispose().then(() => process.exit(0));
+    process.stdout.write(`\n${why}: stopping the local stack (Ctrl+C again to force)...\n`);
+    setTimeout(() => {
+      process.stderr.write(`The local stack did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway.\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    void starting.then(
+      (stack) => stack.dispose().then(() => process.exit(0)),
+      () => undefined, // start-up failed: main reports it and exits
+    );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  watchParent((why) => stop(why.charAt(0).toUpperCase() + why.slice(1)));
+}
+
+function allowedHosts(values: string[]): string[] {
+  const hosts = values.flatMap((v) => v.split(',')).map((h) => h.trim().toLowerCase());
+  for (const host of hosts) {
+    if (!/^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/.test(host)) {
+      fail(`--allowed-hosts takes host names such as orders.test or .example.test, got "${host}".`);
+    }
+  }
+  return hosts;
 }
 
 await main();

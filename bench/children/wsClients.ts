@@ -40,12 +40,12 @@ export const wsClientsApi = {
     const onFrame = (data: Buffer): void => counter.onFrame(data);
     const start = nowMs();
     const first = sockets.length;
-    const opened = await runPool(options.total - first, OPEN_CONCURRENCY, (i) =>
+    const opened = await runPool(options.total - first, OPEN_CONCURRENCY, async (i) =>
       options.kind === 'signalr'
         ? connectSignalR({
             endpoint: endpoint(options.port),
             hub: HUB,
-            accessToken: clientToken(endpoint(options.port), options.accessKey!, HUB, userId(first + i)),
+            accessToken: await clientToken(endpoint(options.port), options.accessKey!, HUB, userId(first + i)),
             onFrame,
           })
         : connectPlain(`ws://127.0.0.1:${options.port}/`, onFrame),

@@ -100,6 +100,6 @@ export async function connectPlain(url: string, onFrame: (data: Buffer) => void)
 }
 
 /** A client token for `userId` on the local service, as the app's negotiate would hand out. */
-export function clientToken(endpoint: string, accessKey: string, hub: string, userId: string): string {
-  return mintClientAccessToken({ endpoint, accessKey, hub, userId }).accessToken;
+export async function clientToken(endpoint: string, accessKey: string, hub: string, userId: string): Promise<string> {
+  return (await mintClientAccessToken({ endpoint, accessKey, hub, userId })).accessToken;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogEntry } from './logger.js';
+import type { LogEntry } from './core/logger.js';
 
 /** `local.settings.json`, as Core Tools reads it. */
 export type LocalSettings = {
@@ -24,18 +24,19 @@ function settingText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+const EMPTY: LocalSettings = {
+  values: {},
+  connectionStrings: {},
+  localHttpPort: undefined,
+  localHttpAddress: undefined,
+  corsOrigins: [],
+  corsCredentials: false,
+  path: undefined,
+};
+
 export function readLocalSettings(appDir: string, log: (entry: LogEntry) => void): LocalSettings {
   const path = join(appDir, 'local.settings.json');
-  const empty: LocalSettings = {
-    values: {},
-    connectionStrings: {},
-    localHttpPort: undefined,
-    localHttpAddress: undefined,
-    corsOrigins: [],
-    corsCredentials: false,
-    path: undefined,
-  };
-  if (!existsSync(path)) return empty;
+  if (!existsSync(path)) return EMPTY;
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -46,8 +47,12 @@ export function readLocalSettings(appDir: string, log: (entry: LogEntry) => void
       category: 'Host.General',
       message: `Failed to read app settings file at '${path}'. Ensure it is a valid JSON file. (${(error as Error).message})`,
     });
-    return { ...empty, path };
+    return { ...EMPTY, path };
   }
+  return { ...readHostSection(json, path), ...readValues(json, path, log), path };
+}
+
+function readValues(json: Json, path: string, log: (entry: LogEntry) => void) {
   const rawValues = json.Values ?? {};
   if (!isObject(rawValues)) throw new Error(`${path}: 'Values' must be an object of strings.`);
   // Core Tools treats a missing IsEncrypted as true and then tries to decrypt with DPAPI, which cannot work here.
@@ -81,6 +86,10 @@ export function readLocalSettings(appDir: string, log: (entry: LogEntry) => void
     }
     connectionStrings[name] = text;
   }
+  return { values, connectionStrings };
+}
+
+function readHostSection(json: Json, path: string) {
   const host = json.Host ?? {};
   if (!isObject(host)) throw new Error(`${path}: 'Host' must be an object.`);
   const port = host.LocalHttpPort;
@@ -95,8 +104,6 @@ export function readLocalSettings(appDir: string, log: (entry: LogEntry) => void
     throw new Error(`${path}: Host.CORSCredentials must be true or false.`);
   }
   return {
-    values,
-    connectionStrings,
     localHttpPort: port as number | undefined,
     localHttpAddress: host.LocalHttpAddress as string | undefined,
     corsOrigins: ((host.CORS as string | undefined) ?? '')
@@ -104,7 +111,6 @@ export function readLocalSettings(appDir: string, log: (entry: LogEntry) => void
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     corsCredentials: host.CORSCredentials === true,
-    path,
   };
 }
 
@@ -159,22 +165,6 @@ export function resolveAppSettings(sources: SettingsSources): Record<string, str
     FUNCTIONS_APPLICATION_DIRECTORY: sources.appDir,
   });
   return settings;
-}
-
-/** Writes settings into process.env (the app reads it there); returns a function that restores the old values. */
-export function applyToProcessEnv(settings: Record<string, string>): () => void {
-  const previous = new Map<string, string | undefined>();
-  for (const [key, value] of Object.entries(settings)) {
-    if (process.env[key] === value) continue;
-    previous.set(key, process.env[key]);
-    process.env[key] = value;
-  }
-  return () => {
-    for (const [key, value] of previous) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
 }
 
 /** App setting lookup with the host's case-insensitive configuration semantics. */

@@ -1,4 +1,4 @@
-import type { FunctionInfo } from './functionIndex.js';
+import type { FunctionInfo } from './core/functionIndex.js';
 
 /** The `Functions:` block `func start` prints: HTTP functions with methods and URL, others with their trigger type. */
 export function formatFunctionList(functions: FunctionInfo[], port: number, routePrefix: string): string {

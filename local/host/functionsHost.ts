@@ -1,25 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { readAppPackage } from '../shared/appPackage.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { appCodeRoot, readAppPackage } from './appLoader.js';
-import { applyToProcessEnv, readLocalSettings, resolveAppSettings, settingLookup } from './appSettings.js';
-import { runAppHooks, startApp, type AppHookData } from './appStartup.js';
+import { startGeneration, type Generation } from './appGeneration.js';
+import { readLocalSettings, resolveAppSettings, settingLookup, type LocalSettings } from './appSettings.js';
 import { watchAppCode } from './appWatcher.js';
-import type { BindingAdapter, TriggerHost, TriggerListener } from './bindings/adapter.js';
-import { createBindingRegistry, type BindingRegistry } from './bindings/registry.js';
-import { installCoreModule, type CoreRegistry } from './core/coreModule.js';
-import type { RpcLogLevel } from './core/types.js';
-import { indexFunctions, type FunctionInfo } from './functionIndex.js';
-import { formatFunctionList } from './functionList.js';
+import type { TriggerHost } from './extensions/shared/bindingAdapter.js';
+import type { RegisteredExtension } from './extensions/shared/extension.js';
+import { builtInExtensions } from './extensions/index.js';
+import { ExtensionRegistry } from './extensions/registry.js';
+import { configureExtensions, type ConfiguredExtensions, type LocalServices } from './extensions/startExtensions.js';
+import type { FunctionInfo } from './core/functionIndex.js';
 import { readHostJson, type HostConfig } from './hostJson.js';
+import { HostState } from './hostState.js';
 import { validateCorsPolicy } from './http/cors.js';
 import { bodyLimitFrom } from './http/readBody.js';
+import { createHostServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http/hostServer.js';
 import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeline.js';
 import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
-import { createConsoleLogger, type HostLogger, type LogEntry } from './logger.js';
+import { closeServer, listen } from './listen.js';
+import { createConsoleLogger, type HostLogger, type LogEntry } from './core/logger.js';
+import { workerSettings } from './workers/workerSettings.js';
 
 export type FunctionsHostOptions = {
   /** Folder with package.json (`main` glob), host.json and local.settings.json. */
@@ -37,8 +41,10 @@ export type FunctionsHostOptions = {
    * (`UseDevelopmentStorage=true`, a localhost SignalR endpoint) at the ports its parts really listen on.
    */
   rewriteSettings?: (settings: Readonly<Record<string, string>>) => Record<string, string>;
-  /** Adapters for more binding types (httpTrigger and http are built in). */
-  bindings?: BindingAdapter[];
+  /** The extensions the host knows; default the built-in ones (`builtInExtensions`). */
+  extensions?: readonly RegisteredExtension[];
+  /** Starts the local services extensions need (the stack's broker, SignalR service, ...). */
+  services?: LocalServices;
   /** Run before routing, in order. */
   middleware?: HttpMiddleware[];
   /** Reload the app when its compiled files change. Default false. */
@@ -48,6 +54,12 @@ export type FunctionsHostOptions = {
   clock?: Clock;
   /** Invocation ids; default random UUIDs. */
   newId?: () => string;
+  /** The master key the admin API requires; default a random one for this run (see `host.masterKey`). */
+  masterKey?: string;
+  /** Host names answered besides localhost, *.localhost, 127.0.0.0/8 and [::1] (see isAllowedHost). */
+  allowedHosts?: readonly string[];
+  /** How long a client may take to send its headers, and its whole request; see DEFAULT_HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 };
 
 export interface FunctionsHost {
@@ -56,63 +68,44 @@ export interface FunctionsHost {
   readonly port: number;
   readonly server: Server;
   readonly config: HostConfig;
-  /** The app settings in effect (also applied to process.env). */
+  /** The app settings in effect: the language workers' environment. */
   readonly settings: Readonly<Record<string, string>>;
+  /** The key `/admin/*` requires in `x-functions-key` (or `?code=`). */
+  readonly masterKey: string;
   /** The indexed functions, sorted by name (invalid ones left out). */
   functions(): FunctionInfo[];
+  /** Process ids of the app's running language workers. */
+  workerPids(): number[];
+  /** Whether the host is serving (false while it starts, after a failed reload, once closed). */
+  isRunning(): boolean;
   /** Runs one invocation of a function by name (what trigger adapters call). */
   invoke(functionName: string, invocation: TriggerInvocation): Promise<InvocationResult>;
-  /** Restart the app as the host does on a file change: drain, appTerminate, reset, re-import, restart triggers. */
+  /** Restart the app as the host does on a file change: drain, terminate the workers, start new ones, re-index. */
   reload(): Promise<void>;
-  /** Stops triggers and the server after in-flight invocations, runs appTerminate hooks, restores process.env. */
+  /** Stops triggers and the server after in-flight invocations, then the workers (appTerminate hooks run). */
   close(): Promise<void>;
 }
 
-// The host holds requests up to 30 s while it (re)starts, then answers 503.
-const HOST_START_WAIT_MS = 30_000;
+type HostParts = {
+  appDir: string;
+  clock: Clock;
+  logger: HostLogger;
+  config: HostConfig;
+  local: LocalSettings;
+  registry: ExtensionRegistry;
+  extensions: ConfiguredExtensions;
+  services: LocalServices | undefined;
+  main: string | undefined;
+};
 
-let activeHost: FunctionsHost | undefined;
-
-type State = { kind: 'starting' | 'running' | 'stopped' } | { kind: 'failed'; error: Error };
-
-function listen(server: Server, port: number, hostname: string): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(
-              `Port ${port} is unavailable. Close the process using that port, or specify another port using --port [-p].`,
-            )
-          : error,
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, hostname, () => {
-      server.off('error', onError);
-      resolvePromise();
-    });
-  });
-}
-
-const closeServer = (server: Server): Promise<void> =>
-  new Promise((resolvePromise) => {
-    server.close(() => resolvePromise());
-    server.closeIdleConnections();
-  });
-
-/**
- * Starts a local Functions host for the app in `options.appDir`: provides `@azure/functions-core`, loads the app,
- * serves its HTTP functions and starts its other triggers through the binding adapters. One host per process.
- */
-export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  if (activeHost)
-    throw new Error(`A Functions host is already running in this process (${activeHost.url}); close it first.`);
+function prepare(options: FunctionsHostOptions): HostParts {
   const appDir = resolve(options.appDir);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createConsoleLogger({ clock });
   const log = (entry: LogEntry): void => logger.log(entry);
-  const registry: CoreRegistry = installCoreModule();
   const config = readHostJson(appDir);
+  const registry = new ExtensionRegistry(options.extensions ?? builtInExtensions);
+  const extensions = configureExtensions(registry, config.extensionSections, log);
   if (config.http.dynamicThrottlesEnabled) {
     log({
       level: 'warning',
@@ -123,150 +116,178 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     });
   }
   const local = readLocalSettings(appDir, log);
-  const cors = { origins: local.corsOrigins, credentials: local.corsCredentials };
-  validateCorsPolicy(cors);
-  const env = options.env ?? process.env;
-  const bodyLimit = bodyLimitFrom(
-    env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ?? local.values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT,
-  );
-  const adapters: BindingRegistry = createBindingRegistry(options.bindings ?? []);
+  validateCorsPolicy({ origins: local.corsOrigins, credentials: local.corsCredentials });
   const { pkg, warning } = readAppPackage(appDir);
   if (warning) log({ level: 'warning', category: 'Worker', message: warning });
-  const codeRoot = appCodeRoot(appDir, pkg.main);
+  return { appDir, clock, logger, config, local, registry, extensions, services: options.services, main: pkg.main };
+}
 
-  let state: State = { kind: 'starting' };
-  let waiters: (() => void)[] = [];
-  let functions: FunctionInfo[] = [];
-  let listeners: TriggerListener[] = [];
-  let hookData: AppHookData = { appHookData: {}, appLevelOnly: {} };
-  let settings: Record<string, string> = {};
-  let setting = settingLookup(settings);
-  let port = 0;
-
-  const setState = (next: State): void => {
-    state = next;
-    if (next.kind !== 'starting') for (const wake of waiters.splice(0)) wake();
-  };
-  const whenRunning = (): Promise<void> =>
-    new Promise((resolvePromise, reject) => {
-      const check = (): boolean => {
-        if (state.kind === 'running') resolvePromise();
-        else if (state.kind === 'failed') reject(state.error);
-        else if (state.kind === 'stopped') reject(new Error('Function host is not running.'));
-        else return false;
-        return true;
-      };
-      if (check()) return;
-      const timer = clock.setTimeout(() => {
-        waiters = waiters.filter((w) => w !== wake);
-        reject(new Error('Function host is not running.'));
-      }, HOST_START_WAIT_MS);
-      const wake = (): void => {
-        clock.clearTimeout(timer);
-        check();
-      };
-      waiters.push(wake);
-    });
-
-  const invoker = new Invoker({
-    registry,
-    adapters,
-    logger,
-    clock,
-    setting: (name) => setting(name),
-    newId: options.newId ?? randomUUID,
-    appHookData: () => hookData.appHookData,
-  });
-
-  const findFunction = (name: string): FunctionInfo => {
-    const fn = functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
-    if (!fn) throw new Error(`Function code for '${name}' is not loaded and cannot be invoked.`);
-    return fn;
-  };
-  const invoke = async (name: string, invocation: TriggerInvocation): Promise<InvocationResult> =>
-    invoker.invoke(findFunction(name), invocation);
-
-  const triggerHost: TriggerHost = {
-    invoke,
-    setting: (name) => setting(name),
-    config,
-    clock,
-    log,
-  };
-
-  registry.onSystemLog((level: RpcLogLevel, _category, message) => {
-    if (level === 'none') return;
-    log({ level: level === 'trace' || level === 'debug' ? 'information' : level, category: 'Worker', message });
-  });
-
-  const server = createServer(
+/**
+ * Starts a local Functions host for the app in `options.appDir`: the HTTP pipeline and trigger listeners here,
+ * the app in language-worker processes that load `@azure/functions-core` and the app as Azure's Node worker does.
+ */
+export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
+  const parts = prepare(options);
+  const env = options.env ?? process.env;
+  const bodyLimit = bodyLimitFrom(
+    env.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT ?? parts.local.values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT,
+  );
+  const runtime = new HostRuntime(parts, options.newId ?? randomUUID);
+  const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
+  const server = createHostServer(
+    { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
     createRequestPipeline({
-      functions: () => functions,
-      routePrefix: () => config.routePrefix,
-      baseUrl: () => `http://localhost:${port}`,
-      whenRunning,
-      invoke: (fn, invocation) => invoker.invoke(fn, invocation),
-      cors,
+      functions: () => runtime.functions,
+      routePrefix: () => parts.config.http.routePrefix,
+      customHeaders: parts.config.http.customHeaders,
+      webhook: (name) => runtime.webhook(name),
+      streaming: () => runtime.streaming,
+      baseUrl: () => `http://localhost:${runtime.port}`,
+      whenRunning: () => runtime.state.whenRunning(),
+      invoke: (fn, invocation) => runtime.invoker.invoke(fn, invocation),
+      cors: { origins: parts.local.corsOrigins, credentials: parts.local.corsCredentials },
       middleware: options.middleware ?? [],
-      homepageDisabled: () => /^(true|1)$/i.test(setting('AzureWebJobsDisableHomepage') ?? ''),
+      homepageDisabled: () => /^(true|1)$/i.test(runtime.setting('AzureWebJobsDisableHomepage') ?? ''),
       bodyLimit,
-      requestQueue: new RequestQueue(config.http),
-      logger,
+      requestQueue: new RequestQueue(parts.config.http),
+      logger: parts.logger,
+      allowedHosts: options.allowedHosts ?? [],
+      masterKey,
     }),
   );
+  const hostname = options.hostname ?? parts.local.localHttpAddress ?? '127.0.0.1';
+  try {
+    await listen(server, options.port ?? parts.local.localHttpPort ?? 7071, hostname);
+    runtime.port = (server.address() as AddressInfo).port;
+    let settings = resolveAppSettings({
+      env,
+      local: parts.local,
+      overrides: options.settingsOverrides ?? {},
+      appDir: parts.appDir,
+      port: runtime.port,
+      log: (entry) => parts.logger.log(entry),
+    });
+    if (options.rewriteSettings) settings = { ...settings, ...options.rewriteSettings(settings) };
+    runtime.settings = settings;
+    await runtime.start();
+  } catch (error) {
+    runtime.state.set('stopped');
+    await closeServer(server);
+    throw error;
+  }
+  if (options.watch) runtime.watch();
+  const urlHost =
+    hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
+  return runtime.handle(`http://${urlHost}:${runtime.port}`, server, masterKey);
+}
 
-  async function loadGeneration(): Promise<void> {
-    hookData = { appHookData: {}, appLevelOnly: {} };
-    await startApp({ appDir, pkg, registry, codeRoot, hookData });
-    const disabled = (name: string): boolean => /^(true|1)$/i.test(setting(`AzureWebJobs.${name}.Disabled`) ?? '');
-    const indexed = indexFunctions(registry.functions.values(), disabled);
-    for (const { name, message } of indexed.errors) {
-      log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
-    }
-    for (const fn of indexed.functions) {
-      if (!fn.disabled && !adapters.get(fn.trigger.type)) {
-        throw new Error(
-          `Function '${fn.name}' uses the trigger type '${fn.trigger.type}', which the local host does not support ` +
-            `(supported: ${adapters.types().join(', ')}).`,
-        );
-      }
-    }
-    functions = indexed.functions;
-    for (const fn of functions) {
-      const start = fn.disabled ? undefined : adapters.get(fn.trigger.type)?.startTrigger;
-      if (start) listeners.push(await start.call(adapters.get(fn.trigger.type), fn, triggerHost));
-    }
-    log({
-      level: 'information',
-      category: 'Host.Startup',
-      message: formatFunctionList(functions, port, config.routePrefix),
+/** The host's moving parts between start and close: settings, the current generation, reloads. */
+class HostRuntime {
+  readonly state: HostState;
+  readonly invoker: Invoker;
+  port = 0;
+  #settings: Record<string, string> = {};
+  setting = settingLookup({});
+  #generation: Generation | undefined;
+  #reloading: Promise<void> = Promise.resolve();
+  #watcher: { close(): void } | undefined;
+
+  constructor(
+    readonly parts: HostParts,
+    newId: () => string,
+  ) {
+    this.state = new HostState(parts.clock);
+    this.invoker = new Invoker({
+      target: () => {
+        if (!this.#generation) throw new Error('Function host is not running.');
+        return this.#generation;
+      },
+      logger: parts.logger,
+      clock: parts.clock,
+      setting: (name) => this.setting(name),
+      newId,
     });
   }
 
-  async function stopGeneration(): Promise<void> {
-    const closing = listeners;
-    listeners = [];
-    await Promise.all(closing.map((l) => l.close()));
-    await invoker.whenIdle();
-    await runAppHooks(registry, 'appTerminate', hookData, appDir);
+  set settings(settings: Record<string, string>) {
+    this.#settings = settings;
+    this.setting = settingLookup(settings);
   }
 
-  let reloading: Promise<void> = Promise.resolve();
-  const reload = (): Promise<void> => {
+  get settings(): Record<string, string> {
+    return this.#settings;
+  }
+
+  get functions(): FunctionInfo[] {
+    return this.#generation?.functions ?? [];
+  }
+
+  get streaming(): boolean {
+    return this.#generation?.streaming ?? false;
+  }
+
+  webhook(name: string) {
+    return this.#generation?.extensions.webhook(name);
+  }
+
+  #log(entry: LogEntry): void {
+    this.parts.logger.log(entry);
+  }
+
+  invoke = async (name: string, invocation: TriggerInvocation): Promise<InvocationResult> => {
+    const fn = this.functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    if (!fn) throw new Error(`Function code for '${name}' is not loaded and cannot be invoked.`);
+    return this.invoker.invoke(fn, invocation);
+  };
+
+  async start(): Promise<void> {
+    const { parts } = this;
+    const triggerHost: TriggerHost = {
+      invoke: this.invoke,
+      setting: (name) => this.setting(name),
+      clock: parts.clock,
+      log: (entry) => this.#log(entry),
+    };
+    this.#generation = await startGeneration({
+      appDir: parts.appDir,
+      settings: this.#settings,
+      workers: workerSettings(this.setting),
+      registry: parts.registry,
+      extensions: parts.extensions,
+      services: parts.services,
+      triggerHost,
+      clock: parts.clock,
+      isDisabled: (name) => /^(true|1)$/i.test(this.setting(`AzureWebJobs.${name}.Disabled`) ?? ''),
+      port: this.port,
+      routePrefix: parts.config.http.routePrefix,
+      log: (entry) => this.#log(entry),
+      onWorkerLog: (log) => this.invoker.onWorkerLog(log),
+      whenIdle: () => this.invoker.whenIdle(),
+      onWorkersGaveUp: (error) => this.state.set('failed', error),
+    });
+    this.#log({
+      level: 'information',
+      category: 'Host.Startup',
+      message: `[${new Date(parts.clock.now()).toISOString()}] Worker process started and initialized.`,
+    });
+    this.state.set('running');
+  }
+
+  reload(): Promise<void> {
     // A failed reload must not block the next one: chain on the settled previous attempt.
-    reloading = reloading
+    this.#reloading = this.#reloading
       .catch(() => undefined)
       .then(async () => {
-        if (state.kind === 'stopped') return;
-        setState({ kind: 'starting' });
-        log({ level: 'information', category: 'Host.General', message: 'Host restarting: the app changed.' });
-        await stopGeneration();
+        if (this.state.kind === 'stopped') return;
+        this.state.set('starting');
+        this.#log({ level: 'information', category: 'Host.General', message: 'Host restarting: the app changed.' });
+        await this.#generation?.stop();
+        this.#generation = undefined;
         try {
-          await loadGeneration();
-          setState({ kind: 'running' });
+          await this.start();
         } catch (error) {
-          setState({ kind: 'failed', error: error as Error });
-          log({
+          this.state.set('failed', error as Error);
+          this.#log({
             level: 'error',
             category: 'Host.General',
             message: `Host restart failed: ${(error as Error).message}`,
@@ -274,67 +295,38 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
           throw error;
         }
       });
-    return reloading;
-  };
-
-  let restoreEnv = (): void => undefined;
-  let watcher: { close(): void } | undefined;
-  const hostname = options.hostname ?? local.localHttpAddress ?? '127.0.0.1';
-  try {
-    await listen(server, options.port ?? local.localHttpPort ?? 7071, hostname);
-    port = (server.address() as AddressInfo).port;
-    settings = resolveAppSettings({ env, local, overrides: options.settingsOverrides ?? {}, appDir, port, log });
-    if (options.rewriteSettings) settings = { ...settings, ...options.rewriteSettings(settings) };
-    setting = settingLookup(settings);
-    restoreEnv = applyToProcessEnv(settings);
-    log({
-      level: 'information',
-      category: 'Host.Startup',
-      message: `[${new Date(clock.now()).toISOString()}] Worker process started and initialized.`,
-    });
-    await loadGeneration();
-    setState({ kind: 'running' });
-  } catch (error) {
-    setState({ kind: 'stopped' });
-    await Promise.all(listeners.map((l) => l.close()));
-    await closeServer(server);
-    restoreEnv();
-    registry.onSystemLog(undefined);
-    throw error;
+    return this.#reloading;
   }
-  if (options.watch) {
-    watcher = watchAppCode(codeRoot, clock, () => {
-      reload().catch(() => undefined); // reported through the logger; the host answers 503 until fixed
+
+  watch(): void {
+    this.#watcher = watchAppCode(this.parts.appDir, this.parts.main, this.parts.clock, () => {
+      this.reload().catch(() => undefined); // reported through the logger; the host answers 503 until fixed
     });
   }
 
-  const urlHost =
-    hostname === '0.0.0.0' || hostname === '::' ? '127.0.0.1' : hostname.includes(':') ? `[${hostname}]` : hostname;
-  const host: FunctionsHost = {
-    url: `http://${urlHost}:${port}`,
-    port,
-    server,
-    config,
-    get settings() {
-      return settings;
-    },
-    functions: () => functions,
-    invoke,
-    reload,
-    async close() {
-      if (state.kind === 'stopped') return;
-      watcher?.close();
-      await reloading.catch(() => undefined);
-      setState({ kind: 'stopped' });
-      const closed = closeServer(server);
-      await stopGeneration();
-      server.closeAllConnections();
-      await closed;
-      restoreEnv();
-      registry.onSystemLog(undefined);
-      activeHost = undefined;
-    },
-  };
-  activeHost = host;
-  return host;
+  handle(url: string, server: Server, masterKey: string): FunctionsHost {
+    return {
+      url,
+      port: this.port,
+      server,
+      config: this.parts.config,
+      settings: this.#settings,
+      masterKey,
+      functions: () => this.functions,
+      workerPids: () => this.#generation?.workers.pids ?? [],
+      isRunning: () => this.state.kind === 'running',
+      invoke: this.invoke,
+      reload: () => this.reload(),
+      close: async () => {
+        if (this.state.kind === 'stopped') return;
+        this.#watcher?.close();
+        await this.#reloading.catch(() => undefined);
+        this.state.set('stopped');
+        const closed = closeServer(server);
+        await this.#generation?.stop();
+        server.closeAllConnections();
+        await closed;
+      },
+    };
+  }
 }

@@ -1,7 +1,20 @@
 export { startFunctionsHost, type FunctionsHost, type FunctionsHostOptions } from './functionsHost.js';
 export type { HttpMiddleware } from './http/requestPipeline.js';
-export type { BindingAdapter, BindingContext, TriggerHost, TriggerListener } from './bindings/adapter.js';
-export type { BindingInfo, FunctionInfo } from './functionIndex.js';
+export {
+  builtInExtensions,
+  defineExtension,
+  ExtensionRegistry,
+  type BindingAdapter,
+  type BindingContext,
+  type Extension,
+  type ExtensionContext,
+  type ExtensionInstance,
+  type RegisteredExtension,
+  type TriggerHost,
+  type TriggerListener,
+} from './extensions/index.js';
+export { runningServices, type LocalServices } from './extensions/startExtensions.js';
+export type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
 export type { InvocationResult, TriggerInvocation } from './invoker.js';
 export type { HostConfig } from './hostJson.js';
 export {
@@ -10,6 +23,5 @@ export {
   type HostLogger,
   type LogEntry,
   type LogLevel,
-} from './logger.js';
-export type { RpcTypedData, RpcHttpData } from './core/types.js';
-export { createServiceBusBindings } from './bindings/serviceBus.js';
+} from './core/logger.js';
+export type { RpcTypedData, RpcHttpData } from '../rpc/types.js';

@@ -1,73 +1,79 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
-import type { CoreRegistry } from './core/coreModule.js';
+import type { InvocationResponse } from '../rpc/messages.js';
 import type {
-  CoreInvocationContext,
-  FunctionCallback,
+  RpcException,
   RpcHttpData,
-  RpcLogCategory,
+  RpcInvocationRequest,
+  RpcLog,
   RpcLogLevel,
   RpcParameterBinding,
   RpcTypedData,
-} from './core/types.js';
-import type { BindingContext } from './bindings/adapter.js';
-import type { BindingRegistry } from './bindings/registry.js';
-import { resolveBinding, type BindingData } from './bindingExpressions.js';
-import type { BindingInfo, FunctionInfo } from './functionIndex.js';
-import { toInvocationError } from './invocationError.js';
-import type { HostLogger, LogLevel } from './logger.js';
-import { newTraceParent } from './traceParent.js';
+} from '../rpc/types.js';
+export type { InvocationResult, TriggerInvocation } from './core/invocation.js';
+import type { BindingAdapter, BindingContext } from './extensions/shared/bindingAdapter.js';
+import { resolveBinding } from './core/bindingExpressions.js';
+import type { InvocationResult, TriggerInvocation } from './core/invocation.js';
+import type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
+import type { HostLogger, LogLevel } from './core/logger.js';
+import { proxyToWorker, type WorkerProxy } from './http/streamProxy.js';
+import { newTraceParent } from './core/traceParent.js';
+import { OutputBindingError } from './core/outputBindingError.js';
 
-/** One trigger firing, as a trigger adapter (or the HTTP pipeline) hands it to the host. */
-export type TriggerInvocation = {
-  /** The trigger binding's value, as the extension would send it to the worker. */
-  triggerData: RpcTypedData;
-  triggerMetadata?: Record<string, RpcTypedData>;
-  /** Values for `{expressions}` in the other bindings (case-insensitive keys, dotted paths). */
-  bindingData?: BindingData;
-  /** The `Reason='...'` of the Executing line. */
-  reason: string;
-  /** Extra lines logged after Executing (e.g. Service Bus "Trigger Details"). */
-  details?: string;
+type WorkerRequest = RpcInvocationRequest & { invocationId: string; functionId: string };
+
+/** One language worker, as the invoker uses it. */
+export type InvocationWorker = {
+  invoke(request: WorkerRequest): Promise<InvocationResponse>;
+  /** The worker's own HTTP server when the app streams HTTP (`app.setup({ enableHttpStream: true })`). */
+  readonly httpUri: string | undefined;
 };
 
-export type InvocationResult =
-  | {
-      invocationId: string;
-      succeeded: true;
-      httpResponse: RpcHttpData | undefined;
-      /** The worker's return value (a trigger such as signalRTrigger turns it into its reply). */
-      returnValue: RpcTypedData | null | undefined;
-    }
-  | { invocationId: string; succeeded: false; error: Error };
+/** What invocations run on: the app's language workers, and the binding handlers of its extensions. */
+export type InvocationTarget = {
+  workers: { pick(): Promise<InvocationWorker> };
+  extensions: { adapter(type: string): BindingAdapter | undefined };
+};
 
 export type InvokerDeps = {
-  registry: CoreRegistry;
-  adapters: BindingRegistry;
+  /** The current generation (replaced on reload). */
+  target(): InvocationTarget;
   logger: HostLogger;
   clock: Clock;
   setting: (name: string) => string | undefined;
   newId: () => string;
-  /** The app-wide hook data of the current app load (reset on reload). */
-  appHookData: () => Record<string, unknown>;
 };
 
 const SYSTEM_LEVEL: Partial<Record<RpcLogLevel, LogLevel>> = { trace: 'information', debug: 'information' };
 
-function defineHookContext(init: Record<string, unknown>, readOnly: Record<string, unknown>): Record<string, unknown> {
-  for (const [key, value] of Object.entries(readOnly)) {
-    Object.defineProperty(init, key, { value, writable: false, enumerable: true });
+/** The worker's failure as an Error carrying its message and stack. */
+function failureError(exception: RpcException | null | undefined): Error {
+  const error = new Error(exception?.message ?? 'Unknown error');
+  error.stack = exception?.stackTrace ?? `Error: ${error.message}`;
+  return error;
+}
+
+/** An input needs `bindInput` and an output `applyOutput` of its extension's adapter (an inout both). */
+function requireAdapter(target: InvocationTarget, fn: FunctionInfo, binding: BindingInfo): void {
+  const adapter = target.extensions.adapter(binding.type);
+  const needs = binding.direction === 'out' ? 'applyOutput' : 'bindInput';
+  if (!adapter?.[needs] || (binding.direction === 'inout' && !adapter.applyOutput)) {
+    throw new Error(
+      `The local host has no support for the ${binding.direction === 'out' ? 'output' : 'input'} binding type ` +
+        `'${binding.type}' (binding '${binding.name}' of function '${fn.name}').`,
+    );
   }
-  return init;
 }
 
 /**
- * Runs invocations through the app's programming model in the Node worker's order: arguments, preInvocation hooks,
- * handler, postInvocation hooks, response. Output bindings are applied only when all of that succeeded.
+ * Runs invocations as the host does: binding expressions resolved and inputs bound, the invocation sent to a
+ * language worker, and output bindings applied only when the worker reports success. A failed output fails the
+ * invocation (for HTTP, the function's response is not written), as in the Functions host.
  */
 export class Invoker {
   #deps: InvokerDeps;
   #inFlight = 0;
+  #executing = new Map<string, string>();
   #idle: (() => void)[] = [];
 
   constructor(deps: InvokerDeps) {
@@ -103,7 +109,7 @@ export class Invoker {
       });
       return { invocationId, succeeded: true, httpResponse, returnValue };
     } catch (thrown) {
-      const error = toInvocationError(thrown);
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       logger.log({
         level: 'error',
         category,
@@ -128,9 +134,8 @@ export class Invoker {
     invocation: TriggerInvocation,
     invocationId: string,
   ): Promise<{ httpResponse: RpcHttpData | undefined; returnValue: RpcTypedData | null | undefined }> {
-    const { registry, adapters, setting, clock } = this.#deps;
-    const model = registry.programmingModel;
-    if (!model) throw new Error('No programming model is registered; the app did not load @azure/functions.');
+    const { setting, clock } = this.#deps;
+    const target = this.#deps.target();
     const bindingCtx: BindingContext = {
       functionName: fn.name,
       invocationId,
@@ -148,131 +153,80 @@ export class Invoker {
           fn.name,
         ),
       );
-    for (const binding of others) this.#requireAdapter(fn, binding);
+    for (const binding of others) requireAdapter(target, fn, binding);
     const inputData: RpcParameterBinding[] = [{ name: fn.trigger.name, data: invocation.triggerData }];
     for (const binding of others.filter((b) => b.direction !== 'out')) {
-      const data = await adapters.get(binding.type)?.bindInput?.(binding, bindingCtx);
+      const data = await target.extensions.adapter(binding.type)?.bindInput?.(binding, bindingCtx);
       if (data !== null && data !== undefined) inputData.push({ name: binding.name, data });
     }
-
-    let executing = true;
-    let invocationContext: unknown;
-    const appHookData = this.#deps.appHookData();
-    const retry = fn.registered.metadata.retryOptions;
-    const coreCtx: CoreInvocationContext = {
+    const retry = fn.retryOptions;
+    const response = await this.#callWorker(target, invocation, fn, {
       invocationId,
-      request: {
-        invocationId,
-        functionId: fn.registered.functionId,
-        inputData,
-        triggerMetadata: invocation.triggerMetadata ?? {},
-        traceContext: {
-          traceParent: newTraceParent(),
-          traceState: '',
-          attributes: {},
-        },
-        retryContext: retry ? { retryCount: 0, maxRetryCount: retry.maxRetryCount ?? 0 } : null,
-      },
-      metadata: {
-        name: fn.name,
-        functionId: fn.registered.functionId,
-        bindings: fn.registered.metadata.bindings,
-        rawBindings: fn.rawBindings,
-        scriptFile: fn.scriptFile,
-      },
-      state: undefined,
-      log: (level, logCategory, message) => {
-        if (!executing) return; // the host drops RpcLogs of invocations that have completed
-        this.#emitLog(fn, invocationId, invocationContext, appHookData, level, logCategory, message);
-      },
-    };
-    try {
-      const invocationModel = model.getInvocationModel(coreCtx);
-      const { context, inputs } = await invocationModel.getArguments();
-      invocationContext = context;
-
-      coreCtx.state = 'preInvocationHooks';
-      const hookData: Record<string, unknown> = {};
-      const preCtx = defineHookContext(
-        { inputs, functionCallback: fn.registered.callback },
-        { hookData, appHookData, invocationContext: context },
-      );
-      for (const hook of registry.hooks.get('preInvocation') ?? []) await hook(preCtx);
-
-      coreCtx.state = 'invocation';
-      const finalInputs = preCtx.inputs as unknown[];
-      const postCtx = defineHookContext(
-        { inputs: finalInputs, result: null, error: null },
-        { hookData, appHookData, invocationContext: context },
-      );
+      functionId: fn.functionId,
+      inputData,
+      triggerMetadata: invocation.triggerMetadata ?? {},
+      traceContext: { traceParent: newTraceParent(), traceState: '', attributes: {} },
+      retryContext: retry ? { retryCount: 0, maxRetryCount: retry.maxRetryCount ?? 0 } : null,
+    });
+    for (const binding of others.filter((b) => b.direction !== 'in')) {
+      const value =
+        binding.name === '$return'
+          ? response.returnValue
+          : response.outputData?.find((o) => o.name === binding.name)?.data;
+      if (value === null || value === undefined) continue;
       try {
-        postCtx.result = await invocationModel.invokeFunction(
-          context,
-          finalInputs,
-          preCtx.functionCallback as FunctionCallback,
-        );
+        await target.extensions.adapter(binding.type)?.applyOutput?.(binding, value, bindingCtx);
       } catch (error) {
-        postCtx.error = error;
+        throw new OutputBindingError(binding.name, binding.type, error);
       }
-
-      coreCtx.state = 'postInvocationHooks';
-      for (const hook of registry.hooks.get('postInvocation') ?? []) await hook(postCtx);
-      coreCtx.state = undefined;
-      if (postCtx.error !== null && postCtx.error !== undefined) throw toInvocationError(postCtx.error);
-
-      const response = await invocationModel.getResponse(context, postCtx.result);
-      executing = false;
-      for (const binding of others.filter((b) => b.direction !== 'in')) {
-        const value =
-          binding.name === '$return'
-            ? response.returnValue
-            : response.outputData?.find((o) => o.name === binding.name)?.data;
-        if (value !== null && value !== undefined) {
-          await adapters.get(binding.type)?.applyOutput?.(binding, value, bindingCtx);
-        }
-      }
-      return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };
-    } finally {
-      executing = false;
     }
+    return { httpResponse: bindingCtx.httpResponse, returnValue: response.returnValue };
   }
 
-  #requireAdapter(fn: FunctionInfo, binding: BindingInfo): void {
-    const adapter = this.#deps.adapters.get(binding.type);
-    const needs = binding.direction === 'out' ? 'applyOutput' : 'bindInput';
-    if (!adapter?.[needs] || (binding.direction === 'inout' && !adapter.applyOutput)) {
-      throw new Error(
-        `The local host has no support for the ${binding.direction === 'out' ? 'output' : 'input'} binding type ` +
-          `'${binding.type}' (binding '${binding.name}' of function '${fn.name}').`,
-      );
-    }
-  }
-
-  #emitLog(
+  /**
+   * Sends the invocation to a worker; for a streamed HTTP request, the request first goes to that worker's own
+   * HTTP server and its response straight back to the client. Throws the worker's failure.
+   */
+  async #callWorker(
+    target: InvocationTarget,
+    invocation: TriggerInvocation,
     fn: FunctionInfo,
-    invocationId: string,
-    invocationContext: unknown,
-    appHookData: Record<string, unknown>,
-    level: RpcLogLevel,
-    category: RpcLogCategory,
-    message: string,
-  ): void {
-    // Log hooks see every log; only user logs take their changes to level and message.
-    const hookCtx = defineHookContext({ level, message }, { category, invocationContext, hookData: {}, appHookData });
-    for (const hook of this.#deps.registry.hooks.get('log') ?? []) {
-      try {
-        void hook(hookCtx);
-      } catch {
-        // The worker swallows exceptions from log hooks.
-      }
+    request: WorkerRequest,
+  ): Promise<InvocationResponse> {
+    const worker = await target.workers.pick();
+    let proxy: WorkerProxy | undefined;
+    if (invocation.stream) {
+      if (!worker.httpUri) throw new Error('The worker has no HTTP server for a streamed request.');
+      proxy = proxyToWorker(worker.httpUri, request.invocationId, invocation.stream);
     }
-    const finalLevel = category === 'user' ? (hookCtx.level as RpcLogLevel) : level;
-    const finalMessage = category === 'user' ? String(hookCtx.message) : message;
-    if (finalLevel === 'none') return;
+    this.#executing.set(request.invocationId, fn.name);
+    let response: InvocationResponse;
+    try {
+      response = await worker.invoke(request);
+    } finally {
+      // The host drops RpcLogs of invocations that have completed.
+      this.#executing.delete(request.invocationId);
+    }
+    if (response.result.status !== 'success') {
+      proxy?.abort();
+      throw failureError(response.result.exception);
+    }
+    await proxy?.done;
+    return response;
+  }
+
+  /** An RpcLog from a worker: user logs of a running invocation go to `Function.<name>.User`, system logs to `Worker`. */
+  onWorkerLog(log: RpcLog): void {
+    if (log.level === 'none') return;
+    const invocationId = log.invocationId ?? undefined;
+    const functionName = invocationId ? this.#executing.get(invocationId) : undefined;
+    if (invocationId && !functionName) return;
+    const user = log.logCategory === 'user';
+    if (user && !functionName) return;
     this.#deps.logger.log({
-      level: category === 'user' ? finalLevel : (SYSTEM_LEVEL[finalLevel] ?? finalLevel),
-      category: category === 'user' ? `Function.${fn.name}.User` : 'Worker',
-      message: finalMessage,
+      level: user ? log.level : (SYSTEM_LEVEL[log.level] ?? log.level),
+      category: user ? `Function.${functionName}.User` : 'Worker',
+      message: log.message,
       invocationId,
     });
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { WriteHealth } from '../shared/writeHealth.js';
 import { buildEntities, Entity, type EntityIndex, type MessageRecord, type SendTarget } from './entities.js';
 import { entityNotFound, lockLost, ServiceBusError } from './errors.js';
 import { Change, GroupCommit } from './groupCommit.js';
@@ -367,6 +368,11 @@ export class ServiceBusBroker {
     throw entityNotFound(String(entityPath));
   }
 
+  /** The store's side of health: whether its disk is full (sends then fail with code SQLITE_FULL). */
+  storeHealth(): WriteHealth {
+    return this.#store.health();
+  }
+
   stats(): EntityStats[] {
     const rows: EntityStats[] = [];
     for (const entity of this.#index.ordered) {
@@ -391,6 +397,25 @@ export class ServiceBusBroker {
       .sort((a, b) => a.sequenceNumber - b.sequenceNumber || a.key - b.key)
       .slice(0, maxMessages)
       .map((record) => toReceived(record, false));
+  }
+
+  /**
+   * Resolves when the broker is open and its store took a small write after every pending one (the writer thread
+   * is alive and the disk takes writes); rejects with why not, or once `timeoutMs` passed without an answer.
+   */
+  checkHealth(timeoutMs = 2000): Promise<void> {
+    if (this.#closed || this.#closing)
+      return Promise.reject(new ServiceBusError('BrokerClosed', 'The broker is closed.'));
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.setTimeout(
+        () => reject(new Error(`The Service Bus store did not answer within ${timeoutMs} ms.`)),
+        timeoutMs,
+      );
+      this.#store
+        .check()
+        .then(resolve, reject)
+        .finally(() => this.#clock.clearTimeout(timer));
+    });
   }
 
   /** Stops processors once their in-flight handlers finish, writes what is pending and closes the store. */

@@ -140,7 +140,8 @@ export function validateApplicationProperties(value: unknown, where: string): Ap
       typeof entry === 'boolean' ||
       (typeof entry === 'number' && Number.isFinite(entry));
     if (!ok) fail(`${where}.${key}`, 'must be a string, a finite number, a boolean or null');
-    copy[key] = entry as string | number | boolean | null;
+    // Names come from the sender: defined, not assigned, so `__proto__` is kept as a property like any other.
+    Object.defineProperty(copy, key, { value: entry, enumerable: true, writable: true, configurable: true });
   }
   return copy;
 }

@@ -35,7 +35,10 @@ export function matchesAny(rules: readonly Rule[], message: FilterInput): boolea
       if (filter[field] !== undefined && filter[field] !== message[field]) return false;
     }
     for (const [key, value] of Object.entries(filter.properties ?? {})) {
-      if (message.applicationProperties[key] !== value) return false;
+      // Own properties only: a message without `constructor` must not match through what objects inherit.
+      if (!Object.hasOwn(message.applicationProperties, key) || message.applicationProperties[key] !== value) {
+        return false;
+      }
     }
     return true;
   });

@@ -32,8 +32,11 @@ export type SqlBatch = {
   ruleSets: [subscription: string, rules: string][];
 };
 
-export type WriterRequest = { kind: 'write'; id: number; batch: SqlBatch } | { kind: 'close' };
-export type WriterReply = { kind: 'written'; id: number } | { kind: 'failed'; id: number; message: string };
+export type WriterRequest =
+  { kind: 'write'; id: number; batch: SqlBatch } | { kind: 'probe'; id: number } | { kind: 'close' };
+/** `code`: SQLite's (`SQLITE_FULL` when the disk is full), so the failure stays recognisable past the thread. */
+export type WriterReply =
+  { kind: 'written'; id: number } | { kind: 'failed'; id: number; message: string; code?: string };
 
 /** The records' state now, as parameters; records keep changing after this, the batch does not. */
 export function toSqlBatch(batch: WriteBatch): SqlBatch {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { compiledEntry } from '../shared/compiledEntry.js';
+import { describeWriteError, isDiskFull, type WriteHealth } from '../shared/writeHealth.js';
 import type { EncodedBody, StoredProperties } from './message.js';
 import type { Rule } from './rules.js';
 import { toSqlBatch, type SqlBatch, type WriterReply, type WriterRequest } from './sqliteBatch.js';
@@ -84,10 +85,12 @@ export function openSqliteStore(dataDir: string): MessageStore {
       return { rows, sequences, duplicates, ruleSets };
     },
     write: (batch) => writer.write(toSqlBatch(batch)),
+    check: () => writer.probe(),
     close: async () => {
       if (db.open) db.close();
       await writer.close();
     },
+    health: () => writer.health(),
   };
 }
 
@@ -131,6 +134,21 @@ function createSchema(db: Database.Database, file: string): void {
   }
 }
 
+/**
+ * A batch the store could not write; nothing of it was applied. `code` is SQLite's: `SQLITE_FULL` when the disk
+ * is full (the next write succeeds once there is room again).
+ */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(`Service Bus store write failed: ${message}`);
+  }
+}
+
 /** The main thread's side of the writer thread: one promise per batch, settled by the thread's reply. */
 class SqliteWriter {
   readonly #worker: Worker;
@@ -138,6 +156,7 @@ class SqliteWriter {
   #nextId = 1;
   #failure: Error | undefined;
   #closed: Promise<void> | undefined;
+  #health: WriteHealth = { diskFull: false };
 
   constructor(file: string) {
     this.#worker = new Worker(compiledEntry(import.meta.url, 'sqliteWriter.js'), { workerData: { file } });
@@ -147,21 +166,41 @@ class SqliteWriter {
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
       if (this.#pending.size === 0) this.#worker.unref();
-      if (reply.kind === 'written') waiter?.resolve();
-      else waiter?.reject(new Error(`Service Bus store write failed: ${reply.message}`));
+      if (reply.kind === 'written') {
+        this.#health = { diskFull: false, lastWriteError: this.#health.lastWriteError };
+        waiter?.resolve();
+      } else {
+        const error = new StoreWriteError(reply.message, reply.code);
+        this.#health = { diskFull: isDiskFull(error), lastWriteError: describeWriteError(error) };
+        waiter?.reject(error);
+      }
     });
     this.#worker.on('error', (error) => this.#fail(error));
     this.#worker.on('exit', (code) => this.#fail(new Error(`The Service Bus store writer exited (code ${code}).`)));
   }
 
   write(batch: SqlBatch): Promise<void> {
+    return this.#send((id) => ({ kind: 'write', id, batch }));
+  }
+
+  /** A small write after every pending one: resolves when it committed, so the thread and the file are alive. */
+  probe(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('The Service Bus store is closed.'));
+    return this.#send((id) => ({ kind: 'probe', id }));
+  }
+
+  #send(request: (id: number) => WriterRequest): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ kind: 'write', id, batch } satisfies WriterRequest);
+      this.#worker.postMessage(request(id));
     });
+  }
+
+  health(): WriteHealth {
+    return this.#failure ? { diskFull: false, lastWriteError: this.#failure.message } : this.#health;
   }
 
   /** The thread checkpoints, closes its connection and ends; resolves when it has. */

@@ -31,6 +31,10 @@ const prune = db.prepare('DELETE FROM duplicates WHERE target = ? AND expires_at
 const saveRules = db.prepare(
   'INSERT INTO rule_sets (subscription, rules) VALUES (?, ?) ON CONFLICT (subscription) DO UPDATE SET rules = excluded.rules',
 );
+// The health check's write: one small committed row, so it proves the file takes writes right now.
+const probe = db.prepare(
+  "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+);
 
 const write = db.transaction((batch: SqlBatch) => {
   for (const row of batch.inserts) {
@@ -54,9 +58,17 @@ port.on('message', (request: WriterRequest) => {
     process.exit(0); // ends this thread only
   }
   try {
-    write(request.batch);
+    if (request.kind === 'probe') probe.run(String(Date.now()));
+    else write(request.batch);
     port.postMessage({ kind: 'written', id: request.id } satisfies WriterReply);
   } catch (error) {
-    port.postMessage({ kind: 'failed', id: request.id, message: (error as Error).message } satisfies WriterReply);
+    // The transaction was rolled back: nothing of the batch is on disk, and the connection stays usable.
+    const { message, code } = error as Error & { code?: unknown };
+    port.postMessage({
+      kind: 'failed',
+      id: request.id,
+      message,
+      ...(typeof code === 'string' ? { code } : {}),
+    } satisfies WriterReply);
   }
 });

@@ -1,3 +1,4 @@
+import type { WriteHealth } from '../shared/writeHealth.js';
 import type { MessageRecord } from './entities.js';
 import type { EncodedBody, StoredProperties } from './message.js';
 import type { Rule } from './rules.js';
@@ -45,13 +46,19 @@ export interface MessageStore {
   load(): StoredState;
   /** Resolves once the batch is durable (or rejects, leaving nothing of it applied); batches apply in call order. */
   write(batch: WriteBatch): Promise<void>;
+  /** Resolves once a small write went through after every pending one; rejects with why the store cannot write. */
+  check(): Promise<void>;
   /** Writes nothing more; resolves once the store is closed. */
   close(): Promise<void>;
+  /** Whether the last write failed for want of disk space, and the last failure. */
+  health(): WriteHealth;
 }
 
 /** `inMemory: true`: same commit path, nothing kept. */
 export const memoryStore: MessageStore = {
   load: () => ({ rows: [], sequences: new Map(), duplicates: [], ruleSets: new Map() }),
   write: () => Promise.resolve(),
+  check: () => Promise.resolve(),
   close: () => Promise.resolve(),
+  health: () => ({ diskFull: false }),
 };

@@ -6,6 +6,8 @@ export type HttpCallOptions = {
   headers?: Record<string, string>;
   body?: string | Buffer;
   timeoutMs: number;
+  /** The request target (path and query) sent as is, instead of the URL's own, which WHATWG URL has normalized. */
+  path?: string;
 };
 
 export type HttpCallResult = { status: number; headers: IncomingHttpHeaders; body: Buffer };
@@ -25,7 +27,8 @@ export function httpCall(url: URL, options: HttpCallOptions): Promise<HttpCallRe
   const headers = { ...options.headers };
   if (options.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: options.method, headers, agent: agents[protocol] }, (res) => {
+    const target = options.path ?? `${url.pathname}${url.search}`;
+    const req = send(url, { method: options.method, path: target, headers, agent: agents[protocol] }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -1,59 +1,119 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** HS256 JWT claims (Easy Auth session tokens, SignalR access tokens); values stay JSON. */
 export type JwtClaims = Record<string, unknown>;
 
-const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+/** A signing key: the UTF-8 bytes of a string (Azure signs with the AccessKey string itself), or raw bytes. */
+export type JwtKey = string | Uint8Array;
 
-function base64url(text: string | Buffer): string {
-  return Buffer.from(text).toString('base64url');
-}
-
-function hmac(key: string | Buffer, data: string): Buffer {
-  // Azure signs with the UTF-8 bytes of the AccessKey string, not its base64 decoding.
-  return createHmac('sha256', typeof key === 'string' ? Buffer.from(key, 'utf8') : key)
-    .update(data)
-    .digest();
-}
-
-/** Signs `claims` as an HS256 JWT with `key`. */
-export function signJwt(claims: JwtClaims, key: string | Buffer): string {
-  const body = `${HEADER}.${base64url(JSON.stringify(claims))}`;
-  return `${body}.${hmac(key, body).toString('base64url')}`;
-}
+/** How far `nbf` and `iat` may lie ahead of the verifier's clock (`exp` has none: a token ends when it says). */
+export const CLOCK_SKEW_SECONDS = 30;
 
 export class JwtError extends Error {
   override name = 'JwtError';
+  constructor(
+    message: string,
+    /** Set when only the audience was wrong: the (verified) audiences the token names. */
+    readonly audiences?: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+export interface VerifyJwtOptions {
+  /** The verifier's clock, in ms since the epoch. */
+  nowMs: number;
+  /**
+   * What `aud` must be: the exact string, or a test each audience is put to (a list `aud` passes when one of its
+   * members does).
+   */
+  audience: string | ((audience: string) => boolean);
+  /** Names the audience in the error ("the REST URL", "a client URL of hub 'orders'"). */
+  audienceName?: string;
+}
+
+const ENCODER = new TextEncoder();
+const CANONICAL_PART = /^[A-Za-z0-9_-]*$/;
+
+// Importing a key costs as much as the HMAC itself, and a process signs with one or two keys: import each once.
+const importedStrings = new Map<string, Promise<webcrypto.CryptoKey>>();
+const importedBytes = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+
+function cryptoKey(key: JwtKey): Promise<webcrypto.CryptoKey> {
+  const known = typeof key === 'string' ? importedStrings.get(key) : importedBytes.get(key);
+  if (known) return known;
+  const bytes = typeof key === 'string' ? ENCODER.encode(key) : key;
+  const imported = webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  if (typeof key === 'string') importedStrings.set(key, imported);
+  else importedBytes.set(key, imported);
+  return imported;
+}
+
+/** Signs `claims` as an HS256 JWT. The caller sets `exp` (and `iat`, `nbf`): every token must expire. */
+export async function signJwt(claims: JwtClaims, key: JwtKey): Promise<string> {
+  if (typeof claims.exp !== 'number') throw new JwtError('signJwt: claims need a numeric exp');
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(await cryptoKey(key));
 }
 
 /**
- * Verifies an HS256 JWT signed with `key` and not expired at `nowMs`; returns its claims.
- * `kid` is ignored on purpose: for access-key tokens the .NET SDK fills it with a per-process hash.
+ * Verifies an HS256 JWT: signature, encoding, `exp` (required), `nbf` and `iat` (not ahead of `nowMs` beyond
+ * the skew) and the audience; returns its claims. `kid` is ignored on purpose: for access-key tokens the .NET
+ * SDK fills it with a per-process hash.
  */
-export function verifyJwt(token: string, key: string | Buffer, nowMs: number): JwtClaims {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtError('the token is not a JWT (expected three dot-separated parts)');
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = decodeJson(headerPart, 'header');
-  if (header.alg !== 'HS256') throw new JwtError(`unsupported signing algorithm ${String(header.alg)} (only HS256)`);
-  const expected = hmac(key, `${headerPart}.${payloadPart}`);
-  const actual = Buffer.from(signaturePart, 'base64url');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new JwtError('the token signature does not match the AccessKey');
+export async function verifyJwt(token: string, key: JwtKey, options: VerifyJwtOptions): Promise<JwtClaims> {
+  requireCanonicalEncoding(token);
+  const now = Math.floor(options.nowMs / 1000);
+  let payload: JwtClaims;
+  try {
+    ({ payload } = await jwtVerify(token, await cryptoKey(key), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      currentDate: new Date(now * 1000),
+    }));
+  } catch (error) {
+    throw new JwtError(describe(error));
   }
-  const claims = decodeJson(payloadPart, 'payload');
-  if (typeof claims.exp !== 'number') throw new JwtError('the token has no numeric exp claim');
-  if (claims.exp * 1000 <= nowMs)
-    throw new JwtError(`the token expired at ${new Date(claims.exp * 1000).toISOString()}`);
-  return claims;
+  // jose applies its tolerance to exp as well; expiry is kept exact here.
+  const exp = payload.exp as number; // required and numeric, as jose checked
+  if (exp <= now) throw new JwtError(`the token expired at ${new Date(exp * 1000).toISOString()}`);
+  if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_SKEW_SECONDS) {
+    throw new JwtError(`the token was issued in the future (iat ${new Date(payload.iat * 1000).toISOString()})`);
+  }
+  const test = options.audience;
+  const matches = typeof test === 'string' ? (aud: string) => aud === test : test;
+  const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((a) => typeof a === 'string');
+  if (!audiences.some(matches)) {
+    const expected = options.audienceName ?? (typeof test === 'string' ? test : 'the expected audience');
+    const got = audiences.length > 0 ? `'${audiences.join("', '")}'` : 'no audience';
+    throw new JwtError(`the token audience must be ${expected}, got ${got}`, audiences);
+  }
+  return payload;
 }
 
-function decodeJson(part: string, what: string): JwtClaims {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as JwtClaims;
-  } catch {
-    // fall through to the error below
+/**
+ * Base64url decoders accept padding and ignore stray low bits, so one signature has many spellings. A token is
+ * taken only in the one canonical spelling of each of its parts.
+ */
+function requireCanonicalEncoding(token: string): void {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new JwtError('the token is not a JWT (expected three dot-separated parts)');
+  for (const [index, part] of parts.entries()) {
+    if (!CANONICAL_PART.test(part) || Buffer.from(part, 'base64url').toString('base64url') !== part) {
+      throw new JwtError(`the token's ${['header', 'payload', 'signature'][index]} is not canonical base64url`);
+    }
   }
-  throw new JwtError(`the token ${what} is not a JSON object`);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return `the token expired (${error.message})`;
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature does not match the key';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'unsupported signing algorithm (only HS256)';
+  if (error instanceof errors.JWTClaimValidationFailed) return `the token is refused: ${error.message}`;
+  if (error instanceof errors.JOSEError) return `the token is not valid: ${error.message}`;
+  throw error;
 }

@@ -29,27 +29,30 @@ export function clientUrl(endpoint: string, hub: string): string {
 }
 
 /** Mints `{ url, accessToken }` like the Functions extension: audience = client URL, `nameid` = user id, `exp`. */
-export function mintClientAccessToken(options: ClientAccessTokenOptions): SignalRConnectionInfo {
+export async function mintClientAccessToken(options: ClientAccessTokenOptions): Promise<SignalRConnectionInfo> {
   if (!options.hub) throw new Error('mintClientAccessToken: hub is required');
   if (!options.accessKey) throw new Error('mintClientAccessToken: accessKey is required');
   const lifetimeMs = options.lifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS;
   if (!(lifetimeMs > 0)) throw new Error(`mintClientAccessToken: lifetimeMs must be positive, got ${lifetimeMs}`);
   const url = clientUrl(options.endpoint, options.hub);
   const now = Math.floor((options.nowMs ?? Date.now()) / 1000);
-  const claims: JwtClaims = {};
+  // Claim names come from outside (an id token's claims): a null prototype keeps `__proto__` a plain name.
+  const claims: JwtClaims = Object.create(null) as JwtClaims;
   for (const [name, value] of Object.entries(options.claims ?? {})) {
     claims[SYSTEM_CLAIMS.has(name) ? `asrs.u.${name}` : name] = value;
   }
   if (options.userId !== undefined && options.userId !== '') claims.nameid = options.userId;
   Object.assign(claims, { aud: url, iat: now, nbf: now, exp: now + Math.ceil(lifetimeMs / 1000) });
-  return { url, accessToken: signJwt(claims, options.accessKey) };
+  return { url, accessToken: await signJwt(claims, options.accessKey) };
 }
 
-/** A bearer token for one REST call; Azure wants `aud` = the request URL without its query. */
-export function mintRestAccessToken(requestUrl: string, accessKey: string, nowMs = Date.now()): string {
-  const url = new URL(requestUrl);
+/**
+ * A bearer token for one REST call; Azure wants `aud` = the request URL without its query. `url` is taken as
+ * written (origin and percent-encoded path), not normalized, so it names exactly the path that is sent.
+ */
+export function mintRestAccessToken(url: string, accessKey: string, nowMs = Date.now()): Promise<string> {
   const now = Math.floor(nowMs / 1000);
-  return signJwt({ aud: `${url.origin}${url.pathname}`, iat: now, nbf: now, exp: now + 5 * 60 }, accessKey);
+  return signJwt({ aud: url.split('?')[0], iat: now, nbf: now, exp: now + 5 * 60 }, accessKey);
 }
 
 /** The user a client token belongs to: `asrs.s.uid` first, then `nameid`, then `sub` (as Azure resolves it). */

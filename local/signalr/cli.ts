@@ -1,13 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { localSignalR } from '../stack/emulatorSettings.js';
+import { ensureInstallSecrets, generateKey, isPublicKey, SETTINGS_FILE } from '../shared/installSecrets.js';
+import { localSignalR } from './connectionString.js';
 import { startSignalRService, type SignalRService } from './service.js';
 
-/** The official emulator's fixed key, used when no settings file names a local SignalR connection string. */
-const EMULATOR_ACCESS_KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
 const SETTING = 'AzureSignalRConnectionString';
-const SETTINGS_FILES = ['local.settings.json', 'local.settings.sample.json'];
 
 const USAGE = `Usage: npm run signalr -- [options]
 
@@ -16,7 +14,8 @@ Runs the local Azure SignalR Service stand-in on its own, e.g. next to a real \`
 Options:
   --port <n>           Port to listen on (default 8888; 0 = a free port)
   --access-key <key>   AccessKey that signs tokens and upstream signatures (default: the AccessKey of
-                       ${SETTING} in local.settings.json, else local.settings.sample.json)
+                       ${SETTING} in local.settings.json — created from local.settings.sample.json
+                       with a generated key when missing — else a key generated for this run)
   --upstream <url>     Where connected/disconnected/message events go
                        (default http://localhost:7071/runtime/webhooks/signalr)
   --data-dir <dir>     Where user-group memberships are kept (default .local/signalr)
@@ -24,7 +23,16 @@ Options:
 
 class UsageError extends Error {}
 
-type Config = { port: number; accessKey: string; keySource: string; upstream: string; dataDir: string };
+type Config = {
+  port: number;
+  accessKey: string;
+  keySource: string;
+  upstream: string;
+  dataDir: string;
+  corsOrigins: string[];
+};
+
+type Settings = { Values?: Record<string, unknown>; Host?: { CORS?: unknown } };
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -46,22 +54,33 @@ function parseUpstream(value: string): string {
   return url.href;
 }
 
-/** The AccessKey of a local ${SETTING} in the first settings file (in the current folder) that has one. */
-function accessKeyFromSettings(dir: string): { accessKey: string; source: string } | undefined {
-  for (const file of SETTINGS_FILES) {
-    const path = join(dir, file);
-    if (!existsSync(path)) continue;
-    let values: Record<string, unknown> | undefined;
-    try {
-      values = (JSON.parse(readFileSync(path, 'utf8')) as { Values?: Record<string, unknown> }).Values;
-    } catch (error) {
-      throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
-    }
-    const value = values?.[SETTING];
-    const local = typeof value === 'string' ? localSignalR(value) : undefined;
-    if (local) return { accessKey: local.accessKey, source: `${file} (${SETTING})` };
+/** local.settings.json in `dir` (after its placeholder keys were replaced), if there is one. */
+function readSettings(dir: string): Settings | undefined {
+  const path = join(dir, SETTINGS_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Settings;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return undefined;
+}
+
+/** The AccessKey of a local ${SETTING}; a public placeholder (passed in some other way) is never taken. */
+function accessKeyFromSettings(settings: Settings | undefined): string | undefined {
+  const value = settings?.Values?.[SETTING];
+  const key = typeof value === 'string' ? localSignalR(value)?.accessKey : undefined;
+  return key !== undefined && !isPublicKey(key) ? key : undefined;
+}
+
+/** Host.CORS of the settings, as the Functions host reads it: comma-separated origins. */
+function corsFromSettings(settings: Settings | undefined): string[] {
+  const cors = settings?.Host?.CORS;
+  if (cors === undefined) return [];
+  if (typeof cors !== 'string') throw new UsageError(`Host.CORS in ${SETTINGS_FILE} must be a string of origins.`);
+  return cors
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
 }
 
 function readConfig(argv: string[], cwd: string): Config | 'help' {
@@ -86,23 +105,36 @@ function readConfig(argv: string[], cwd: string): Config | 'help' {
   if (values['access-key'] !== undefined && values['access-key'].trim() === '') {
     throw new UsageError('--access-key must not be empty.');
   }
-  const fromSettings = values['access-key'] === undefined ? accessKeyFromSettings(cwd) : undefined;
+  const port = values.port === undefined ? 8888 : parsePort(values.port);
+  const upstream = parseUpstream(values.upstream ?? 'http://localhost:7071/runtime/webhooks/signalr');
+  const installed = ensureInstallSecrets(cwd);
+  if (installed.message) process.stdout.write(`${installed.message}\n`);
+  const settings = readSettings(cwd);
+  const fromSettings = accessKeyFromSettings(settings);
+  const flag = values['access-key'];
   return {
-    port: values.port === undefined ? 8888 : parsePort(values.port),
-    accessKey: values['access-key'] ?? fromSettings?.accessKey ?? EMULATOR_ACCESS_KEY,
-    keySource: values['access-key'] ? '--access-key' : (fromSettings?.source ?? "the official emulator's fixed key"),
-    upstream: parseUpstream(values.upstream ?? 'http://localhost:7071/runtime/webhooks/signalr'),
+    port,
+    accessKey: flag ?? fromSettings ?? generateKey(),
+    keySource: flag
+      ? `--access-key${isPublicKey(flag) ? ' (a public key: anybody can mint tokens for this service)' : ''}`
+      : fromSettings
+        ? `${SETTINGS_FILE} (${SETTING})`
+        : `generated for this run (no ${SETTINGS_FILE} here with a local ${SETTING})`,
+    upstream,
     dataDir: resolve(cwd, values['data-dir'] ?? join('.local', 'signalr')),
+    corsOrigins: corsFromSettings(settings),
   };
 }
 
 function banner(service: SignalRService, config: Config): string {
+  const cors = config.corsOrigins.join(', ') || `no browser origin (list them in Host.CORS of ${SETTINGS_FILE})`;
   return [
     `Local Azure SignalR Service listening on ${service.url}`,
     `  clients   ${service.url}/client/?hub=<hub>`,
     `  REST API  ${service.url}/api/…`,
     `  upstream  ${config.upstream}`,
     `  key from  ${config.keySource}`,
+    `  CORS      ${cors}`,
     `  state     ${join(config.dataDir, 'state.json')}`,
     '',
     `Put this in local.settings.json (Values.${SETTING}):`,
@@ -133,6 +165,7 @@ async function main(): Promise<void> {
       port: config.port,
       accessKey: config.accessKey,
       upstream: { url: config.upstream },
+      corsOrigins: config.corsOrigins,
       statePath: join(config.dataDir, 'state.json'),
     });
   } catch (error) {

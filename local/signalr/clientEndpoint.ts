@@ -57,10 +57,13 @@ export function handleClientUpgrade(
         `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`,
     );
   };
-  try {
+  // Node leaves an upgraded socket without an error listener; until ws takes it over, a reset must not throw.
+  const dropOnError = () => socket.destroy();
+  socket.on('error', dropOnError);
+  void (async () => {
     if (!/^\/client\/?$/.test(url.pathname)) throw new HttpError(404, `no client endpoint at ${url.pathname}`);
     const hub = requireHub(url);
-    const claims = authenticate(core, request, url, hub);
+    const claims = await authenticate(core, request, url, hub);
     let connection: ServiceConnection;
     if (url.searchParams.has('id')) {
       connection = findConnection(core, url);
@@ -69,20 +72,22 @@ export function handleClientUpgrade(
     } else {
       connection = core.createConnection(hub, claims, true);
     }
+    // ws checks the socket is still open: a client that gave up during verification is simply dropped.
+    socket.off('error', dropOnError);
     wss.handleUpgrade(request, socket, head, (ws) => {
       connection.query = clientQuery(url);
       connection.attach(new WebSocketTransport(ws, connection));
     });
-  } catch (error) {
+  })().catch((error: unknown) => {
     if (error instanceof HttpError) reject(error.status, error.message);
     else reject(500, 'internal error');
-  }
+  });
 }
 
 async function negotiate(core: ServiceCore, request: IncomingMessage, response: ServerResponse, url: URL) {
   if (request.method !== 'POST') throw new HttpError(405, 'negotiate must be a POST');
   const hub = requireHub(url);
-  const claims = authenticate(core, request, url, hub);
+  const claims = await authenticate(core, request, url, hub);
   const version = Number(url.searchParams.get('negotiateVersion') ?? '0');
   const connection = core.createConnection(hub, claims, version >= 1);
   // Stateful reconnect is never offered: the client then runs the plain protocol even if it asked.
@@ -93,21 +98,23 @@ async function negotiate(core: ServiceCore, request: IncomingMessage, response: 
   });
 }
 
-function openOrPoll(
+async function openOrPoll(
   core: ServiceCore,
   connection: ServiceConnection,
   request: IncomingMessage,
   response: ServerResponse,
   url: URL,
-): void {
+): Promise<void> {
   const transport = connection.transport;
   if (transport instanceof LongPollingTransport) return transport.poll(response);
   if (connection.state !== 'negotiated') {
     throw new HttpError(connection.state === 'closed' ? 404 : 409, 'the connection already has a transport');
   }
   const hub = requireHub(url);
-  authenticate(core, request, url, hub);
+  await authenticate(core, request, url, hub);
   checkSameHub(connection, hub);
+  // Another GET may have attached a transport while this one was being verified.
+  if (connection.state !== 'negotiated') throw new HttpError(409, 'the connection already has a transport');
   connection.query = clientQuery(url);
   if ((request.headers.accept ?? '').includes('text/event-stream')) {
     connection.attach(new ServerSentEventsTransport(request, response, connection));
@@ -143,9 +150,10 @@ function requireHub(url: URL): string {
   return hub;
 }
 
-function authenticate(core: ServiceCore, request: IncomingMessage, url: URL, hub: string) {
+async function authenticate(core: ServiceCore, request: IncomingMessage, url: URL, hub: string) {
   try {
-    return core.authenticateClient(bearerToken(request) ?? url.searchParams.get('access_token') ?? undefined, hub);
+    const token = bearerToken(request) ?? url.searchParams.get('access_token') ?? undefined;
+    return await core.authenticateClient(token, hub, request);
   } catch (error) {
     if (error instanceof ClientAuthError) throw new HttpError(401, `Unauthorized: ${error.message}`);
     throw error;

@@ -11,19 +11,9 @@ import {
   type HubMessage,
 } from './hubProtocol.js';
 
-export type TransportKind = 'webSockets' | 'serverSentEvents' | 'longPolling';
+import type { Transport, TransportPeer } from './transports/transport.js';
 
-/** The server-to-client half of a transport. */
-export interface Transport {
-  readonly kind: TransportKind;
-  /** Long polling: the client neither pings nor expects pings (TransportProtocols.md). */
-  readonly inherentKeepAlive: boolean;
-  write(frame: OutboundFrame): void;
-  /** Ends the transport once what was written has gone out. */
-  end(): void;
-  /** Long polling: a poll is parked, so the client is alive even if it sends nothing. */
-  pollPending(): boolean;
-}
+export type { Transport, TransportKind } from './transports/transport.js';
 
 /** What a connection needs from the service around it. */
 export interface ConnectionEvents {
@@ -42,7 +32,7 @@ export type ConnectionState = 'negotiated' | 'handshaking' | 'connected' | 'clos
  * One logical SignalR connection from negotiate to close, independent of its transport. Kept small on purpose:
  * a service holds thousands of these.
  */
-export class ServiceConnection {
+export class ServiceConnection implements TransportPeer {
   state: ConnectionState = 'negotiated';
   transport: Transport | undefined;
   /** Groups this connection is in (live membership), created on first join. */

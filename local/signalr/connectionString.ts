@@ -99,3 +99,15 @@ function normalizeEndpoint(raw: string, key: string, port?: string): string {
 export function formatLocalConnectionString(port: number, accessKey: string): string {
   return `Endpoint=http://localhost;Port=${port};AccessKey=${accessKey};Version=1.0;`;
 }
+
+/** A SignalR connection string served by the local stand-in (its endpoint is this machine): its AccessKey. */
+export function localSignalR(value: string): { accessKey: string } | undefined {
+  if (!/^\s*Endpoint\s*=/i.test(value) || !/AccessKey\s*=/i.test(value)) return undefined;
+  try {
+    const parsed = parseSignalRConnectionString(value);
+    const host = new URL(parsed.endpoint).hostname;
+    return ['localhost', '127.0.0.1', '[::1]'].includes(host) ? { accessKey: parsed.accessKey } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,26 +3,38 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, HEAD, OPTIONS';
 const DEFAULT_ALLOWED_HEADERS = 'Authorization, Content-Type, X-Requested-With, X-SignalR-User-Agent';
 
+/** Browser origins the service answers: a list, or a function read on every request (the stack's host port). */
+export type CorsOrigins = readonly string[] | (() => readonly string[]);
+
+/** True when a browser at `origin` may use the service: listed, or `*` is. Requests without Origin are not browsers'. */
+export function originAllowed(origin: string | undefined, origins: CorsOrigins): boolean {
+  if (origin === undefined) return true;
+  const allowed = typeof origins === 'function' ? origins() : origins;
+  return allowed.includes(origin) || allowed.includes('*');
+}
+
 /**
- * CORS as the SignalR client needs it: it always sends credentials, so the exact origin is echoed with
- * `Access-Control-Allow-Credentials: true` (a `*` answer would fail). `origins` may contain `*` for any origin.
- * Returns true when it answered the request (a preflight).
+ * CORS for the origins listed, and only those: the SignalR client always sends credentials, so a listed origin
+ * is echoed with `Access-Control-Allow-Credentials: true`. `*` in the list lets any origin in *without*
+ * credentials, as the CORS rules require — never "any origin, with credentials". A request from an origin not
+ * allowed is refused outright (403), preflight or not, so a page elsewhere cannot even fire requests blind.
+ * Returns true when it answered the request.
  */
-export function handleCors(request: IncomingMessage, response: ServerResponse, origins: readonly string[]): boolean {
+export function handleCors(request: IncomingMessage, response: ServerResponse, origins: CorsOrigins): boolean {
   const origin = request.headers.origin;
-  const allowed = origin !== undefined && (origins.includes('*') || origins.includes(origin));
-  if (allowed) {
-    response.setHeader('Access-Control-Allow-Origin', origin);
-    response.setHeader('Access-Control-Allow-Credentials', 'true');
-  }
-  if (origin !== undefined) response.setHeader('Vary', 'Origin');
-  const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
-  if (!preflight) return false;
-  if (!allowed) {
+  if (origin === undefined) return false;
+  response.setHeader('Vary', 'Origin');
+  if (!originAllowed(origin, origins)) {
     response.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end(`Origin ${origin ?? '(none)'} is not allowed; add it to the SignalR service's corsOrigins.`);
+    response.end(
+      `Origin ${origin} is not allowed: list it in Host.CORS of local.settings.json (the SignalR service's corsOrigins).`,
+    );
     return true;
   }
+  const listed = (typeof origins === 'function' ? origins() : origins).includes(origin);
+  response.setHeader('Access-Control-Allow-Origin', listed ? origin : '*');
+  if (listed) response.setHeader('Access-Control-Allow-Credentials', 'true');
+  if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined) return false;
   response.writeHead(204, {
     'Access-Control-Allow-Methods': ALLOWED_METHODS,
     'Access-Control-Allow-Headers': request.headers['access-control-request-headers'] ?? DEFAULT_ALLOWED_HEADERS,

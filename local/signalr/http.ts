@@ -46,3 +46,13 @@ export function bearerToken(request: IncomingMessage): string | undefined {
   const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
   return match?.[1]?.trim();
 }
+
+/**
+ * The request's path exactly as sent (still percent-encoded, dot segments kept). `new URL()` would resolve
+ * `%2E%2E` away, turning `users/%2E%2E/groups/g` into `groups/g`.
+ */
+export function rawPath(request: IncomingMessage): string {
+  const target = request.url ?? '/';
+  const path = target.startsWith('/') ? target : target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  return path.split(/[?#]/)[0] || '/';
+}

@@ -1,6 +1,7 @@
 export { startSignalRService, type SignalRService, type SignalRServiceOptions } from './service.js';
 export type { SignalRServiceStats } from './serviceCore.js';
 export {
+  localSignalR,
   parseSignalRConnectionString,
   SignalRConnectionStringError,
   type SignalRConnectionSettings,

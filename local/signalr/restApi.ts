@@ -3,6 +3,7 @@ import type { ServiceConnection } from './connection.js';
 import { OutboundFrame } from './hubProtocol.js';
 import { bearerToken, HttpError, readBody, sendJson } from './http.js';
 import { JwtError, verifyJwt } from '../shared/jwt.js';
+import { restAudience } from './audiences.js';
 import { hubKey, isValidHubName, type ServiceCore } from './serviceCore.js';
 
 type Params = Record<string, string>;
@@ -180,15 +181,19 @@ const ERROR_CODES: Record<number, string> = {
   415: 'Error.UnsupportedMediaType',
 };
 
-/** The REST data-plane API under `/api/`; errors are `{ code, message }` bodies like Azure's ErrorDetail. */
+/**
+ * The REST data-plane API under `/api/`; errors are `{ code, message }` bodies like Azure's ErrorDetail. Routes
+ * match `rawPath`, the path as sent: a user id `..` arrives as `%2E%2E` and must not be resolved away.
+ */
 export async function handleRestRequest(
   core: ServiceCore,
   request: IncomingMessage,
   response: ServerResponse,
   url: URL,
+  rawPath: string,
 ): Promise<void> {
   try {
-    await serve(core, request, response, url);
+    await serve(core, request, response, url, rawPath);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     const code = error.errorCode ?? ERROR_CODES[error.status] ?? 'Error.Unknown';
@@ -198,14 +203,20 @@ export async function handleRestRequest(
   }
 }
 
-async function serve(core: ServiceCore, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-  if (HEALTH_PATHS.has(url.pathname.replace(/\/+$/, ''))) {
+async function serve(
+  core: ServiceCore,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  rawPath: string,
+): Promise<void> {
+  if (HEALTH_PATHS.has(rawPath.replace(/\/+$/, ''))) {
     if (request.method !== 'GET' && request.method !== 'HEAD') throw new HttpError(405, 'health takes GET or HEAD');
     response.writeHead(200).end();
     return;
   }
-  const { route: matched, params } = match(request.method ?? 'GET', url.pathname);
-  authorize(core, request);
+  const { route: matched, params } = match(request.method ?? 'GET', rawPath);
+  await authorize(core, request, rawPath);
   const hubName = params.hub!;
   if (!isValidHubName(hubName)) {
     throw new HttpError(400, `invalid hub name '${hubName}': a letter, then letters, digits or _ (max 128)`);
@@ -253,12 +264,17 @@ function matchSegments(pattern: readonly string[], actual: readonly string[]): P
   return params;
 }
 
-/** Bearer JWT signed with the AccessKey and not expired; `aud` is not compared (SDKs differ on it). */
-function authorize(core: ServiceCore, request: IncomingMessage): void {
+/** A bearer JWT signed with the AccessKey, in its time window, whose `aud` is the URL called: a server credential. */
+async function authorize(core: ServiceCore, request: IncomingMessage, rawPath: string): Promise<void> {
   const token = bearerToken(request);
   if (!token) throw new HttpError(401, 'Unauthorized: an Authorization: Bearer token is required');
+  const audience = restAudience(request, rawPath);
   try {
-    verifyJwt(token, core.options.accessKey, core.now());
+    await verifyJwt(token, core.options.accessKey, {
+      nowMs: core.now(),
+      audience: audience.test,
+      audienceName: audience.name,
+    });
   } catch (error) {
     if (error instanceof JwtError) throw new HttpError(401, `Unauthorized: ${error.message}`);
     throw error;

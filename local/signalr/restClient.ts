@@ -58,43 +58,45 @@ const TOLERATED_NOT_FOUND = new Set(['Error.Connection.NotExisted', 'Warning.Con
 
 type Query = Record<string, string | string[] | undefined>;
 
-/** A REST client from a connection string (or its parsed form); bearer tokens are signed with the AccessKey. */
-export function createSignalRRestClient(connection: string | SignalRConnectionSettings): SignalRRestClient {
-  const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
-  const base = settings.serverEndpoint;
+const ok = (response: HttpCallResult): boolean => response.status >= 200 && response.status < 300;
 
-  async function call(method: string, path: string, query: Query = {}, body?: unknown): Promise<HttpCallResult> {
-    const url = new URL(`${base}/api/${path}`);
+/** Signed calls to one service's `/api/...`: every request carries a bearer token for its own URL. */
+class RestTransport {
+  readonly #settings: SignalRConnectionSettings;
+  readonly #origin: string;
+
+  constructor(settings: SignalRConnectionSettings) {
+    this.#settings = settings;
+    this.#origin = new URL(settings.serverEndpoint).origin;
+  }
+
+  /** `path` is already percent-encoded (see hubPath); it is sent and signed as is, never normalized. */
+  async call(method: string, path: string, query: Query = {}, body?: unknown): Promise<HttpCallResult> {
+    const search = new URLSearchParams();
     for (const [name, value] of Object.entries({ ...query, 'api-version': API_VERSION })) {
-      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-        url.searchParams.append(name, item);
-      }
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) search.append(name, item);
     }
+    const target = `${this.#settings.serverEndpoint.slice(this.#origin.length)}/api/${path}`;
     const headers: Record<string, string> = {
-      Authorization: `Bearer ${mintRestAccessToken(url.href, settings.accessKey)}`,
+      Authorization: `Bearer ${await mintRestAccessToken(`${this.#origin}${target}`, this.#settings.accessKey)}`,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     try {
-      return await httpCall(url, {
+      return await httpCall(new URL(this.#origin), {
         method,
+        path: `${target}?${search.toString()}`,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: TIMEOUT_MS,
       });
     } catch (error) {
-      throw new SignalRRestError(
-        `SignalR REST ${method} ${url.pathname} failed: ${(error as Error).message}`,
-        0,
-        undefined,
-      );
+      throw new SignalRRestError(`SignalR REST ${method} ${target} failed: ${(error as Error).message}`, 0, undefined);
     }
   }
 
-  const ok = (response: HttpCallResult) => response.status >= 200 && response.status < 300;
-
   /** A call that must succeed (2xx), except tolerated "connection gone" 404s. */
-  async function act(method: string, path: string, query?: Query, body?: unknown): Promise<void> {
-    const response = await call(method, path, query, body);
+  async act(method: string, path: string, query?: Query, body?: unknown): Promise<void> {
+    const response = await this.call(method, path, query, body);
     const header = response.headers['x-ms-error-code'];
     const code = Array.isArray(header) ? header[0] : header;
     if (ok(response) || (response.status === 404 && code !== undefined && TOLERATED_NOT_FOUND.has(code))) return;
@@ -106,8 +108,8 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
     );
   }
 
-  async function exists(path: string): Promise<boolean> {
-    const response = await call('HEAD', path);
+  async exists(path: string): Promise<boolean> {
+    const response = await this.call('HEAD', path);
     if (ok(response)) return true;
     if (response.status === 404) return false;
     throw new SignalRRestError(
@@ -116,56 +118,73 @@ export function createSignalRRestClient(connection: string | SignalRConnectionSe
       undefined,
     );
   }
+}
 
-  const hubPath = (hub: string, ...rest: string[]) =>
-    ['hubs', hub.toLowerCase(), ...rest]
-      .map((part) => (part.startsWith(':') ? part : encodeURIComponent(part)))
-      .join('/');
-  const payload = (message: SignalRMessage) => ({ target: message.target, arguments: message.arguments });
+const payload = (message: SignalRMessage) => ({ target: message.target, arguments: message.arguments });
 
+/** A REST client from a connection string (or its parsed form); bearer tokens are signed with the AccessKey. */
+export function createSignalRRestClient(connection: string | SignalRConnectionSettings): SignalRRestClient {
+  const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
+  const rest = new RestTransport(settings);
   const client: SignalRRestClient = {
-    endpoint: base,
+    endpoint: settings.serverEndpoint,
     sendToAll: (hub, message, options) =>
-      act('POST', hubPath(hub, ':send'), { excluded: options?.excluded }, payload(message)),
-    sendToUser: (hub, userId, message) => act('POST', hubPath(hub, 'users', userId, ':send'), {}, payload(message)),
+      rest.act('POST', hubPath(hub)`:send`, { excluded: options?.excluded }, payload(message)),
+    sendToUser: (hub, userId, message) => rest.act('POST', hubPath(hub)`users/${userId}/:send`, {}, payload(message)),
     sendToUsers: async (hub, userIds, message) => {
       await Promise.all(userIds.map((userId) => client.sendToUser(hub, userId, message)));
     },
     sendToGroup: (hub, group, message, options) =>
-      act('POST', hubPath(hub, 'groups', group, ':send'), { excluded: options?.excluded }, payload(message)),
+      rest.act('POST', hubPath(hub)`groups/${group}/:send`, { excluded: options?.excluded }, payload(message)),
     sendToGroups: async (hub, groups, message, options) => {
       await Promise.all(groups.map((group) => client.sendToGroup(hub, group, message, options)));
     },
     sendToConnection: (hub, connectionId, message) =>
-      act('POST', hubPath(hub, 'connections', connectionId, ':send'), {}, payload(message)),
+      rest.act('POST', hubPath(hub)`connections/${connectionId}/:send`, {}, payload(message)),
     addConnectionToGroup: (hub, group, connectionId) =>
-      act('PUT', hubPath(hub, 'groups', group, 'connections', connectionId)),
+      rest.act('PUT', hubPath(hub)`groups/${group}/connections/${connectionId}`),
     removeConnectionFromGroup: (hub, group, connectionId) =>
-      act('DELETE', hubPath(hub, 'groups', group, 'connections', connectionId)),
+      rest.act('DELETE', hubPath(hub)`groups/${group}/connections/${connectionId}`),
     removeConnectionFromAllGroups: (hub, connectionId) =>
-      act('DELETE', hubPath(hub, 'connections', connectionId, 'groups')),
+      rest.act('DELETE', hubPath(hub)`connections/${connectionId}/groups`),
     addUserToGroup: (hub, group, userId, options) => {
       const ttl = options?.ttlSeconds;
       if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) {
         return Promise.reject(new RangeError(`ttlSeconds must be a whole number >= 0, got ${ttl}`));
       }
-      return act('PUT', hubPath(hub, 'users', userId, 'groups', group), { ttl: ttl?.toString() });
+      return rest.act('PUT', hubPath(hub)`users/${userId}/groups/${group}`, { ttl: ttl?.toString() });
     },
-    removeUserFromGroup: (hub, group, userId) => act('DELETE', hubPath(hub, 'users', userId, 'groups', group)),
-    removeUserFromAllGroups: (hub, userId) => act('DELETE', hubPath(hub, 'users', userId, 'groups')),
-    connectionExists: (hub, connectionId) => exists(hubPath(hub, 'connections', connectionId)),
-    userExists: (hub, userId) => exists(hubPath(hub, 'users', userId)),
-    groupExists: (hub, group) => exists(hubPath(hub, 'groups', group)),
-    userInGroup: (hub, group, userId) => exists(hubPath(hub, 'users', userId, 'groups', group)),
+    removeUserFromGroup: (hub, group, userId) => rest.act('DELETE', hubPath(hub)`users/${userId}/groups/${group}`),
+    removeUserFromAllGroups: (hub, userId) => rest.act('DELETE', hubPath(hub)`users/${userId}/groups`),
+    connectionExists: (hub, connectionId) => rest.exists(hubPath(hub)`connections/${connectionId}`),
+    userExists: (hub, userId) => rest.exists(hubPath(hub)`users/${userId}`),
+    groupExists: (hub, group) => rest.exists(hubPath(hub)`groups/${group}`),
+    userInGroup: (hub, group, userId) => rest.exists(hubPath(hub)`users/${userId}/groups/${group}`),
     closeConnection: (hub, connectionId, reason) =>
-      act('DELETE', hubPath(hub, 'connections', connectionId), { reason }),
-    isHealthy: async () => {
-      try {
-        return ok(await call('HEAD', 'health'));
-      } catch {
-        return false;
-      }
-    },
+      rest.act('DELETE', hubPath(hub)`connections/${connectionId}`, { reason }),
+    isHealthy: () => rest.call('HEAD', 'health').then(ok, () => false),
   };
   return client;
+}
+
+/**
+ * A path under `hubs/<hub>/` (hub names lowercased, as the Management SDK sends them): the literal parts are the
+ * route, and each interpolated value becomes exactly one encoded segment, whatever it contains.
+ */
+function hubPath(hub: string) {
+  return (literals: TemplateStringsArray, ...values: string[]): string =>
+    literals.reduce(
+      (path, literal, i) => path + literal + (i < values.length ? pathSegment(values[i]!) : ''),
+      `hubs/${pathSegment(hub.toLowerCase())}/`,
+    );
+}
+
+/**
+ * One percent-encoded path segment. Ids `.` and `..` are legal user ids and group names, but as written they are
+ * dot segments that any URL parser resolves away (so `users/../groups/g` would become `groups/g`): their dots
+ * are encoded, and the request is sent without normalization.
+ */
+export function pathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === '.' || encoded === '..' ? encoded.replaceAll('.', '%2E') : encoded;
 }

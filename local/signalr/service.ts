@@ -4,8 +4,8 @@ import { WebSocketServer } from 'ws';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { handleClientRequest, handleClientUpgrade } from './clientEndpoint.js';
 import { formatLocalConnectionString } from './connectionString.js';
-import { handleCors } from './cors.js';
-import { HttpError, sendText } from './http.js';
+import { handleCors, originAllowed, type CorsOrigins } from './cors.js';
+import { HttpError, rawPath, sendText } from './http.js';
 import { handleRestRequest } from './restApi.js';
 import { ServiceCore, type SignalRServiceStats } from './serviceCore.js';
 import type { UpstreamOptions } from './upstream.js';
@@ -22,8 +22,11 @@ export interface SignalRServiceOptions {
   accessKey: string;
   /** Where connected/disconnected/message events are POSTed (the host's /runtime/webhooks/signalr). */
   upstream?: UpstreamOptions;
-  /** Browser origins allowed (exact origin echoed with credentials); `*` = any. Default: any, as in Azure. */
-  corsOrigins?: string[];
+  /**
+   * Browser origins allowed (exact origin echoed with credentials); `*` = any origin, without credentials.
+   * Default: none — only non-browser clients. The stack passes Host.CORS and its own origin.
+   */
+  corsOrigins?: CorsOrigins;
   /** Drives keep-alive, client timeout, token expiry and group ttl. */
   clock?: Clock;
   /** Ping interval on WebSockets and SSE; default 15 s. */
@@ -54,7 +57,7 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
   const log = options.log ?? ((message: string) => console.error(`[signalr] ${message}`));
   const keepAliveIntervalMs = positive(options.keepAliveIntervalMs ?? 15_000, 'keepAliveIntervalMs');
   const clientTimeoutMs = positive(options.clientTimeoutMs ?? 30_000, 'clientTimeoutMs');
-  const corsOrigins = options.corsOrigins ?? ['*'];
+  const corsOrigins = options.corsOrigins ?? [];
   const core = new ServiceCore({
     accessKey: options.accessKey,
     clock: options.clock ?? systemClock,
@@ -72,12 +75,18 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
   });
   const route = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = rawPath(request);
     if (handleCors(request, response, corsOrigins)) return;
-    if (url.pathname.startsWith('/client')) return handleClientRequest(core, request, response, url);
-    if (url.pathname.startsWith('/api/')) return handleRestRequest(core, request, response, url);
+    if (path.startsWith('/client')) return handleClientRequest(core, request, response, url);
+    if (path.startsWith('/api/')) return handleRestRequest(core, request, response, url, path);
     throw new HttpError(404, `nothing at ${url.pathname}: clients use /client/?hub=<hub>, servers /api/…`);
   };
   server.on('upgrade', (request, socket, head) => {
+    // Browsers apply no CORS to WebSockets: the origin is checked here instead.
+    if (!originAllowed(request.headers.origin, corsOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
     handleClientUpgrade(core, wss, request, socket, head, new URL(request.url ?? '/', 'http://localhost'));
   });
 

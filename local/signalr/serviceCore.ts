@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Clock, ClockTimer } from '../shared/clock.js';
 import { userIdFromClaims } from './accessTokens.js';
+import { audienceHub, clientAudience } from './audiences.js';
 import { ServiceConnection, type ConnectionEvents, type TransportKind } from './connection.js';
 import { Hub } from './hub.js';
 import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubProtocol.js';
@@ -48,7 +50,11 @@ export class ServiceCore implements ConnectionEvents {
   #sweepTimer: ClockTimer | undefined;
 
   constructor(readonly options: ServiceCoreOptions) {
-    this.userGroups = new UserGroupStore(options.clock, options.statePath);
+    this.userGroups = new UserGroupStore(
+      options.clock,
+      (hub, user, group) => this.#leave(hub, user, group),
+      options.statePath,
+    );
     this.upstream = options.upstream && new UpstreamClient(options.upstream, options.accessKey, options.log);
     this.#scheduleSweep();
   }
@@ -68,27 +74,31 @@ export class ServiceCore implements ConnectionEvents {
     return this.hubs.get(hubKey(name));
   }
 
-  /** Verifies a client access token for `hub`: HS256 with the AccessKey, not expired, audience naming the hub. */
-  authenticateClient(token: string | undefined, hub: string): JwtClaims {
+  /**
+   * Verifies a client access token for `hub`: HS256 with the AccessKey, in its time window, and an audience that
+   * is the client URL of that hub on this service (a REST token, or one for another hub, is refused).
+   */
+  async authenticateClient(token: string | undefined, hub: string, request: IncomingMessage): Promise<JwtClaims> {
     if (!token) throw new ClientAuthError('no access token (Authorization: Bearer header or access_token query)');
-    let claims: JwtClaims;
+    const audience = clientAudience(request, hub);
     try {
-      claims = verifyJwt(token, this.options.accessKey, this.now());
+      return await verifyJwt(token, this.options.accessKey, {
+        nowMs: this.now(),
+        audience: audience.test,
+        audienceName: audience.name,
+      });
     } catch (error) {
-      if (error instanceof JwtError) throw new ClientAuthError(error.message);
-      throw error;
+      if (!(error instanceof JwtError)) throw error;
+      const hubs = (error.audiences ?? []).map(audienceHub).filter((h) => h !== undefined);
+      const otherHub = hubs.length > 0 && !hubs.includes(hubKey(hub));
+      throw new ClientAuthError(otherHub ? `the token is for hub '${hubs.join("', '")}', not '${hub}'` : error.message);
     }
-    const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter((a) => typeof a === 'string');
-    const hubs = audiences.map(audienceHub);
-    if (!hubs.includes(hubKey(hub))) {
-      const named = hubs.filter((h) => h !== undefined);
-      throw new ClientAuthError(
-        named.length > 0
-          ? `the token is for hub '${named.join("', '")}', not '${hub}'`
-          : 'the token audience is not a client URL (…/client/?hub=<hub>)',
-      );
-    }
-    return claims;
+  }
+
+  /** A membership ran out: the user's live connections leave the group with it. */
+  #leave(hubName: string, user: string, group: string): void {
+    const hub = this.existingHub(hubName);
+    for (const connection of hub?.users.get(user) ?? []) hub!.leave(connection, group);
   }
 
   /** A new connection after a successful negotiate (or a WebSocket that skipped negotiation). */
@@ -150,7 +160,8 @@ export class ServiceCore implements ConnectionEvents {
 
   stats(): SignalRServiceStats {
     const transports: Record<TransportKind, number> = { webSockets: 0, serverSentEvents: 0, longPolling: 0 };
-    const hubs: SignalRServiceStats['hubs'] = {};
+    // Hub names are outside input (`constructor` is a valid one): no prototype to collide with.
+    const hubs: SignalRServiceStats['hubs'] = Object.create(null) as SignalRServiceStats['hubs'];
     let connections = 0;
     for (const hub of this.hubs.values()) {
       hubs[hub.name] = { connections: hub.connections.size, users: hub.users.size, groups: hub.groups.size };
@@ -172,6 +183,7 @@ export class ServiceCore implements ConnectionEvents {
   shutdown(reason: string): void {
     if (this.#sweepTimer !== undefined) this.options.clock.clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
+    this.userGroups.stop();
     for (const connection of this.byToken.values()) connection.close(reason, true);
     this.byToken.clear();
   }
@@ -220,17 +232,6 @@ export function hubKey(name: string): string {
 
 export function isValidHubName(name: string): boolean {
   return HUB_NAME.test(name);
-}
-
-/** The hub a client-token audience names: `…/client/?hub=<hub>` (port and scheme not compared). */
-function audienceHub(audience: string): string | undefined {
-  try {
-    const url = new URL(audience);
-    const hub = url.searchParams.get('hub');
-    return /^\/client\/?$/.test(url.pathname) && hub ? hubKey(hub) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function completionFrom(reply: UpstreamReply | undefined): { result?: unknown; error?: string } {

@@ -1,25 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createEasyAuth, loadOrCreateAuthSecret } from '../auth/index.js';
+import { createEasyAuth, loadOrCreateAuthSecret, openRevocations, revocationsFile } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
-import { signalRConnectionInfoAdapter } from '../host/bindings/signalRConnectionInfo.js';
-import { signalROutputAdapter } from '../host/bindings/signalR.js';
-import { createSignalRTriggerBinding } from '../host/bindings/signalRTrigger.js';
+import { readHostJson } from '../host/hostJson.js';
+import type { HttpTimeouts } from '../host/http/hostServer.js';
 import {
   createConsoleLogger,
-  createServiceBusBindings,
+  runningServices,
   startFunctionsHost,
   type FunctionsHost,
   type HostLogger,
 } from '../host/index.js';
 import { startAmqpServer, type AmqpServer } from '../servicebus/amqp/index.js';
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
-import type { Clock } from '../shared/clock.js';
-import { startSignalRService, type SignalRService } from '../signalr/index.js';
-import { freePort } from '../shared/freePort.js';
-import { azuriteEndpoints, startAzurite } from '../storage/azurite.js';
-import { localSignalR, pointAtLocalEndpoints, SERVICE_BUS_DEFAULT_PORT, serviceBusKeys } from './emulatorSettings.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
+import { loadOrCreateSecret } from '../shared/secretFile.js';
+import { azuriteEndpoints, placeAzurite, startAzurite, type AzuriteHandle } from '../storage/azurite.js';
+import { generateKey, isPublicKey } from '../shared/installSecrets.js';
+import { pointAtLocalEndpoints, SERVICE_BUS_DEFAULT_PORT, serviceBusKeys } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
 
@@ -30,8 +29,13 @@ export type LocalStackOptions = {
   port?: number;
   /** SignalR service port; 0 = free port. Default 8888. */
   signalrPort?: number;
-  /** Azurite table port; 0 = free port. Default 10002, reusing an Azurite already listening there. */
+  /**
+   * Azurite table port; 0 = free port. Default 10002, or a free port when something holds it. An Azurite already
+   * listening on an explicit port is used instead of starting one.
+   */
   azuritePort?: number;
+  /** Use an Azurite already listening on the Azurite port (its own data and persistence) instead of a new one. */
+  reuseAzurite?: boolean;
   /** Service Bus AMQP port; 0 = free port. Default 5672 (where `UseDevelopmentEmulator=true` clients connect). */
   servicebusPort?: number;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
@@ -47,6 +51,10 @@ export type LocalStackOptions = {
   logger?: HostLogger;
   verbose?: boolean;
   clock?: Clock;
+  /** Host names the Functions host answers besides the local ones (`--allowed-hosts`). */
+  allowedHosts?: string[];
+  /** The Functions host's header and request timeouts (tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 };
 
 export type LocalStack = {
@@ -55,6 +63,8 @@ export type LocalStack = {
   broker: ServiceBusBroker;
   /** The broker's AMQP endpoint. */
   amqp: AmqpServer;
+  /** What `/admin/*` requires in `x-functions-key`: kept per data dir, fresh per start in memory. */
+  masterKey: string;
   readonly signalr: SignalRService;
   /** Stops the SignalR service and starts it again on the same port, as an outage would (clients must reconnect). */
   restartSignalR(): Promise<void>;
@@ -107,13 +117,17 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
 
     // Azurite's process boots while the rest of the stack starts: its port is settled first so the settings
     // can name it, and the stack is ready only once Azurite is.
-    const requestedAzuritePort = options.azuritePort ?? 10002;
-    const azuritePort = requestedAzuritePort === 0 ? await freePort() : requestedAzuritePort;
+    const azuriteLog = (message: string, level: 'information' | 'warning' | 'error') =>
+      logger.log({ level, category: 'Host.Storage', message });
+    const placement = await placeAzurite({ port: options.azuritePort, reuse: options.reuseAzurite, log: azuriteLog });
+    const azuritePort = placement.port;
     const azuriteStarting = startAzurite({
       port: azuritePort,
-      reuseExisting: requestedAzuritePort !== 0,
+      reuseExisting: placement.reuseExisting,
       dataDir: join(dataDir, 'azurite'),
       inMemory,
+      clock: options.clock,
+      log: azuriteLog,
     });
     azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
@@ -127,22 +141,30 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
     });
     stoppers.push(() => broker.close());
     // The same broker on the wire (AMQP 1.0) for @azure/service-bus clients and a real `func start`; it takes
-    // the keys of the emulator connection strings the app is configured with.
+    // the keys of the emulator connection strings the app is configured with (never the sample's public one).
+    const servicebus = { port: 0, keyForPublicKeys: generateKey() };
     const amqp = await startAmqpServer({
       broker,
-      keys: serviceBusKeys(Object.values(configured)),
+      keys: serviceBusKeys(Object.values(configured), servicebus.keyForPublicKeys),
       port: options.servicebusPort ?? SERVICE_BUS_DEFAULT_PORT,
       log: (message) => log(`[servicebus] ${message}`),
     });
+    servicebus.port = amqp.port;
     stoppers.push(() => amqp.close());
 
-    // The service signs and checks tokens with the key the app's connection string carries.
-    const accessKey =
+    // The service signs and checks tokens with the key the app's connection string carries — unless that is the
+    // sample's public placeholder (no local.settings.json yet, or the tests' settings): then with one made for
+    // this run, which the app's settings are pointed at below.
+    const configuredKey =
       localSignalR(configured[SIGNALR_SETTING] ?? '')?.accessKey ??
       Object.values(configured)
         .map((v) => localSignalR(v)?.accessKey)
-        .find((k) => k !== undefined) ??
-      randomBytes(32).toString('base64');
+        .find((k) => k !== undefined);
+    const accessKey = configuredKey === undefined || isPublicKey(configuredKey) ? generateKey() : configuredKey;
+    if (configuredKey !== undefined && isPublicKey(configuredKey)) {
+      log('The SignalR AccessKey in the settings is the public placeholder: signing with a key made for this run.');
+    }
+    const local = readLocalSettings(appDir, () => undefined);
     let hostUrl = '';
     const upstream = {
       get url(): string {
@@ -155,13 +177,14 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       upstream,
       clock: options.clock,
       statePath: inMemory ? undefined : join(dataDir, 'signalr', 'state.json'),
+      // The web client comes from the host's own origin; Host.CORS names any other (a dev server).
+      corsOrigins: () => [...ownOrigins(hostUrl), ...local.corsOrigins],
       log: (message: string) => log(`[signalr] ${message}`),
     };
     if (!inMemory) mkdirSync(join(dataDir, 'signalr'), { recursive: true });
     let signalr = await startSignalRService({ ...signalrOptions, port: options.signalrPort ?? 8888 });
     stoppers.push(() => signalr.close());
 
-    const local = readLocalSettings(appDir, () => undefined);
     const handles = (functionsUrl: string): LocalServices => ({
       urls: {
         functions: functionsUrl,
@@ -171,6 +194,7 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       },
       broker,
       amqp,
+      masterKey,
       get signalr() {
         return signalr;
       },
@@ -181,6 +205,9 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       },
       dispose,
     });
+    const masterKey = loadOrCreateSecret(inMemory ? undefined : join(dataDir, 'host', 'master.key')).toString(
+      'base64url',
+    );
     if (!withHost) {
       // A real `func start` serves the app on Host.LocalHttpPort: SignalR upstream events go there.
       hostUrl = `http://localhost:${local.localHttpPort ?? 7071}`;
@@ -191,22 +218,31 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       secret: loadOrCreateAuthSecret(inMemory ? undefined : dataDir),
       clock: options.clock,
       allowedRedirectOrigins: local.corsOrigins,
+      revocations: openRevocations(
+        inMemory ? undefined : revocationsFile(dataDir),
+        (options.clock ?? systemClock).now(),
+      ),
+      requireAuthentication: underRoutePrefix(readHostJson(appDir).http.routePrefix),
     });
 
     const parts: PartStatus[] = [
-      { name: 'storage', url: storage.tableEndpoint, ready: () => reachable(storage.tableEndpoint) },
-      { name: 'servicebus', ready: async () => broker.stats().length >= 0 },
+      {
+        name: 'storage',
+        url: storage.tableEndpoint,
+        ready: () => storageReady(azuriteStarting, storage.tableEndpoint),
+      },
+      { name: 'servicebus', ready: () => broker.checkHealth().then(() => true) },
       { name: 'signalr', url: signalr.url, ready: () => reachable(`${signalr.url}/api/health`) },
       {
         name: 'functions',
         get url() {
           return hostUrl;
         },
-        ready: async () => host.functions().length > 0,
+        // Not after a failed reload: the host then answers every request 503.
+        ready: async () => host.isRunning() && host.functions().length > 0,
       },
     ];
-    const signalRTrigger = createSignalRTriggerBinding();
-    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker), signalRTrigger.middleware];
+    const middleware = [easyAuth.middleware, localAdminMiddleware(parts, broker)];
     const webRoot = options.webRoot === undefined ? join(appDir, 'web', 'dist') : options.webRoot;
     if (webRoot) middleware.push(staticFilesMiddleware(webRoot, RESERVED_PATHS));
 
@@ -218,19 +254,19 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
         pointAtLocalEndpoints(settings, {
           storageConnectionString: storage.connectionString,
           signalrPort: signalr.port,
-          servicebusPort: amqp.port,
+          signalrAccessKey: accessKey,
+          servicebus,
         }),
       settingsOverrides: fallback ? fileValues : {},
-      bindings: [
-        ...createServiceBusBindings(broker),
-        signalRConnectionInfoAdapter,
-        signalROutputAdapter,
-        signalRTrigger.adapter,
-      ],
+      // The SignalR service is already running for every app here; bindings reach it over its REST API.
+      services: runningServices({ serviceBus: broker, signalR: signalr }),
       middleware,
       watch: options.watch ?? false,
       logger,
       clock: options.clock,
+      masterKey,
+      allowedHosts: options.allowedHosts,
+      timeouts: options.httpTimeouts,
     });
     stoppers.push(() => host.close());
     hostUrl = host.url;
@@ -255,6 +291,32 @@ function appSettingsForStack(
   if (!existsSync(sample)) return { values: {}, fallback: false };
   const json = JSON.parse(readFileSync(sample, 'utf8')) as { Values?: Record<string, string> };
   return { values: json.Values ?? {}, fallback: true };
+}
+
+/**
+ * The app's function routes, which the deployed app's Easy Auth (Return401) closes to anonymous callers; the
+ * platform's own paths have their own keys and checks.
+ */
+function underRoutePrefix(routePrefix: string): (url: URL) => boolean {
+  const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  return (url) => {
+    const path = url.pathname.toLowerCase();
+    if (RESERVED_PATHS.some((p) => p !== '/api' && under(path, p))) return false;
+    return routePrefix === '' || under(path, `/${routePrefix.toLowerCase()}`);
+  };
+}
+
+/** The host's origin by each loopback name: a page from either may reach the SignalR service. */
+function ownOrigins(hostUrl: string): string[] {
+  if (hostUrl === '') return [];
+  const { origin, port } = new URL(hostUrl);
+  return [origin, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
+/** Azurite up (not restarting or given up on), with room to write, and answering. */
+async function storageReady(azurite: Promise<AzuriteHandle>, url: string): Promise<boolean> {
+  const health = await (await azurite).health();
+  return (health.state === 'running' || health.state === 'reused') && !health.diskFull && (await reachable(url));
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -20,11 +20,11 @@ const TYPES: Record<string, string> = {
  */
 export function staticFilesMiddleware(root: string, reservedPrefixes: string[]) {
   const base = normalize(root + sep);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     let path: string;
     try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      path = decodeURIComponent(url.pathname);
     } catch {
       return false;
     }

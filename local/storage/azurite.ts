@@ -1,12 +1,19 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { compiledEntry } from '../shared/compiledEntry.js';
-import type { AzuriteProcessMessage } from './azuriteProcess.js';
+import type { Clock } from '../shared/clock.js';
+import { freePort } from '../shared/freePort.js';
+import { DEFAULT_BACKOFF, Supervisor, type BackoffPolicy, type SupervisorState } from '../shared/supervisor.js';
+import type { WriteHealth } from '../shared/writeHealth.js';
+import { startAzuriteProcess, type AzuriteProcess } from './azuriteChild.js';
 
 /** The fixed account and key every Azure storage emulator accepts (published by Microsoft, not a secret). */
 export const DEV_ACCOUNT_NAME = 'devstoreaccount1';
 export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** Azurite's own default table port. */
+export const DEFAULT_AZURITE_PORT = 10002;
+
+export type AzuriteLog = (message: string, level: 'information' | 'warning' | 'error') => void;
 
 export type AzuriteOptions = {
   /** Table service port; 0 (the default) picks a free one. */
@@ -17,6 +24,17 @@ export type AzuriteOptions = {
   inMemory?: boolean;
   /** Use an Azurite table service already listening on `port` instead of starting one. */
   reuseExisting?: boolean;
+  /** How restarts of a table service process that died back off, and when they give up. */
+  backoff?: Partial<BackoffPolicy>;
+  clock?: Clock;
+  /** Where restarts and giving up are reported. Default: stderr. */
+  log?: AzuriteLog;
+};
+
+export type AzuriteHealth = WriteHealth & {
+  /** The process: up, being restarted, given up on, stopped — or `reused`: somebody else's, not watched. */
+  state: SupervisorState | 'reused';
+  restarts: number;
 };
 
 export type AzuriteHandle = {
@@ -24,8 +42,9 @@ export type AzuriteHandle = {
   /** Explicit account connection string: `UseDevelopmentStorage=true` would assume port 10002. */
   connectionString: string;
   port: number;
-  /** The table service's own process, when this call started one (not for a reused service). */
-  pid?: number;
+  /** The table service's current process, when this call started one (not for a reused service). */
+  readonly pid?: number;
+  health(): Promise<AzuriteHealth>;
   /** Stops the service this call started; a no-op for a reused one. Idempotent. */
   stop(): Promise<void>;
 };
@@ -39,53 +58,111 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   if (options.reuseExisting) {
     if (port === 0) throw new Error('reuseExisting needs the port of the running Azurite table service, not 0.');
     const server = await probeTableService(host, port);
-    if (server === 'azurite') return handleFor(host, port, async () => undefined);
+    if (server === 'azurite') {
+      return {
+        ...azuriteEndpoints(host, port),
+        port,
+        health: async () => ({ state: 'reused', restarts: 0, diskFull: false }),
+        stop: async () => undefined,
+      };
+    }
     if (server === 'other') {
       throw new Error(`Port ${port} on ${host} is in use by something that is not an Azurite table service.`);
     }
   }
-
-  return handleForProcess(host, await startAzuriteProcess(host, port, options));
+  return startSupervised(host, port, options);
 }
 
-async function startAzuriteProcess(
-  host: string,
-  port: number,
-  options: AzuriteOptions,
-): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(
-    compiledEntry(import.meta.url, 'azuriteProcess.js'),
-    [JSON.stringify({ host, port, dataDir: options.dataDir, inMemory: options.inMemory })],
-    {
-      // Not the parent's flags: a test runner's loaders or a profiler do not belong in Azurite's process.
-      execArgv: [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  const boundPort = await new Promise<number>((resolvePromise, reject) => {
-    child.once('message', (message: AzuriteProcessMessage) => {
-      if (message.ready) resolvePromise(message.port);
-      else reject(new Error(message.error));
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`The Azurite table service exited (code ${code}) before it was ready.`)),
+/**
+ * Where the stack's Azurite goes, so that one somebody else runs — with its own data, its own persistence and
+ * no crash guarantee — is used only when asked for: with `reuse`, or by naming its port. Without a port, 10002
+ * unless something holds it, else a free port (said in one line). A port asked for that something other than
+ * Azurite holds is an error.
+ */
+export async function placeAzurite(options: {
+  port?: number;
+  reuse?: boolean;
+  host?: string;
+  /** The port to prefer when none is given. Default 10002. */
+  defaultPort?: number;
+  log: AzuriteLog;
+}): Promise<{ port: number; reuseExisting: boolean }> {
+  const { port: requested, host = '127.0.0.1', log } = options;
+  const port = requested ?? options.defaultPort ?? DEFAULT_AZURITE_PORT;
+  if (port === 0) {
+    if (options.reuse) throw new Error('Reusing an Azurite needs its port (10002 unless --azurite-port says), not 0.');
+    return { port: await freePort(host), reuseExisting: false };
+  }
+  const found = await probeTableService(host, port);
+  const asked = options.reuse || requested !== undefined;
+  if (found === 'other' && asked) {
+    throw new Error(`Port ${port} on ${host} is in use by something that is not an Azurite table service.`);
+  }
+  if (found === 'azurite' && asked) {
+    log(
+      `Using the Azurite table service already listening on ${host}:${port} ` +
+        `(${options.reuse ? '--reuse-azurite' : '--azurite-port'}): its data is wherever it keeps it ` +
+        '(--data-dir and --in-memory do not apply), it saves only every 5 s (a crash can lose acknowledged ' +
+        'writes), and this stack does not restart it.',
+      'warning',
     );
-    child.once('error', reject);
-  });
-  child.removeAllListeners('exit');
-  return { child, port: boundPort };
+    return { port, reuseExisting: true };
+  }
+  if (found === 'none') {
+    if (options.reuse)
+      log(`--reuse-azurite: no Azurite listens on ${host}:${port}; this stack starts its own there.`, 'warning');
+    return { port, reuseExisting: false };
+  }
+  const free = await freePort(host);
+  const holder =
+    found === 'azurite' ? 'by an Azurite this stack does not own; --reuse-azurite would use it' : 'by something else';
+  log(`Port ${port} is taken (${holder}); this stack's Azurite listens on port ${free} instead.`, 'warning');
+  return { port: free, reuseExisting: false };
 }
 
-function handleForProcess(host: string, started: { child: ChildProcess; port: number }): AzuriteHandle {
-  const { child } = started;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= new Promise<void>((resolvePromise) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
-      child.once('exit', () => resolvePromise());
-      child.send('stop');
-    }));
-  return { ...handleFor(host, started.port, stop), pid: child.pid };
+async function startSupervised(host: string, port: number, options: AzuriteOptions): Promise<AzuriteHandle> {
+  const log: AzuriteLog = options.log ?? ((message) => process.stderr.write(`${message}\n`));
+  const maxRestarts = options.backoff?.maxRestarts ?? DEFAULT_BACKOFF.maxRestarts;
+  let bound = port;
+  // A replacement listens where the first one did: the stack's settings name that port.
+  const supervisor = new Supervisor<AzuriteProcess>(
+    async () => {
+      const started = await startAzuriteProcess(host, bound, options);
+      bound = started.port;
+      return started;
+    },
+    { backoff: options.backoff, clock: options.clock },
+  );
+  supervisor.on('restarting', ({ attempt, delayMs, cause }) =>
+    log(
+      `The Azurite table service is down (${cause.message}); restarting it in ${delayMs} ms ` +
+        `(attempt ${attempt} of ${maxRestarts}).`,
+      'warning',
+    ),
+  );
+  supervisor.on('restarted', (started) =>
+    log(`The Azurite table service is back on port ${started.port} (process ${started.pid}).`, 'warning'),
+  );
+  supervisor.on('giveUp', ({ attempts, cause }) =>
+    log(
+      `The Azurite table service failed ${attempts} restarts in a row (${cause.message}); no more are tried. ` +
+        'Storage requests fail until the stack is restarted.',
+      'error',
+    ),
+  );
+  const first = await supervisor.start();
+  return {
+    ...azuriteEndpoints(host, first.port),
+    port: first.port,
+    get pid() {
+      return supervisor.current?.pid;
+    },
+    async health() {
+      const writes = (await supervisor.current?.health()) ?? { diskFull: false };
+      return { state: supervisor.state, restarts: supervisor.restarts, ...writes };
+    },
+    stop: () => supervisor.stop(),
+  };
 }
 
 /** Where the table service at host:port is, and the explicit connection string for it. */
@@ -96,10 +173,6 @@ export function azuriteEndpoints(host: string, port: number): { tableEndpoint: s
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` +
     `TableEndpoint=${tableEndpoint};`;
   return { tableEndpoint, connectionString };
-}
-
-function handleFor(host: string, port: number, stop: () => Promise<void>): AzuriteHandle {
-  return { ...azuriteEndpoints(host, port), port, stop };
 }
 
 /** Whether an Azurite table service answers on host:port ('azurite'), something else does, or nothing does. */

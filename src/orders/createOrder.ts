@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { orderTopicOutput } from '../platform/bindings.js';
 import { authenticate } from '../platform/identity.js';
 import { readJsonBody } from '../platform/jsonBody.js';
-import { getOrderStore, type IdempotencyRecord, type OrderStore } from '../platform/orderStore.js';
+import { getOrderStore, type IdempotencyRecord, type OrderStore } from './orderStore.js';
 import { problem, validationProblem } from '../platform/problem.js';
 import { readIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { newOrder, type Order } from './order.js';

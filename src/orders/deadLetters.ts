@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import { getOrderStore } from '../platform/orderStore.js';
+import { getOrderStore } from './orderStore.js';
 import { notifyOrderStatus } from './notifications.js';
 import { orderRefOf } from './orderMessage.js';
 import { updateOrderStatus } from './orderUpdates.js';

@@ -1,4 +1,4 @@
-import { ConcurrencyError, type OrderStore } from '../platform/orderStore.js';
+import { ConcurrencyError, type OrderStore } from './orderStore.js';
 import { applyStatusChange, type Order, type StatusChange } from './order.js';
 
 const MAX_ATTEMPTS = 5;

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { authenticate } from '../platform/identity.js';
-import { getOrderStore } from '../platform/orderStore.js';
+import { getOrderStore } from './orderStore.js';
 import { problem } from '../platform/problem.js';
 import { CURRENCY, listProducts, toAmount } from './catalog.js';
 import { orderView } from './order.js';

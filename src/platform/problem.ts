@@ -37,3 +37,8 @@ export function validationProblem(errors: FieldError[]): HttpResponseInit {
   const count = errors.length === 1 ? '1 field is' : `${errors.length} fields are`;
   return problem(400, `The request body is invalid: ${count} not acceptable.`, { errors });
 }
+
+/** 503 with Retry-After: something the app needs is down for now, and the same request may succeed later. */
+export function unavailableProblem(detail: string, retryAfterSeconds: number): HttpResponseInit {
+  return problem(503, detail, { headers: { 'retry-after': String(retryAfterSeconds) } });
+}

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installCoreModule } from '../../local/host/core/coreModule.js';
+import { installCoreModule } from '../../local/worker/core/coreModule.js';
 import { loadFunctionsApp, registeredFunction } from '../support/functionsApp.js';
 
 type Binding = Record<string, unknown> & { type: string; direction: string };

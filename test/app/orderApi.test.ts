@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orderTopicOutput } from '../../src/platform/bindings.js';
-import { getOrderStore } from '../../src/platform/orderStore.js';
+import { getOrderStore } from '../../src/orders/orderStore.js';
 import { useAzurite } from '../support/azurite.js';
 import {
   httpRequest,

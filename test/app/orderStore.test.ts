@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newOrder, type Order } from '../../src/orders/order.js';
 import { updateOrderStatus } from '../../src/orders/orderUpdates.js';
-import { ConcurrencyError, OrderStore } from '../../src/platform/orderStore.js';
+import { ConcurrencyError, OrderStore } from '../../src/orders/orderStore.js';
 import { useAzurite } from '../support/azurite.js';
 
 const azurite = useAzurite();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OrderItem } from '../../src/orders/order.js';
 import { orderTopicOutput, signalROutput } from '../../src/platform/bindings.js';
-import { getOrderStore } from '../../src/platform/orderStore.js';
+import { getOrderStore } from '../../src/orders/orderStore.js';
 import { useAzurite } from '../support/azurite.js';
 import {
   httpRequest,

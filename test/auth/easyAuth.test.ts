@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEasyAuth, loadOrCreateAuthSecret } from '../../local/auth/index.js';
+import { createEasyAuth, loadOrCreateAuthSecret, openRevocations } from '../../local/auth/index.js';
 import { ManualClock } from '../../local/shared/clock.js';
 
 const clock = new ManualClock();
@@ -13,6 +13,7 @@ const auth = createEasyAuth({
   clock,
   sessionLifetimeMs: 60_000,
   allowedRedirectOrigins: ['http://web.localhost:5173'],
+  requireAuthentication: (url) => url.pathname.startsWith('/api/private'),
 });
 let server: Server;
 let base: string;
@@ -20,7 +21,7 @@ let base: string;
 /** Behind the middleware: echoes the identity headers the app would see. */
 beforeAll(async () => {
   server = createServer((req, res) => {
-    void auth.middleware(req, res).then((handled) => {
+    void auth.middleware(req, res, new URL(req.url ?? '/', `http://${req.headers.host}`)).then((handled) => {
       if (handled) return;
       const seen = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-ms-')));
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -175,6 +176,110 @@ describe('Easy Auth emulation', () => {
       const first = loadOrCreateAuthSecret(dir);
       expect(loadOrCreateAuthSecret(dir).equals(first)).toBe(true);
       expect(loadOrCreateAuthSecret(undefined).equals(first)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', '.', '..'])(
+    'signs in as %s like any other id',
+    async (userId) => {
+      const token = await signIn(userId);
+      const { seen } = await seenHeaders({ 'X-ZUMO-AUTH': token });
+      expect(seen['x-ms-client-principal-id']).toBe(userId);
+      const me = await fetch(`${base}/.auth/me`, { headers: { 'X-ZUMO-AUTH': token } });
+      expect(((await me.json()) as { user_id: string }[])[0]?.user_id).toBe(userId);
+    },
+  );
+
+  it('takes no sign-in field from what a JSON body inherits', async () => {
+    const res = await fetch(`${base}/.auth/login/dev`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"__proto__":{"userId":"mallory"}}',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses a sign-in posted by another web page (login CSRF), and takes one from its own or an allowed page', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/.auth/login/dev`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: 'userId=mallory',
+        redirect: 'manual',
+      });
+    const crossSite: Record<string, string>[] = [
+      { Origin: 'http://evil.example' },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    ];
+    for (const headers of crossSite) {
+      const res = await post(headers);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
+    expect((await post({ Origin: base })).status).toBe(302);
+    expect((await post({ Origin: 'http://web.localhost:5173' })).status).toBe(302);
+    expect((await post({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(302);
+    expect((await post({})).status).toBe(302);
+  });
+
+  it('refuses a sign-out sent by another web page, and the session stays valid', async () => {
+    const token = await signIn('frank');
+    const out = await fetch(`${base}/.auth/logout`, {
+      headers: { 'X-ZUMO-AUTH': token, 'Sec-Fetch-Site': 'cross-site' },
+      redirect: 'manual',
+    });
+    expect(out.status).toBe(403);
+    expect((await fetch(`${base}/.auth/me`, { headers: { 'X-ZUMO-AUTH': token } })).status).toBe(200);
+  });
+
+  it('answers /.auth/me to GET and HEAD only, and every error as problem+json', async () => {
+    const post = await fetch(`${base}/.auth/me`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(post.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(`${base}/.auth/me`, { method: 'HEAD' })).status).toBe(401);
+    const formError = await fetch(`${base}/.auth/login/dev`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'userId=has spaces',
+    });
+    expect(formError.status).toBe(400);
+    expect(formError.headers.get('content-type')).toContain('application/problem+json');
+    for (const path of ['/.auth/login/aad', '/.auth/nothing']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    const put = await fetch(`${base}/.auth/login/dev`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('answers 401 to anonymous requests where sign-in is required, as App Service with Return401 does', async () => {
+    const anonymous = await fetch(`${base}/api/private/orders`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/problem+json');
+    expect(anonymous.headers.get('www-authenticate')).toContain('Bearer');
+    const token = await signIn('grace');
+    expect((await fetch(`${base}/api/private/orders`, { headers: { 'X-ZUMO-AUTH': token } })).status).toBe(200);
+  });
+
+  it('keeps a sign-out in its revocations file, forgetting it once the session has expired', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-revoked-'));
+    const file = join(dir, 'revoked');
+    try {
+      const first = openRevocations(file, clock.now());
+      await first.add('6f9619ff-8b86-d011-b42d-00cf4fc964ff', clock.now() + 1000);
+      await first.add('7f9619ff-8b86-d011-b42d-00cf4fc964ff', clock.now() + 5000);
+      expect(openRevocations(file, clock.now()).has('6f9619ff-8b86-d011-b42d-00cf4fc964ff')).toBe(true);
+      const later = openRevocations(file, clock.now() + 2000);
+      expect(later.has('6f9619ff-8b86-d011-b42d-00cf4fc964ff')).toBe(false);
+      expect(later.has('7f9619ff-8b86-d011-b42d-00cf4fc964ff')).toBe(true);
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

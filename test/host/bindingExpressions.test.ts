@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { settingLookup } from '../../local/host/appSettings.js';
-import { resolveTemplate } from '../../local/host/bindingExpressions.js';
+import { resolveTemplate } from '../../local/host/core/bindingExpressions.js';
+import { httpBindingData } from '../../local/host/http/httpBindingData.js';
+import { collectQuery } from '../../local/host/http/toRpcHttpRequest.js';
 
 const ctx = {
   setting: settingLookup({ Queue: 'jobs' }),
@@ -24,5 +26,22 @@ describe('binding expressions', () => {
     );
     expect(() => resolveTemplate('%Missing%', {}, ctx, 'f')).toThrow("'%Missing%' does not resolve to a value.");
     expect(() => resolveTemplate('{query}', { query: {} }, ctx, 'f')).toThrow('only simple values');
+  });
+
+  it('keeps client-chosen keys such as __proto__ as plain data, and never resolves what objects inherit', () => {
+    const query = collectQuery(new URLSearchParams('__proto__=q&constructor=c&user=ann'));
+    expect(Object.keys(query)).toEqual(['__proto__', 'constructor', 'user']);
+    const data = httpBindingData({
+      body: Buffer.from('{"__proto__":{"polluted":"yes"},"hasOwnProperty":"h"}'),
+      query,
+      params: {},
+      headers: { 'x-ms-client-principal-id': 'alice' },
+    });
+    expect(Object.getPrototypeOf(data)).toBeNull();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(resolveTemplate('{constructor}-{hasOwnProperty}-{query.__proto__}', data, ctx, 'f')).toBe('c-h-q');
+    expect(() => resolveTemplate('{polluted}', data, ctx, 'f')).toThrow("No value for named parameter 'polluted'.");
+    expect(() => resolveTemplate('{headers.toString}', data, ctx, 'f')).toThrow('No value for named parameter');
+    expect(() => resolveTemplate('{query.valueOf}', { query: {} }, ctx, 'f')).toThrow('No value for named parameter');
   });
 });

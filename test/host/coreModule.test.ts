@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installCoreModule } from '../../local/host/core/coreModule.js';
+import { installCoreModule } from '../../local/worker/core/coreModule.js';
 
 describe('@azure/functions-core provided by the local host', () => {
   it('lets the real @azure/functions library register functions and hooks', async () => {

@@ -23,6 +23,9 @@ afterAll(async () => {
 });
 
 const get = (path: string, init?: RequestInit): Promise<Response> => fetch(`${host.url}${path}`, init);
+/** An admin API call with the host's master key. */
+const admin = (path: string, init: RequestInit = {}): Promise<Response> =>
+  get(path, { ...init, headers: { 'x-functions-key': host.masterKey, ...(init.headers as Record<string, string>) } });
 
 /** A request with a header sent twice (fetch would merge them into one line). */
 function postWithRepeatedHeader(path: string, body: string): Promise<Record<string, unknown>> {
@@ -52,15 +55,17 @@ describe('request conversion', () => {
     expect(echo.functionName).toBe('echo');
   });
 
-  it('sends no body when the request has no Content-Length (chunked)', async () => {
+  it('passes a chunked body (no Content-Length) whole, in as many chunks as it came', async () => {
     const chunked = new ReadableStream({
       start(controller) {
-        controller.enqueue(new TextEncoder().encode('chunked body'));
+        controller.enqueue(new TextEncoder().encode('chunked '));
+        controller.enqueue(new TextEncoder().encode('body'));
         controller.close();
       },
     });
     const res = await get('/api/echo/1', { method: 'PUT', body: chunked, duplex: 'half' } as RequestInit);
-    expect(((await res.json()) as { bodyLength: number }).bodyLength).toBe(0);
+    const echo = (await res.json()) as { bodyLength: number; bodyText: string };
+    expect(echo).toMatchObject({ bodyLength: 12, bodyText: 'chunked body' });
   });
 
   it('leaves an unmatched optional parameter out of params', async () => {
@@ -90,26 +95,39 @@ describe('response conversion and status codes', () => {
     expect(await res.text()).toBe('');
   });
 
-  it('answers 500 with an empty body when the handler throws, and logs the failure', async () => {
+  it('answers 500 problem+json naming the invocation when the handler throws, and logs the failure', async () => {
     const res = await get('/api/throws');
     expect(res.status).toBe(500);
-    expect(await res.text()).toBe('');
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    const problem = (await res.json()) as { status: number; detail: string; invocationId: string };
+    expect(problem).toMatchObject({ status: 500, title: 'Internal Server Error' });
+    expect(problem.detail).toContain("The function 'throws' did not complete");
+    expect(problem.detail).not.toContain('handler failed on purpose'); // the error stays in the log
     const failed = logger.messages().find((m) => m.startsWith("Executed 'Functions.throws' (Failed"));
     expect(failed).toMatch(/^Executed 'Functions\.throws' \(Failed, Id=[0-9a-f-]{36}, Duration=\d+ms\)$/);
+    expect(failed).toContain(problem.invocationId);
     expect(logger.messages().join('\n')).toContain('Exception: handler failed on purpose');
   });
 
-  it('answers 404 for no route, a wrong method and a failed constraint', async () => {
-    expect((await get('/api/missing')).status).toBe(404);
-    expect((await get('/api/post-only')).status).toBe(404);
+  it('answers 404 problem+json for no route, a failed constraint or a wrong method (as the host routes)', async () => {
+    for (const path of ['/api/missing', '/api/echo/not-a-number', '/echo/1']) {
+      const res = await get(path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as { detail: string }).detail).toContain(path);
+    }
+    // The host's routes carry a method constraint, so a wrong method is no match: 404, naming what would answer.
+    const wrong = await get('/api/post-only', { method: 'DELETE' });
+    expect(wrong.status).toBe(404);
+    expect(wrong.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await wrong.json()) as { detail: string }).detail).toContain('it answers POST');
     expect((await get('/api/post-only', { method: 'POST' })).status).toBe(200);
-    expect((await get('/api/echo/not-a-number')).status).toBe(404);
-    expect((await get('/echo/1')).status).toBe(404);
   });
 
   it('answers 413 for a body over FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', async () => {
     const res = await get('/api/echo/1', { method: 'POST', body: 'x'.repeat(1001) });
     expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect((await get('/api/echo/1', { method: 'POST', body: 'x'.repeat(1000) })).status).toBe(200);
   });
 
@@ -179,7 +197,7 @@ describe('CORS, homepage and admin', () => {
   });
 
   it('lists functions sorted by name and accepts admin invocations of known functions only', async () => {
-    const list = (await (await get('/admin/functions')).json()) as { name: string; invoke_url_template: string }[];
+    const list = (await (await admin('/admin/functions')).json()) as { name: string; invoke_url_template: string }[];
     expect(list.map((f) => f.name)).toEqual([
       'aItem',
       'bytes',
@@ -197,7 +215,9 @@ describe('CORS, homepage and admin', () => {
     expect(list.find((f) => f.name === 'echo')?.invoke_url_template).toBe(
       `http://localhost:${host.port}/api/echo/{id:int}/{rest?}`,
     );
-    expect((await get('/admin/functions/nope', { method: 'POST', body: '{"input":""}' })).status).toBe(404);
+    const missing = await admin('/admin/functions/nope', { method: 'POST', body: '{"input":""}' });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('printed the Core Tools function list at start-up', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRouteTemplate } from '../../local/host/http/routeTemplate.js';
+import { compileRouteTemplate } from '../../local/host/core/routeTemplate.js';
 
 describe('ASP.NET route templates', () => {
   it('matches case-insensitively and tolerates one trailing slash', () => {

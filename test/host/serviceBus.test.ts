@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceBusBindings, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { runningServices, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
 import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
-import { CaptureLogger } from './helpers/captureLogger.js';
+import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
 type Seen = { message: Record<string, unknown>; metadata: Record<string, unknown> };
-const seen = (): { processed: Seen[]; deadLetters: Seen[] } =>
-  ((globalThis as { serviceBusSeen?: { processed: Seen[]; deadLetters: Seen[] } }).serviceBusSeen ??= {
-    processed: [],
-    deadLetters: [],
-  });
+let since = 0;
+const seen = (): { processed: Seen[]; deadLetters: Seen[] } => ({
+  processed: reported<Seen>(logger, 'processed', since),
+  deadLetters: reported<Seen>(logger, 'deadLetter', since),
+});
 
 const EMULATOR =
   'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;';
@@ -33,7 +33,7 @@ beforeAll(async () => {
     port: 0,
     env: {},
     settingsOverrides: { ServiceBusConnection: EMULATOR },
-    bindings: createServiceBusBindings(broker),
+    services: runningServices({ serviceBus: broker }),
     logger,
   });
 });
@@ -69,7 +69,7 @@ describe('serviceBus output and serviceBusTrigger on the embedded broker', () =>
   });
 
   it('fans an array out into one message per element', async () => {
-    seen().processed.length = 0;
+    since = logger.entries.length;
     let count = 0;
     const both = logger.next((e) => executed('process')(e) && ++count === 2);
     await send([{ id: 'a' }, { id: 'b' }]);
@@ -78,7 +78,7 @@ describe('serviceBus output and serviceBusTrigger on the embedded broker', () =>
   });
 
   it('abandons on failure, redelivers with a growing deliveryCount, and dead-letters after MaxDeliveryCount', async () => {
-    seen().processed.length = 0;
+    since = logger.entries.length;
     const deadLettered = logger.next(executed('deadLetters'));
     await send({ id: 'bad', poison: true });
     await deadLettered;
@@ -99,7 +99,7 @@ describe('serviceBus output and serviceBusTrigger on the embedded broker', () =>
         settingsOverrides: {
           ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b',
         },
-        bindings: createServiceBusBindings(broker),
+        services: runningServices({ serviceBus: broker }),
         logger,
       }),
     ).rejects.toThrow(

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHostJson } from '../../local/host/hostJson.js';
+import { parseServiceBusOptions } from '../../local/host/extensions/serviceBus/options.js';
 import { startFunctionsHost, type FunctionsHost, type HttpMiddleware } from '../../local/host/index.js';
 import { CaptureLogger } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
@@ -94,7 +95,7 @@ describe('host.json validation', () => {
     );
   });
 
-  it('reads routePrefix and the Service Bus options, rejecting bad values clearly', () => {
+  it('reads routePrefix, and leaves the Service Bus section to its extension, which rejects bad values clearly', () => {
     const config = parseHostJson(
       JSON.stringify({
         version: '2.0',
@@ -105,27 +106,40 @@ describe('host.json validation', () => {
       }),
       'host.json',
     );
-    expect(config.routePrefix).toBe('v1');
-    expect(config.serviceBus).toEqual({
+    expect(config.http.routePrefix).toBe('v1');
+    const section = config.extensionSections.get('servicebus') ?? {};
+    expect(parseServiceBusOptions(section, 'extensions.serviceBus')).toEqual({
       maxConcurrentCalls: 2,
       autoCompleteMessages: false,
       maxAutoLockRenewalDurationMs: 90_000,
+      notEmulated: [],
     });
-    expect(() =>
-      parseHostJson('{"version":"2.0","extensions":{"serviceBus":{"maxConcurrentCalls":0}}}', 'host.json'),
-    ).toThrow("'extensions.serviceBus.maxConcurrentCalls' must be a positive integer");
+    expect(() => parseServiceBusOptions({ maxConcurrentCalls: 0 }, 'extensions.serviceBus')).toThrow(
+      "'extensions.serviceBus.maxConcurrentCalls' must be a positive integer",
+    );
+  });
+
+  it('refuses unknown keys in an extension section, naming them and the known ones; keys ignore case', () => {
+    expect(() => parseServiceBusOptions({ prefechCount: 0 }, 'extensions.serviceBus')).toThrow(
+      /'extensions.serviceBus' has unknown setting\(s\) 'prefechCount' \(known: maxConcurrentCalls, .*prefetchCount/,
+    );
+    expect(parseServiceBusOptions({ MaxConcurrentCalls: 3, prefetchCount: 0 }, 'x').maxConcurrentCalls).toBe(3);
+    expect(parseServiceBusOptions({ maxMessageBatchSize: 10 }, 'x').notEmulated).toEqual(['maxMessageBatchSize']);
+    expect(parseServiceBusOptions({ maxAutoLockRenewalDuration: '-00:00:00.0010000' }, 'x')).toMatchObject({
+      maxAutoLockRenewalDurationMs: Infinity,
+    });
   });
 
   it('reads the HTTP request limits (unbounded by default) and rejects values that are neither -1 nor positive', () => {
-    expect(parseHostJson('{"version":"2.0"}', 'host.json').http).toEqual({
+    expect(parseHostJson('{"version":"2.0"}', 'host.json').http).toMatchObject({
       maxConcurrentRequests: -1,
       maxOutstandingRequests: -1,
       dynamicThrottlesEnabled: false,
     });
     const limits = { maxConcurrentRequests: 4, maxOutstandingRequests: -1, dynamicThrottlesEnabled: true };
-    expect(parseHostJson(JSON.stringify({ version: '2.0', extensions: { http: limits } }), 'host.json').http).toEqual(
-      limits,
-    );
+    expect(
+      parseHostJson(JSON.stringify({ version: '2.0', extensions: { http: limits } }), 'host.json').http,
+    ).toMatchObject(limits);
     for (const bad of [0, -2, 1.5, '10']) {
       expect(() =>
         parseHostJson(

@@ -1,25 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSignalRTriggerBinding } from '../../local/host/bindings/signalRTrigger.js';
-import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { createSignalRTriggerBinding } from '../../local/host/extensions/signalR/trigger.js';
+import { runningServices, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
 import { computeUpstreamSignature, type SignalRService } from '../../local/signalr/index.js';
 import { Fixture } from '../signalr/helpers.js';
-import { CaptureLogger } from './helpers/captureLogger.js';
+import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
 /** The app: an `echo` message handler bound to `text`, and connected/disconnected handlers on the `chat` hub. */
 const APP = `
 import { app, trigger } from '@azure/functions';
 
-const seen = (globalThis.signalRTriggerSeen ??= []);
+// What each function saw goes to the host as a log line the test reads.
+const report = (context, value) => context.log(\`seen:\${JSON.stringify(value)}\`);
 const on = (category, event, extra = {}) =>
   trigger.generic({ type: 'signalRTrigger', hubName: 'chat', category, event, ...extra });
 
 app.generic('onMessage', {
   trigger: on('messages', 'echo', { parameterNames: ['text'] }),
   handler: async (invocation, context) => {
-    seen.push({ fn: 'onMessage', invocation, metadata: context.triggerMetadata });
+    report(context, { fn: 'onMessage', invocation, metadata: context.triggerMetadata });
     if (context.triggerMetadata.text === 'fail') throw new Error('echo refused');
     return { echoed: context.triggerMetadata.text, by: invocation.UserId };
   },
@@ -27,22 +28,22 @@ app.generic('onMessage', {
 
 app.generic('onConnected', {
   trigger: on('connections', 'connected'),
-  handler: async (invocation) => {
-    seen.push({ fn: 'onConnected', invocation });
+  handler: async (invocation, context) => {
+    report(context, { fn: 'onConnected', invocation });
     if (invocation.UserId === 'blocked') throw new Error('not welcome');
   },
 });
 
 app.generic('onDisconnected', {
   trigger: on('connections', 'disconnected'),
-  handler: async (invocation) => {
-    seen.push({ fn: 'onDisconnected', invocation });
+  handler: async (invocation, context) => {
+    report(context, { fn: 'onDisconnected', invocation });
   },
 });
 `;
 
 type Seen = { fn: string; invocation: Record<string, unknown>; metadata?: Record<string, unknown> };
-const seen = (): Seen[] => ((globalThis as { signalRTriggerSeen?: Seen[] }).signalRTriggerSeen ??= []);
+const seen = (): Seen[] => reported<Seen>(logger, 'seen');
 
 const accessKey = randomBytes(32).toString('base64');
 const signalr = new Fixture();
@@ -66,14 +67,12 @@ beforeAll(async () => {
     },
     log: (message) => serviceLog.push(message),
   });
-  const trigger = createSignalRTriggerBinding();
   host = await startFunctionsHost({
     appDir: app.dir,
     port: 0,
     env: {},
     settingsOverrides: { AzureSignalRConnectionString: service.connectionString },
-    bindings: [trigger.adapter],
-    middleware: [trigger.middleware],
+    services: runningServices({ signalR: service }),
     logger,
   });
 });

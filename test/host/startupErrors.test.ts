@@ -40,10 +40,10 @@ describe('start-up failures', () => {
     );
   });
 
-  it('refuses a trigger type that has no adapter, naming it', async () => {
+  it('refuses a binding type that no extension handles, naming the function and the type', async () => {
     const app = fixture('timer-app');
     await expect(start(app.dir)).rejects.toThrow(
-      "Function 'tick' uses the trigger type 'timerTrigger', which the local host does not support",
+      /Function 'tick' uses the binding type 'timerTrigger' \(binding '.*'\), which the local host does not support/,
     );
   });
 
@@ -64,18 +64,20 @@ describe('start-up failures', () => {
     }
   });
 
-  it('can start after failed attempts (the port and registry were released)', async () => {
+  it('can start after failed attempts, and runs two hosts side by side (each app in its own workers)', async () => {
     const app = fixture('timer-app');
     app.write(
       'dist/index.js',
       "import { app } from '@azure/functions';\napp.get('ok', { handler: async () => ({ body: 'ok' }) });\n",
     );
     const host = await start(app.dir);
+    const second = await start(app.dir);
     try {
       expect(await (await fetch(`${host.url}/api/ok`)).text()).toBe('ok');
-      await expect(start(app.dir)).rejects.toThrow('A Functions host is already running in this process');
+      expect(await (await fetch(`${second.url}/api/ok`)).text()).toBe('ok');
+      expect(second.workerPids()).not.toEqual(host.workerPids());
     } finally {
-      await host.close();
+      await Promise.all([host.close(), second.close()]);
     }
   });
 });

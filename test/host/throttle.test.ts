@@ -1,27 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { manualTrigger, withTestExtension } from './helpers/testExtension.js';
 import { CaptureLogger } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
-/** Shared with the fixture function below (the host runs the app in this process): it holds each call. */
-type Gate = { running: number; maxRunning: number; held: (() => void)[]; onEnter?: () => void };
-const gate: Gate = { running: 0, maxRunning: 0, held: [] };
-(globalThis as { __throttleGate?: Gate }).__throttleGate = gate;
-
-const GATED_FUNCTION = `import { app } from '@azure/functions';
+/**
+ * `gated` holds each call until `release` (a non-HTTP function, so the HTTP limits do not apply to it) lets the
+ * oldest one go; both run in the app's worker and share its module state. `gated` logs how many calls run at once.
+ */
+const GATED_FUNCTION = `import { app, trigger } from '@azure/functions';
+const held = [];
+let running = 0;
 app.http('gated', {
   methods: ['GET'],
-  handler: async () => {
-    const gate = globalThis.__throttleGate;
-    gate.running++;
-    gate.maxRunning = Math.max(gate.maxRunning, gate.running);
-    gate.onEnter?.();
-    await new Promise((resolve) => gate.held.push(resolve));
-    gate.running--;
+  handler: async (_request, context) => {
+    running++;
+    context.log('entered:' + running);
+    await new Promise((resolve) => held.push(resolve));
+    running--;
     return { body: 'done' };
   },
 });
+app.generic('release', {
+  trigger: trigger.generic({ type: 'testGateTrigger' }),
+  handler: async () => held.shift()?.(),
+});
 `;
+const release = () => host.invoke('release', { triggerData: { string: '' }, reason: 'test' });
 
 let app: FixtureApp;
 let host: FunctionsHost;
@@ -37,16 +42,21 @@ beforeAll(async () => {
     }),
   );
   app.write('dist/functions/gated.js', GATED_FUNCTION);
-  host = await startFunctionsHost({ appDir: app.dir, port: 0, env: {}, logger });
+  host = await startFunctionsHost({
+    appDir: app.dir,
+    port: 0,
+    env: {},
+    logger,
+    extensions: withTestExtension(manualTrigger('testGateTrigger')),
+  });
 });
 
 afterAll(async () => {
-  for (const release of gate.held.splice(0)) release();
   await host?.close();
   app?.remove();
 });
 
-const entered = (): Promise<void> => new Promise((resolve) => (gate.onEnter = resolve));
+const entered = (): Promise<unknown> => logger.next((e) => e.message.startsWith('entered:'));
 
 describe('host.json extensions.http request limits', () => {
   it('runs one function at a time, queues the next and answers 429 past maxOutstandingRequests', async () => {
@@ -60,15 +70,16 @@ describe('host.json extensions.http request limits', () => {
     const refused = await Promise.race([second, third]);
     expect(refused.status).toBe(429);
     // Admin requests are not function requests: the queue does not hold them up.
-    expect((await fetch(`${host.url}/admin/host/status`)).status).toBe(200);
+    const status = await fetch(`${host.url}/admin/host/status`, { headers: { 'x-functions-key': host.masterKey } });
+    expect(status.status).toBe(200);
 
-    gate.held.shift()!();
+    await release();
     expect(await (await first).text()).toBe('done');
     await next; // the queued request starts only now
-    gate.held.shift()!();
+    await release();
     const answers = await Promise.all([second, third]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 429]);
-    expect(gate.maxRunning).toBe(1);
+    expect(logger.messages().filter((m) => m.startsWith('entered:'))).toEqual(['entered:1', 'entered:1']);
   });
 
   it('says at start-up that dynamic throttles are not emulated', () => {

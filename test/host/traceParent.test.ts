@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTraceParent } from '../../local/host/traceParent.js';
+import { newTraceParent } from '../../local/host/core/traceParent.js';
 
 describe('traceparent of each invocation', () => {
   it('is a sampled W3C traceparent with fresh non-zero ids, also across refills of the random pool', () => {

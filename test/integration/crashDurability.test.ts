@@ -1,89 +1,16 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  APP_DIR,
-  EMULATOR_SETTINGS,
-  FINAL_STATUSES,
-  OrdersClient,
-  pollUntil,
-  withDeadline,
-  type OrderView,
-} from '../support/stack.js';
+import { CLI, StackProcess } from '../support/cliStack.js';
+import { FINAL_STATUSES, OrdersClient, pollUntil, type OrderView } from '../support/stack.js';
 
-const CLI = join(APP_DIR, 'dist', 'local', 'cli.js');
 const USERS = ['crash-ann', 'crash-ben', 'crash-cai', 'crash-dee'];
 const WORKERS_PER_USER = 2;
 const KILLS = 3;
 /** 202s per life before the SIGKILL; the last life (no kill) takes as many, so 4 × 60 = 240 orders in all. */
 const ACCEPTED_PER_LIFE = 60;
-const START_MS = 30_000;
-
-/** The CLI (`npm start`) as a child process on free ports and a durable data dir. */
-class StackProcess {
-  #output = '';
-
-  private constructor(
-    readonly child: ChildProcessByStdio<null, Readable, Readable>,
-    readonly exited: Promise<number | null>,
-  ) {
-    const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString('utf8')).slice(-20_000));
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-  }
-
-  static async start(dataDir: string): Promise<{ process: StackProcess; functionsUrl: string; tableUrl: string }> {
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        ...['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--servicebus-port', '0'],
-        ...['--data-dir', dataDir, '--no-watch'],
-      ],
-      { cwd: APP_DIR, env: { ...process.env, ...EMULATOR_SETTINGS }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ? null : code)),
-    );
-    const stackProcess = new StackProcess(child, exited);
-    running.add(stackProcess);
-    const banner = new Promise<{ functionsUrl: string; tableUrl: string }>((resolve, reject) => {
-      const onData = () => {
-        const functions = /Web client \+ API\s+(http:\/\/\S+?)\/\s/.exec(stackProcess.#output);
-        const tables = /Azurite tables\s+(http:\/\/\S+)/.exec(stackProcess.#output);
-        if (functions && tables) {
-          child.stdout.off('data', onData);
-          // The banner says localhost for people; the stack listens on 127.0.0.1.
-          resolve({ functionsUrl: functions[1]!.replace('localhost', '127.0.0.1'), tableUrl: tables[1]! });
-        }
-      };
-      child.stdout.on('data', onData);
-      void exited.then((code) =>
-        reject(new Error(`The stack exited (${code}) before its banner:\n${stackProcess.#output}`)),
-      );
-    });
-    const urls = await withDeadline(banner, START_MS, 'the local stack to print its banner');
-    return { process: stackProcess, ...urls };
-  }
-
-  get output(): string {
-    return this.#output;
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** SIGKILL: no handler runs, nothing is flushed — as a power cut or `kill -9`. Resolves once the process is gone. */
-  kill(): Promise<number | null> {
-    this.child.kill('SIGKILL');
-    return this.exited;
-  }
-}
 
 const running = new Set<StackProcess>();
 let dataDir: string | undefined;
@@ -138,7 +65,7 @@ describe('the CLI stack under SIGKILL', () => {
     expect(existsSync(CLI), `${CLI} is missing: run npm run build first`).toBe(true);
     const accepted: Accepted[] = [];
 
-    let { process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir);
+    let { process: stackProcess, functionsUrl } = await StackProcess.start(dataDir, running);
     // Sessions are signed with a secret kept in the data dir, so the same tokens work after every restart.
     const clients = await Promise.all(USERS.map((userId) => OrdersClient.signIn(functionsUrl, userId)));
 
@@ -148,15 +75,8 @@ describe('the CLI stack under SIGKILL', () => {
       expect(stackProcess.alive).toBe(false);
       // Azurite's child process follows its parent: once its IPC channel closes it exits, so nothing outlives
       // the kill (and the restart can take the same data dir).
-      await pollUntil(
-        () =>
-          fetch(tableUrl).then(
-            () => undefined,
-            () => true,
-          ),
-        { timeoutMs: 5_000, what: 'the killed stack’s Azurite to stop listening' },
-      );
-      ({ process: stackProcess, functionsUrl, tableUrl } = await StackProcess.start(dataDir));
+      await stackProcess.childrenGone();
+      ({ process: stackProcess, functionsUrl } = await StackProcess.start(dataDir, running));
     }
     const finalClients = clients.map((c) => new OrdersClient(functionsUrl, c.token));
     await orderStream(stackProcess, finalClients, ACCEPTED_PER_LIFE, false, accepted);

@@ -25,6 +25,8 @@ describe('the app with an @azure/service-bus sender', () => {
       new RegExp(`^Endpoint=sb://localhost:${s.amqp.port};.*UseDevelopmentEmulator=true;$`),
     );
     expect(s.urls.servicebus).toBe(`sb://localhost:${s.amqp.port}`);
+    // The tests' settings carry the sample's public SAS_KEY_VALUE: the app gets a key made for this run instead.
+    expect(s.host.settings.ServiceBusConnection).not.toContain('SAS_KEY_VALUE');
   });
 
   it('an order message sent to topic orders with the SDK is processed by processOrder to a final status', async () => {

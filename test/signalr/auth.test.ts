@@ -17,10 +17,15 @@ describe('client access tokens', () => {
     const clock = new ManualClock(Date.now());
     const service = await fixture.start({ clock });
     const key = accessKeyOf(service);
-    const valid = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: HUB, userId: 'alice' });
-    const forged = mintClientAccessToken({ endpoint: service.url, accessKey: 'not-the-key', hub: HUB });
-    const otherHub = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: 'chat' });
-    const expiring = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: HUB, lifetimeMs: 60_000 });
+    const valid = await mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: HUB, userId: 'alice' });
+    const forged = await mintClientAccessToken({ endpoint: service.url, accessKey: 'not-the-key', hub: HUB });
+    const otherHub = await mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: 'chat' });
+    const expiring = await mintClientAccessToken({
+      endpoint: service.url,
+      accessKey: key,
+      hub: HUB,
+      lifetimeMs: 60_000,
+    });
 
     const ok = await negotiate(valid.url, valid.accessToken);
     expect(ok.status).toBe(200);
@@ -42,7 +47,7 @@ describe('client access tokens', () => {
 
   it('refuses a WebSocket upgrade with a forged token (access_token query) with 401', async () => {
     const service = await fixture.start();
-    const forged = mintClientAccessToken({ endpoint: service.url, accessKey: 'wrong', hub: HUB });
+    const forged = await mintClientAccessToken({ endpoint: service.url, accessKey: 'wrong', hub: HUB });
     const wsUrl = `${forged.url.replace('http:', 'ws:')}&access_token=${encodeURIComponent(forged.accessToken)}`;
     const socket = new WebSocket(wsUrl);
     socket.on('error', () => {});
@@ -62,7 +67,7 @@ describe('client access tokens', () => {
   it('makes the real client fail to start with a token for another hub', async () => {
     const service = await fixture.start();
     const key = accessKeyOf(service);
-    const chatToken = mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: 'chat' }).accessToken;
+    const chatToken = (await mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: 'chat' })).accessToken;
     for (const [, transport] of TRANSPORTS) {
       const connection = fixture.build(service, key, { transport, token: chatToken });
       await expect(connection.start()).rejects.toThrow(/401/);
@@ -71,7 +76,7 @@ describe('client access tokens', () => {
 
   it('serves negotiate v0 without a secret connection token, and v1 with one', async () => {
     const service = await fixture.start();
-    const { url, accessToken } = mintClientAccessToken({
+    const { url, accessToken } = await mintClientAccessToken({
       endpoint: service.url,
       accessKey: accessKeyOf(service),
       hub: HUB,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,19 +98,73 @@ describe('npm run signalr (local/signalr/cli.ts)', () => {
     expect(existsSync(join(cwd, 'state'))).toBe(true);
   });
 
-  it('falls back to local.settings.sample.json for the access key', async () => {
+  it('creates local.settings.json from the sample with a generated key, and signs with that key', async () => {
     const cwd = tempDir();
+    const placeholder = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
     writeFileSync(
       join(cwd, 'local.settings.sample.json'),
       JSON.stringify({
         Values: {
-          AzureSignalRConnectionString: `Endpoint=http://localhost;Port=8888;AccessKey=sample-key;Version=1.0;`,
+          AzureSignalRConnectionString: `Endpoint=http://localhost;Port=8888;AccessKey=${placeholder};Version=1.0;`,
         },
       }),
     );
     const cli = run(['--port', '0', '--data-dir', join(cwd, 'state')], cwd);
-    const [, key] = await waitFor(cli, /AccessKey=([^;]+);/);
-    expect(key).toBe('sample-key');
+    const [, key] = await waitFor(cli, /AccessKey=([^;]+);Version/);
+    expect(cli.output()).toMatch(/Created local\.settings\.json from local\.settings\.sample\.json, with keys/);
+    expect(cli.output()).toMatch(/key from {2}local\.settings\.json/);
+    expect(key).not.toBe(placeholder);
+    const settings = JSON.parse(readFileSync(join(cwd, 'local.settings.json'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    expect(settings.Values.AzureSignalRConnectionString).toContain(`AccessKey=${key};`);
+  });
+
+  it('replaces the public placeholder in an existing local.settings.json, saying so', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'local.settings.json'),
+      JSON.stringify({
+        Values: {
+          AzureSignalRConnectionString:
+            'Endpoint=http://localhost;Port=8888;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;',
+        },
+      }),
+    );
+    const cli = run(['--port', '0', '--data-dir', join(cwd, 'state')], cwd);
+    const [, key] = await waitFor(cli, /AccessKey=([^;]+);Version/);
+    expect(cli.output()).toMatch(/replaced the public placeholder key in AzureSignalRConnectionString/);
+    expect(key).not.toMatch(/^ABCDEFGH/);
+    expect(readFileSync(join(cwd, 'local.settings.json'), 'utf8')).toContain(`AccessKey=${key};`);
+  });
+
+  it('signs with a key made for this run when there are no settings, never the public one', async () => {
+    const cwd = tempDir();
+    const cli = run(['--port', '0', '--data-dir', join(cwd, 'state')], cwd);
+    const [, key] = await waitFor(cli, /AccessKey=([^;]+);Version/);
+    expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(cli.output()).toMatch(/key from {2}generated for this run/);
+    expect(existsSync(join(cwd, 'local.settings.json'))).toBe(false);
+  });
+
+  it('answers CORS for the origins in Host.CORS of local.settings.json, and no other', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'local.settings.json'),
+      JSON.stringify({ Values: {}, Host: { CORS: 'http://localhost:5173, http://localhost:7071' } }),
+    );
+    const cli = run(['--port', '0', '--access-key', KEY, '--data-dir', join(cwd, 'state')], cwd);
+    const [, url] = await waitFor(cli, /listening on (http:\/\/localhost:\d+)/);
+    expect(cli.output()).toMatch(/CORS {6}http:\/\/localhost:5173, http:\/\/localhost:7071/);
+    const preflight = (origin: string) =>
+      fetch(`${url!.replace('localhost', '127.0.0.1')}/client/negotiate?hub=chat`, {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
+      });
+    const listed = await preflight('http://localhost:5173');
+    expect(listed.status).toBe(204);
+    expect(listed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect((await preflight('http://evil.example')).status).toBe(403);
   });
 
   it('posts upstream events, signed with --access-key, to --upstream', async () => {
@@ -129,9 +183,9 @@ describe('npm run signalr (local/signalr/cli.ts)', () => {
     const cwd = tempDir();
     const cli = run(['--port', '0', '--access-key', KEY, '--upstream', upstreamUrl, '--data-dir', cwd], cwd);
     const [, url] = await waitFor(cli, /listening on (http:\/\/localhost:\d+)/);
-    const info = mintClientAccessToken({ endpoint: url!, accessKey: KEY, hub: 'chat', userId: 'erin' });
+    const info = await mintClientAccessToken({ endpoint: url!, accessKey: KEY, hub: 'chat', userId: 'erin' });
     const connection = new HubConnectionBuilder()
-      .withUrl(info.url.replace('localhost', '127.0.0.1'), {
+      .withUrl(info.url, {
         transport: HttpTransportType.WebSockets,
         accessTokenFactory: () => info.accessToken,
       })

@@ -1,5 +1,8 @@
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture, HUB } from './helpers.js';
+import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
+import type { SignalRService } from '../../local/signalr/service.js';
+import { accessKeyOf, Fixture, HUB } from './helpers.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.dispose());
@@ -32,22 +35,63 @@ describe('CORS', () => {
     expect(actual.headers.get('access-control-allow-origin')).toBe('http://localhost:7071');
   });
 
-  it('refuses a preflight from an origin not listed, and echoes any origin when allowed with *', async () => {
-    const strict = await fixture.start({ corsOrigins: ['http://localhost:7071'] });
-    const refused = await fetch(`${strict.url}/client/negotiate?hub=${HUB}`, {
-      method: 'OPTIONS',
-      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' },
-    });
-    expect(refused.status).toBe(403);
-    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
-    expect(await refused.text()).toMatch(/corsOrigins/);
+  it('refuses every request from an origin not listed — preflight, plain request or WebSocket — with 403', async () => {
+    const service = await fixture.start({ corsOrigins: ['http://localhost:7071'] });
+    const key = accessKeyOf(service);
+    const { url, accessToken } = await mintClientAccessToken({ endpoint: service.url, accessKey: key, hub: HUB });
+    const negotiateUrl = url.replace('/client/?', '/client/negotiate?');
+    const evil = 'http://evil.example';
 
-    const open = await fixture.start();
-    const echoed = await fetch(`${open.url}/client/negotiate?hub=${HUB}`, {
+    const preflight = await fetch(negotiateUrl, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://127.0.0.1:5173', 'Access-Control-Request-Method': 'POST' },
+      headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' },
     });
-    expect(echoed.status).toBe(204);
-    expect(echoed.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await preflight.text()).toMatch(/Host\.CORS/);
+
+    // Even with a valid token (which a page elsewhere could not have), the request is not carried out.
+    const blind = await fetch(negotiateUrl, {
+      method: 'POST',
+      headers: { Origin: evil, Authorization: `Bearer ${accessToken}` },
+    });
+    expect(blind.status).toBe(403);
+    expect(blind.headers.get('access-control-allow-origin')).toBeNull();
+    const wsUrl = `${url.replace('http:', 'ws:')}&access_token=${encodeURIComponent(accessToken)}`;
+    expect(await upgradeStatus(wsUrl, evil)).toBe(403);
+    expect(await upgradeStatus(wsUrl, 'http://localhost:7071')).toBe(101);
+    expect(await upgradeStatus(wsUrl)).toBe(101);
+  });
+
+  it('answers no origin by default, and any origin only without credentials when the list holds *', async () => {
+    const closed = await fixture.start();
+    const preflight = (service: SignalRService) =>
+      fetch(`${service.url}/client/negotiate?hub=${HUB}`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'http://127.0.0.1:5173', 'Access-Control-Request-Method': 'POST' },
+      });
+    expect((await preflight(closed)).status).toBe(403);
+
+    const open = await fixture.start({ corsOrigins: ['*'] });
+    const anyOrigin = await preflight(open);
+    expect(anyOrigin.status).toBe(204);
+    expect(anyOrigin.headers.get('access-control-allow-origin')).toBe('*');
+    expect(anyOrigin.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });
+
+/** The status a WebSocket upgrade gets, sent with `origin` as a browser would (Node's ws sends none by default). */
+function upgradeStatus(url: string, origin?: string): Promise<number> {
+  const socket = new WebSocket(url, origin === undefined ? {} : { origin });
+  socket.on('error', () => {});
+  return new Promise<number>((resolve) => {
+    socket.on('unexpected-response', (request, response) => {
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    socket.on('open', () => {
+      resolve(101);
+      socket.terminate();
+    });
+  });
+}

@@ -6,7 +6,7 @@ import {
   LogLevel,
   type HubConnection,
 } from '@microsoft/signalr';
-import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
+import { clientUrl, mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import { startSignalRService, type SignalRService, type SignalRServiceOptions } from '../../local/signalr/service.js';
 
 export const HUB = 'orders';
@@ -49,17 +49,13 @@ export class Fixture {
   }
 
   build(service: SignalRService, accessKey: string, options: ClientOptions = {}): HubConnection {
-    const minted = mintClientAccessToken({
-      endpoint: service.url,
-      accessKey,
-      hub: options.hub ?? HUB,
-      userId: options.userId,
-    });
-    const accessToken = options.token ?? minted.accessToken;
+    const hub = options.hub ?? HUB;
+    const mint = async () =>
+      (await mintClientAccessToken({ endpoint: service.url, accessKey, hub, userId: options.userId })).accessToken;
     let builder = new HubConnectionBuilder()
-      .withUrl(minted.url, {
+      .withUrl(clientUrl(service.url, hub), {
         transport: options.transport ?? HttpTransportType.WebSockets,
-        accessTokenFactory: () => accessToken,
+        accessTokenFactory: () => options.token ?? mint(),
       })
       .configureLogging(LogLevel.None);
     if (options.reconnect) builder = builder.withAutomaticReconnect([0, 50, 100, 200, 400, 800, 1600]);

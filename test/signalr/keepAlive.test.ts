@@ -16,7 +16,7 @@ afterEach(async () => {
 const RS = '\x1e';
 
 async function negotiated(service: SignalRService) {
-  const { url, accessToken } = mintClientAccessToken({
+  const { url, accessToken } = await mintClientAccessToken({
     endpoint: service.url,
     accessKey: accessKeyOf(service),
     hub: HUB,

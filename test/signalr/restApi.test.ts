@@ -9,11 +9,11 @@ const fixture = new Fixture();
 afterEach(() => fixture.dispose());
 
 /** A raw authorized REST call, to check status codes and bodies exactly. */
-function rest(service: SignalRService, method: string, path: string, body?: unknown, key = accessKeyOf(service)) {
+async function rest(service: SignalRService, method: string, path: string, body?: unknown, key = accessKeyOf(service)) {
   const url = `${service.url}${path}`;
   return fetch(url, {
     method,
-    headers: { Authorization: `Bearer ${mintRestAccessToken(url, key)}`, 'Content-Type': 'application/json' },
+    headers: { Authorization: `Bearer ${await mintRestAccessToken(url, key)}`, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 }
@@ -130,19 +130,70 @@ describe('REST data-plane API', () => {
     await client.addUserToGroup(HUB, 'now-only', 'alice', { ttlSeconds: 0 });
 
     const early = await fixture.connect(service, key, { userId: 'alice' });
+    const inbox = new Inbox(early, 'm');
     expect(await client.userInGroup(HUB, 'short', 'alice')).toBe(true);
     expect(await client.userInGroup(HUB, 'now-only', 'alice')).toBe(false);
-    clock.advance(61_000);
-    const late = await fixture.connect(service, key, { userId: 'alice' });
+    await client.sendToGroup(HUB, 'short', { target: 'm', arguments: ['short, in time'] });
+    expect(await inbox.nth(0)).toEqual(['short, in time']);
 
-    const inboxes = [early, late].map((c) => new Inbox(c, 'm'));
-    await client.sendToGroup(HUB, 'short', { target: 'm', arguments: ['short'] });
+    clock.advance(59_999);
+    expect(await client.userInGroup(HUB, 'short', 'alice')).toBe(true);
+    clock.advance(1);
+    const late = await fixture.connect(service, key, { userId: 'alice' });
+    const lateInbox = new Inbox(late, 'm');
+    // The membership ended when granted: the connected user left the group with it, and a new one never joins.
+    expect(await client.userInGroup(HUB, 'short', 'alice')).toBe(false);
+    expect(await client.groupExists(HUB, 'short')).toBe(false);
+    await client.sendToGroup(HUB, 'short', { target: 'm', arguments: ['short, too late'] });
     await client.sendToGroup(HUB, 'forever', { target: 'm', arguments: ['forever'] });
-    // The early connection joined while the ttl ran and keeps the group; the late one never joined it.
-    expect(await inboxes[0]!.nth(1)).toEqual(['forever']);
-    expect(inboxes[0]!.received).toEqual([['short'], ['forever']]);
-    expect(await inboxes[1]!.nth(0)).toEqual(['forever']);
+    expect(await inbox.nth(1)).toEqual(['forever']);
+    expect(inbox.received).toEqual([['short, in time'], ['forever']]);
+    expect(await lateInbox.nth(0)).toEqual(['forever']);
+    expect(lateInbox.received).toEqual([['forever']]);
   });
+
+  it('ends a re-granted membership at its new expiry, not the old one', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = await fixture.start({ clock, clientTimeoutMs: 3_600_000 });
+    const connection = await fixture.connect(service, accessKeyOf(service), { userId: 'alice' });
+    const client = createSignalRRestClient(service.connectionString);
+    await client.addUserToGroup(HUB, 'g', 'alice', { ttlSeconds: 10 });
+    clock.advance(5_000);
+    await client.addUserToGroup(HUB, 'g', 'alice', { ttlSeconds: 10 });
+    clock.advance(6_000);
+    expect(await client.userInGroup(HUB, 'g', 'alice')).toBe(true);
+    clock.advance(4_000);
+    expect(await client.userInGroup(HUB, 'g', 'alice')).toBe(false);
+    expect(await client.connectionExists(HUB, connection.connectionId!)).toBe(true);
+  });
+
+  it.each(['.', '..', '__proto__', 'constructor', 'hasOwnProperty', 'a/b', '%2E%2E', ':send'])(
+    'keeps user id %j one path segment end to end: groups, sends and checks reach that user only',
+    async (userId) => {
+      const service = await fixture.start();
+      const key = accessKeyOf(service);
+      const client = createSignalRRestClient(service.connectionString);
+      const [target, bystander] = await Promise.all([
+        fixture.connect(service, key, { userId }),
+        fixture.connect(service, key, { userId: 'zed' }),
+      ]);
+      const [inbox, bystanderInbox] = [new Inbox(target, 'm'), new Inbox(bystander, 'm')];
+      await client.addUserToGroup(HUB, `user-${userId}`, userId);
+      expect(await client.userInGroup(HUB, `user-${userId}`, userId)).toBe(true);
+      expect(await client.userExists(HUB, userId)).toBe(true);
+      expect(await client.groupExists(HUB, `user-${userId}`)).toBe(true);
+      await client.sendToGroup(HUB, `user-${userId}`, { target: 'm', arguments: ['group'] });
+      await client.sendToUser(HUB, userId, { target: 'm', arguments: ['user'] });
+      await client.sendToAll(HUB, { target: 'm', arguments: ['all'] });
+      expect(await inbox.nth(2)).toEqual(['all']);
+      expect(inbox.received).toEqual([['group'], ['user'], ['all']]);
+      expect(await bystanderInbox.nth(0)).toEqual(['all']);
+      expect(bystanderInbox.received).toEqual([['all']]);
+      await client.removeUserFromAllGroups(HUB, userId);
+      expect(await client.userInGroup(HUB, `user-${userId}`, userId)).toBe(false);
+      expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain(`user-${userId}`);
+    },
+  );
 
   it('closes a connection with its reason, and tolerates closing one that is gone', async () => {
     const service = await fixture.start();

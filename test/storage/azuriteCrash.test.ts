@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { azuriteEndpoints } from '../../local/storage/azurite.js';
-import type { AzuriteProcessMessage } from '../../local/storage/azuriteProcess.js';
+import type { AzuriteReadyMessage } from '../../local/storage/azuriteProcess.js';
 import { APP_DIR } from '../support/stack.js';
 
 const ENTRY = join(APP_DIR, 'dist', 'local', 'storage', 'azuriteProcess.js');
@@ -30,7 +30,7 @@ async function startAzuriteProcess(dataDir: string): Promise<{ child: ChildProce
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
-  const [message] = (await once(child, 'message')) as [AzuriteProcessMessage];
+  const [message] = (await once(child, 'message')) as [AzuriteReadyMessage];
   if (!message.ready) throw new Error(message.error);
   const { connectionString } = azuriteEndpoints('127.0.0.1', message.port);
   return {

@@ -2,7 +2,7 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { installCoreModule, type RegisteredFunction } from '../../local/host/core/coreModule.js';
+import { installCoreModule, type RegisteredFunction } from '../../local/worker/core/coreModule.js';
 
 // The library looks up `@azure/functions-core` lazily, at the first registration, and stays in "test mode"
 // forever if it is missing then; installing here, before any function file is imported, is early enough.

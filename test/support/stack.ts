@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack/index.js';
 import { newOrder } from '../../src/orders/order.js';
-import { OrderStore, tableClientFromSettings } from '../../src/platform/orderStore.js';
+import { OrderStore } from '../../src/orders/orderStore.js';
+import { tableClientFromSettings } from '../../src/platform/tableStorage.js';
 import { CaptureLogger } from '../host/helpers/captureLogger.js';
 
 /** The repository root: the app folder the stack loads (its compiled functions come from dist/src/functions). */

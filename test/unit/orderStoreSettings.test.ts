@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tableClientFromSettings } from '../../src/platform/orderStore.js';
+import { tableClientFromSettings } from '../../src/platform/tableStorage.js';
 
 describe('tableClientFromSettings', () => {
   it('uses the OrdersStorage connection string and the default table name', async () => {

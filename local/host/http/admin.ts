@@ -1,8 +1,12 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HOST_VERSION } from '../core/coreModule.js';
-import type { FunctionInfo } from '../functionIndex.js';
-import type { TriggerInvocation } from '../invoker.js';
-import { readBody } from './readBody.js';
+import { sendProblem, type Problem } from '../../shared/problemJson.js';
+import { crossSiteRefusal } from '../../shared/requestOrigin.js';
+import { HOST_VERSION } from '../core/hostVersion.js';
+import type { FunctionInfo } from '../core/functionIndex.js';
+import type { TriggerInvocation } from '../core/invocation.js';
+import { hostProblems } from './hostProblems.js';
+import { BodyTooLargeError, readBody } from './readBody.js';
 
 export const ADMIN_INVOKE_REASON = 'This function was programmatically called via the host APIs.';
 
@@ -13,11 +17,22 @@ export type AdminDeps = {
   /** Fire-and-forget invocation of a non-HTTP function. */
   invoke(fn: FunctionInfo, invocation: TriggerInvocation): void;
   bodyLimit: number;
+  /** The host's master key: every admin endpoint but ping needs it, as in Azure. */
+  masterKey: string;
+  /** Origins besides the host's own that may send state-changing admin requests (Host.CORS). */
+  trustedOrigins: readonly string[];
 };
+
+type AdminRequest = { req: IncomingMessage; res: ServerResponse; url: URL; deps: AdminDeps };
+type Endpoint = { methods: readonly string[]; needsKey: boolean; handle(request: AdminRequest): Promise<void> | void };
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+  });
   res.end(body);
 }
 
@@ -33,62 +48,107 @@ function describe(fn: FunctionInfo, deps: AdminDeps): Record<string, unknown> {
   };
 }
 
-/** The host's admin API subset: function list/detail, admin invoke (202), host status and ping. */
-export async function handleAdminRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  deps: AdminDeps,
-): Promise<boolean> {
-  const segments = path.replace(/^\/+|\/+$/g, '').split('/');
-  if (segments[0]?.toLowerCase() !== 'admin') return false;
-  const area = segments[1]?.toLowerCase();
-  const method = req.method ?? 'GET';
-  if (area === 'host' && segments[2]?.toLowerCase() === 'ping' && (method === 'GET' || method === 'POST')) {
-    res.writeHead(200, { 'content-length': 0 }).end();
-    return true;
-  }
-  if (area === 'host' && segments[2]?.toLowerCase() === 'status' && method === 'GET') {
-    sendJson(res, 200, { state: 'Running', version: HOST_VERSION, processUptime: Math.round(process.uptime() * 1000) });
-    return true;
-  }
-  if (area !== 'functions' || segments.length > 3) return false;
-  const name = segments[2];
-  if (name === undefined) {
-    if (method !== 'GET') return false;
+/** The `x-functions-key` header wins over `?code=`, as in the Functions host. Compared in constant time. */
+function hasMasterKey(req: IncomingMessage, url: URL, masterKey: string): boolean {
+  const header = req.headers['x-functions-key'];
+  const given = typeof header === 'string' ? header : (url.searchParams.get('code') ?? '');
+  const a = Buffer.from(given);
+  const b = Buffer.from(masterKey);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const ping: Endpoint = {
+  methods: ['GET', 'POST'],
+  needsKey: false, // the Functions host answers ping anonymously: it tells nothing and changes nothing
+  handle: ({ res }) => void res.writeHead(200, { 'content-length': 0, 'cache-control': 'no-store' }).end(),
+};
+
+const status: Endpoint = {
+  methods: ['GET'],
+  needsKey: true,
+  handle: ({ res }) =>
+    sendJson(res, 200, { state: 'Running', version: HOST_VERSION, processUptime: Math.round(process.uptime() * 1000) }),
+};
+
+const list: Endpoint = {
+  methods: ['GET'],
+  needsKey: true,
+  handle: ({ res, deps }) =>
     sendJson(
       res,
       200,
       deps.functions().map((fn) => describe(fn, deps)),
-    );
-    return true;
-  }
-  const fn = deps.functions().find((f) => f.name.toLowerCase() === decodeURIComponent(name).toLowerCase());
-  if (method === 'GET') {
-    if (fn) sendJson(res, 200, describe(fn, deps));
-    else res.writeHead(404, { 'content-length': 0 }).end();
-    return true;
-  }
-  if (method !== 'POST') return false;
-  if (!fn) {
-    res.writeHead(404, { 'content-length': 0 }).end();
-    return true;
-  }
-  let input: unknown;
+    ),
+};
+
+function functionEndpoint(name: string): Endpoint {
+  const find = (deps: AdminDeps) => deps.functions().find((f) => f.name.toLowerCase() === name.toLowerCase());
+  return {
+    methods: ['GET', 'POST'],
+    needsKey: true,
+    async handle({ req, res, url, deps }) {
+      const fn = find(deps);
+      if (!fn) return sendProblem(res, hostProblems.notFound(url.pathname));
+      if (req.method === 'GET') return sendJson(res, 200, describe(fn, deps));
+      const refusal = crossSiteRefusal(req, deps.trustedOrigins);
+      if (refusal) return sendProblem(res, hostProblems.crossSite('The admin API', refusal));
+      const input = await readInput(req, deps.bodyLimit);
+      if (typeof input !== 'string') return sendProblem(res, input);
+      if (fn.http) return sendProblem(res, hostProblems.adminBody(`'${fn.name}' is an HTTP function; call its URL.`));
+      deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON });
+      res.writeHead(202, { 'content-length': 0 }).end();
+    },
+  };
+}
+
+async function readInput(req: IncomingMessage, limit: number): Promise<string | Problem> {
+  let text: string;
   try {
-    input = (JSON.parse((await readBody(req, deps.bodyLimit)).toString('utf8')) as Record<string, unknown>).input;
+    text = (await readBody(req, limit)).toString('utf8');
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return hostProblems.bodyTooLarge(limit);
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
   } catch {
-    input = undefined;
+    value = undefined;
   }
-  if (typeof input !== 'string') {
-    sendJson(res, 400, { message: 'The request body must be a JSON object with a string "input" property.' });
-    return true;
+  const input = typeof value === 'object' && value !== null ? (value as { input?: unknown }).input : undefined;
+  return typeof input === 'string'
+    ? input
+    : hostProblems.adminBody('The request body must be a JSON object with a string "input" property.');
+}
+
+function findEndpoint(segments: string[]): Endpoint | undefined {
+  const [area, name, more] = segments.map((s) => s.toLowerCase());
+  if (area === 'host' && segments.length === 2) return name === 'ping' ? ping : name === 'status' ? status : undefined;
+  if (area !== 'functions' || more !== undefined) return undefined;
+  if (segments[1] === undefined) return list;
+  try {
+    return functionEndpoint(decodeURIComponent(segments[1]));
+  } catch {
+    return undefined;
   }
-  if (fn.http) {
-    sendJson(res, 400, { message: `'${fn.name}' is an HTTP function; call it at its URL instead.` });
-    return true;
-  }
-  deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON });
-  res.writeHead(202, { 'content-length': 0 }).end();
+}
+
+/** The host's admin API subset: function list/detail, admin invoke (202), host status and ping. */
+export async function handleAdminRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  deps: AdminDeps,
+): Promise<boolean> {
+  const segments = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
+  if (segments[0]?.toLowerCase() !== 'admin') return false;
+  const endpoint = findEndpoint(segments.slice(1));
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (!endpoint) sendProblem(res, hostProblems.notFound(url.pathname));
+  else if (!endpoint.methods.includes(method)) {
+    sendProblem(res, hostProblems.methodNotAllowed(method, url.pathname, endpoint.methods));
+  } else if (endpoint.needsKey && !hasMasterKey(req, url, deps.masterKey)) {
+    sendProblem(res, hostProblems.masterKeyRequired());
+  } else await endpoint.handle({ req, res, url, deps });
   return true;
 }

@@ -1,4 +1,4 @@
-import type { BindingData } from '../bindingExpressions.js';
+import type { BindingData } from '../core/bindingExpressions.js';
 
 /**
  * HTTP binding data in the host's order, later sources overwriting earlier ones (case-insensitively): top-level
@@ -10,7 +10,8 @@ export function httpBindingData(options: {
   params: Record<string, string>;
   headers: Record<string, string>;
 }): BindingData {
-  const data: BindingData = {};
+  // Keys come from the client (body, query): with a null prototype, `__proto__` is just another key.
+  const data = Object.create(null) as BindingData;
   const put = (key: string, value: unknown): void => {
     data[key.toLowerCase()] = value;
   };

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RpcHttpCookie, RpcHttpData } from '../core/types.js';
+import type { RpcHttpCookie, RpcHttpData } from '../../rpc/types.js';
 
 /** Set-Cookie the way ASP.NET's `Response.Cookies.Append` writes it (path defaults to '/', value URL-encoded). */
 export function formatSetCookie(cookie: RpcHttpCookie): string {

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock, ClockTimer } from '../../shared/clock.js';
-import type { ServiceConnection, Transport } from '../connection.js';
-import type { OutboundFrame } from '../hubProtocol.js';
+import type { Transport, TransportFrame, TransportPeer } from './transport.js';
 
 /** ASP.NET Core's LongPollingOptions.PollTimeout: must stay below the client's 100 s request timeout. */
 export const POLL_TIMEOUT_MS = 90_000;
@@ -19,11 +18,11 @@ export class LongPollingTransport implements Transport {
   #ended = false;
 
   constructor(
-    private readonly connection: ServiceConnection,
+    private readonly connection: TransportPeer,
     private readonly clock: Clock,
   ) {}
 
-  write(frame: OutboundFrame): void {
+  write(frame: TransportFrame): void {
     this.#queue.push(frame.text);
     if (this.#poll) this.#answer(this.#poll);
   }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServiceConnection, Transport } from '../connection.js';
-import type { OutboundFrame } from '../hubProtocol.js';
+import type { Transport, TransportFrame, TransportPeer } from './transport.js';
 
 /** Server-Sent Events for server→client; the client sends with POSTs handled by the endpoint. */
 export class ServerSentEventsTransport implements Transport {
@@ -10,7 +9,7 @@ export class ServerSentEventsTransport implements Transport {
   constructor(
     request: IncomingMessage,
     private readonly response: ServerResponse,
-    connection: ServiceConnection,
+    connection: TransportPeer,
   ) {
     response.writeHead(200, {
       'Content-Type': 'text/event-stream',
@@ -25,7 +24,7 @@ export class ServerSentEventsTransport implements Transport {
     response.on('close', () => connection.transportClosed());
   }
 
-  write(frame: OutboundFrame): void {
+  write(frame: TransportFrame): void {
     if (!this.response.writableEnded) this.response.write(frame.sse);
   }
 

@@ -1,6 +1,5 @@
 import { WebSocket } from 'ws';
-import type { ServiceConnection, Transport } from '../connection.js';
-import type { OutboundFrame } from '../hubProtocol.js';
+import type { Transport, TransportFrame, TransportPeer } from './transport.js';
 
 /** WebSockets: JSON hub messages go out as text frames, whole records per frame. */
 export class WebSocketTransport implements Transport {
@@ -9,7 +8,7 @@ export class WebSocketTransport implements Transport {
 
   constructor(
     private readonly socket: WebSocket,
-    connection: ServiceConnection,
+    connection: TransportPeer,
   ) {
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -22,7 +21,7 @@ export class WebSocketTransport implements Transport {
     socket.on('error', () => connection.transportClosed('WebSocket error'));
   }
 
-  write(frame: OutboundFrame): void {
+  write(frame: TransportFrame): void {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame.text, { binary: false });
   }
 

@@ -1,0 +1,94 @@
+import type { RpcLog } from '../rpc/types.js';
+import type { Clock } from '../shared/clock.js';
+import type { TriggerHost, TriggerListener } from './extensions/shared/bindingAdapter.js';
+import type { ExtensionRegistry } from './extensions/registry.js';
+import {
+  startExtensions,
+  type ConfiguredExtensions,
+  type LocalServices,
+  type StartedExtensions,
+} from './extensions/startExtensions.js';
+import { indexFunctions, type FunctionInfo } from './core/functionIndex.js';
+import { formatFunctionList } from './functionList.js';
+import { HOST_VERSION } from './core/hostVersion.js';
+import type { LogEntry } from './core/logger.js';
+import { WorkerPool } from './workers/workerPool.js';
+import type { WorkerSettings } from './workers/workerSettings.js';
+
+export type GenerationDeps = {
+  appDir: string;
+  /** The worker's environment. */
+  settings: Readonly<Record<string, string>>;
+  workers: WorkerSettings;
+  registry: ExtensionRegistry;
+  extensions: ConfiguredExtensions;
+  services: LocalServices | undefined;
+  triggerHost: TriggerHost;
+  clock: Clock;
+  isDisabled(name: string): boolean;
+  port: number;
+  routePrefix: string;
+  log(entry: LogEntry): void;
+  onWorkerLog(log: RpcLog): void;
+  /** In-flight invocations have finished. */
+  whenIdle(): Promise<void>;
+  onWorkersGaveUp(error: Error): void;
+};
+
+/** One load of the app: its workers, the functions they reported, and the trigger listeners started for them. */
+export type Generation = {
+  readonly functions: FunctionInfo[];
+  readonly workers: WorkerPool;
+  readonly extensions: StartedExtensions;
+  /** The app streams HTTP (`enableHttpStream`): its workers serve each request themselves. */
+  readonly streaming: boolean;
+  /** Closes the listeners, lets in-flight invocations finish, then terminates the workers (appTerminate runs). */
+  stop(): Promise<void>;
+};
+
+/** Starts the workers, indexes what they registered, starts the extensions it uses and a listener per trigger. */
+export async function startGeneration(deps: GenerationDeps): Promise<Generation> {
+  const workers = new WorkerPool({
+    appDir: deps.appDir,
+    env: { ...deps.settings },
+    execArgv: deps.workers.execArgv,
+    count: deps.workers.count,
+    hostVersion: HOST_VERSION,
+    log: deps.log,
+    onLog: deps.onWorkerLog,
+    onGaveUp: deps.onWorkersGaveUp,
+  });
+  const listeners: TriggerListener[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(listeners.splice(0).map((l) => l.close()));
+    await deps.whenIdle();
+    await workers.close();
+  };
+  try {
+    const started = await workers.start();
+    const indexed = indexFunctions(started.functions, deps.isDisabled);
+    for (const { name, message } of indexed.errors) {
+      deps.log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
+    }
+    const extensions = await startExtensions(indexed.functions, deps.registry, deps.extensions, {
+      services: deps.services,
+      setting: deps.triggerHost.setting,
+      log: deps.log,
+      clock: deps.clock,
+    });
+    for (const fn of indexed.functions) {
+      const adapter = fn.disabled ? undefined : extensions.adapter(fn.trigger.type);
+      if (adapter?.startTrigger) listeners.push(await adapter.startTrigger(fn, deps.triggerHost));
+    }
+    deps.log({
+      level: 'information',
+      category: 'Host.Startup',
+      message: formatFunctionList(indexed.functions, deps.port, deps.routePrefix),
+    });
+    const streaming = started.capabilities.HttpUri !== undefined;
+    return { functions: indexed.functions, workers, extensions, streaming, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,4 +1,0 @@
-import type { BindingAdapter } from './adapter.js';
-
-/** HTTP triggers have no listener of their own: the host's HTTP pipeline routes requests to them. */
-export const httpTriggerAdapter: BindingAdapter = { type: 'httpTrigger' };

@@ -1,0 +1,2 @@
+export { fromRpcTypedData, textOf } from './fromRpcTypedData.js';
+export { toRpcMetadata, toRpcTypedData } from './toRpcTypedData.js';

@@ -1,0 +1,12 @@
+import type { RegisteredExtension } from './shared/extension.js';
+import { httpExtension } from './http/index.js';
+import { serviceBusExtension } from './serviceBus/index.js';
+import { signalRExtension } from './signalR/index.js';
+
+/** Every extension the local host has: adding a binding family is adding it here. */
+export const builtInExtensions: readonly RegisteredExtension[] = [httpExtension, serviceBusExtension, signalRExtension];
+
+export { defineExtension, type Extension, type ExtensionContext, type ExtensionInstance } from './shared/extension.js';
+export type { RegisteredExtension } from './shared/extension.js';
+export type { BindingAdapter, BindingContext, TriggerHost, TriggerListener } from './shared/bindingAdapter.js';
+export { ExtensionRegistry } from './registry.js';

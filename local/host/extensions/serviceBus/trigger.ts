@@ -1,0 +1,74 @@
+import type { ServiceBusBroker } from '../../../servicebus/index.js';
+import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
+import type { BindingInfo } from '../../core/functionIndex.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
+import { checkServiceBusConnection } from './connection.js';
+import type { ServiceBusOptions } from './options.js';
+import { textOf } from '../../codec/index.js';
+import { toBindingData, toTriggerMetadata, triggerDetails } from './message.js';
+
+function entityPath(trigger: BindingInfo, functionName: string, setting: (name: string) => string | undefined): string {
+  const text = (key: string): string | undefined =>
+    typeof trigger[key] === 'string' && trigger[key] !== ''
+      ? resolveAppSettingTokens(trigger[key], setting)
+      : undefined;
+  const queue = text('queueName');
+  const topic = text('topicName');
+  const subscription = text('subscriptionName');
+  if (queue && !topic) return queue;
+  if (topic && subscription && !queue) return `${topic}/Subscriptions/${subscription}`;
+  throw new Error(
+    `Function '${functionName}': a serviceBusTrigger needs either queueName, or topicName and subscriptionName.`,
+  );
+}
+
+/** `serviceBusTrigger` on the embedded broker: peek-lock processing with the host.json extensions.serviceBus options. */
+export function serviceBusTriggerAdapter(broker: ServiceBusBroker, options: ServiceBusOptions): BindingAdapter {
+  return {
+    type: 'serviceBusTrigger',
+    async startTrigger(fn, host) {
+      const trigger = fn.trigger;
+      checkServiceBusConnection(trigger, fn.name, host.setting);
+      if (trigger.isSessionsEnabled === true) {
+        throw new Error(
+          `Function '${fn.name}': session-enabled Service Bus triggers are not supported by the local host.`,
+        );
+      }
+      if (trigger.cardinality === 'many') {
+        throw new Error(`Function '${fn.name}': cardinality 'many' (batches) is not supported by the local host.`);
+      }
+      const path = entityPath(trigger, fn.name, host.setting);
+      const autoComplete =
+        typeof trigger.autoCompleteMessages === 'boolean' ? trigger.autoCompleteMessages : options.autoCompleteMessages;
+      try {
+        return broker.createProcessor(
+          path,
+          async (message) => {
+            const result = await host.invoke(fn.name, {
+              triggerData: { string: textOf(message.body) },
+              triggerMetadata: toTriggerMetadata(message),
+              bindingData: toBindingData(message),
+              reason: '(null)',
+              details: triggerDetails(message),
+            });
+            // A failed invocation makes the processor abandon the message (redelivery, then the DLQ).
+            if (!result.succeeded) throw result.error;
+          },
+          {
+            maxConcurrentCalls: options.maxConcurrentCalls,
+            autoCompleteMessages: autoComplete,
+            maxAutoLockRenewalDurationMs: options.maxAutoLockRenewalDurationMs,
+            onError: (error, message) =>
+              host.log({
+                level: 'warning',
+                category: `Function.${fn.name}`,
+                message: `Settling message ${message.messageId} failed: ${(error as Error).message ?? String(error)}`,
+              }),
+          },
+        );
+      } catch (error) {
+        throw new Error(`Function '${fn.name}': cannot listen on '${path}': ${(error as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { createSignalRRestClient, sendSignalROutput, type SignalRRestClient } from '../../../signalr/index.js';
+import type { RpcTypedData } from '../../../rpc/types.js';
+import { fromRpcTypedData } from '../../codec/index.js';
+import type { BindingAdapter } from '../shared/bindingAdapter.js';
+import { hubName, signalRConnection } from './connection.js';
+
+function outputValue(data: RpcTypedData): unknown {
+  const value = fromRpcTypedData(data);
+  if (typeof value === 'string') return JSON.parse(value);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) return value;
+  throw new Error('The signalR output binding takes a message or group action object, or an array of them.');
+}
+
+// One REST client per connection (endpoint and key), not one per invocation: every processed order sends here.
+const clients = new Map<string, SignalRRestClient>();
+
+/**
+ * `signalR` output: messages and group actions become REST calls to the service in the connection string — the
+ * local stand-in, or a real Azure SignalR resource. A failed call fails the invocation.
+ */
+export const signalROutputAdapter: BindingAdapter = {
+  type: 'signalR',
+  async applyOutput(binding, value, ctx) {
+    const connection = signalRConnection(binding, ctx);
+    const key = `${connection.serverEndpoint}\n${connection.accessKey}`;
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = createSignalRRestClient(connection)));
+    await sendSignalROutput(client, hubName(binding, ctx), outputValue(value));
+  },
+};

@@ -1,0 +1,29 @@
+export type TransportKind = 'webSockets' | 'serverSentEvents' | 'longPolling';
+
+/** A hub protocol record as transports write it: the text, and its Server-Sent Events form. */
+export interface TransportFrame {
+  readonly text: Buffer;
+  readonly sse: Buffer;
+}
+
+/** The server-to-client half of a transport. */
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Long polling: the client neither pings nor expects pings (TransportProtocols.md). */
+  readonly inherentKeepAlive: boolean;
+  write(frame: TransportFrame): void;
+  /** Ends the transport once what was written has gone out. */
+  end(): void;
+  /** Long polling: a poll is parked, so the client is alive even if it sends nothing. */
+  pollPending(): boolean;
+}
+
+/** What a transport needs of the connection it carries. */
+export interface TransportPeer {
+  lastReceivedAt: number;
+  /** Records as the client sent them. */
+  receive(text: string): void;
+  close(error: string | undefined, allowReconnect: boolean): void;
+  /** The transport is gone; `error` is why, if it was not a clean close. */
+  transportClosed(error?: string): void;
+}
