@@ -1,6 +1,7 @@
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseAllowedHosts } from './shared/hostHeader.js';
 import { ensureInstallSecrets } from './shared/installSecrets.js';
 import { watchParent } from './shared/parentWatch.js';
 import { startLocalServices, startLocalStack, type LocalServices } from './stack/index.js';
@@ -154,13 +155,11 @@ function stopWhenAsked(starting: Promise<LocalServices>): void {
 }
 
 function allowedHosts(values: string[]): string[] {
-  const hosts = values.flatMap((v) => v.split(',')).map((h) => h.trim().toLowerCase());
-  for (const host of hosts) {
-    if (!/^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/.test(host)) {
-      fail(`--allowed-hosts takes host names such as orders.test or .example.test, got "${host}".`);
-    }
+  try {
+    return parseAllowedHosts(values);
+  } catch (error) {
+    fail((error as Error).message);
   }
-  return hosts;
 }
 
 await main();

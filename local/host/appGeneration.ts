@@ -33,6 +33,8 @@ export type GenerationDeps = {
   /** In-flight invocations have finished. */
   whenIdle(): Promise<void>;
   onWorkersGaveUp(error: Error): void;
+  /** The functions, workers and extensions are ready: called before any trigger listener starts. */
+  onIndexed(generation: Generation): void;
 };
 
 /** One load of the app: its workers, the functions they reported, and the trigger listeners started for them. */
@@ -76,6 +78,10 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       log: deps.log,
       clock: deps.clock,
     });
+    const streaming = started.capabilities.HttpUri !== undefined;
+    const generation = { functions: indexed.functions, workers, extensions, streaming, stop };
+    // Invocations can be routed from here on: a listener may fire before the others have started.
+    deps.onIndexed(generation);
     for (const fn of indexed.functions) {
       const adapter = fn.disabled ? undefined : extensions.adapter(fn.trigger.type);
       if (adapter?.startTrigger) listeners.push(await adapter.startTrigger(fn, deps.triggerHost));
@@ -85,8 +91,7 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       category: 'Host.Startup',
       message: formatFunctionList(indexed.functions, deps.port, deps.routePrefix),
     });
-    const streaming = started.capabilities.HttpUri !== undefined;
-    return { functions: indexed.functions, workers, extensions, streaming, stop };
+    return generation;
   } catch (error) {
     await stop();
     throw error;

@@ -17,7 +17,7 @@ import { readHostJson, type HostConfig } from './hostJson.js';
 import { HostState } from './hostState.js';
 import { validateCorsPolicy } from './http/cors.js';
 import { bodyLimitFrom } from './http/readBody.js';
-import { createHostServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './http/hostServer.js';
+import { createLocalHttpServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../shared/localHttpServer.js';
 import { createRequestPipeline, type HttpMiddleware } from './http/requestPipeline.js';
 import { RequestQueue } from './http/requestQueue.js';
 import { Invoker, type InvocationResult, type TriggerInvocation } from './invoker.js';
@@ -134,7 +134,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   );
   const runtime = new HostRuntime(parts, options.newId ?? randomUUID);
   const masterKey = options.masterKey ?? randomBytes(32).toString('base64url');
-  const server = createHostServer(
+  const server = createLocalHttpServer(
     { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
     createRequestPipeline({
       functions: () => runtime.functions,
@@ -248,23 +248,29 @@ class HostRuntime {
       clock: parts.clock,
       log: (entry) => this.#log(entry),
     };
-    this.#generation = await startGeneration({
-      appDir: parts.appDir,
-      settings: this.#settings,
-      workers: workerSettings(this.setting),
-      registry: parts.registry,
-      extensions: parts.extensions,
-      services: parts.services,
-      triggerHost,
-      clock: parts.clock,
-      isDisabled: (name) => /^(true|1)$/i.test(this.setting(`AzureWebJobs.${name}.Disabled`) ?? ''),
-      port: this.port,
-      routePrefix: parts.config.http.routePrefix,
-      log: (entry) => this.#log(entry),
-      onWorkerLog: (log) => this.invoker.onWorkerLog(log),
-      whenIdle: () => this.invoker.whenIdle(),
-      onWorkersGaveUp: (error) => this.state.set('failed', error),
-    });
+    try {
+      await startGeneration({
+        appDir: parts.appDir,
+        settings: this.#settings,
+        workers: workerSettings(this.setting),
+        registry: parts.registry,
+        extensions: parts.extensions,
+        services: parts.services,
+        triggerHost,
+        clock: parts.clock,
+        isDisabled: (name) => /^(true|1)$/i.test(this.setting(`AzureWebJobs.${name}.Disabled`) ?? ''),
+        port: this.port,
+        routePrefix: parts.config.http.routePrefix,
+        log: (entry) => this.#log(entry),
+        onWorkerLog: (log) => this.invoker.onWorkerLog(log),
+        whenIdle: () => this.invoker.whenIdle(),
+        onWorkersGaveUp: (error) => this.state.set('failed', error),
+        onIndexed: (indexed) => (this.#generation = indexed),
+      });
+    } catch (error) {
+      this.#generation = undefined;
+      throw error;
+    }
     this.#log({
       level: 'information',
       category: 'Host.Startup',

@@ -136,6 +136,10 @@ export class Invoker {
   ): Promise<{ httpResponse: RpcHttpData | undefined; returnValue: RpcTypedData | null | undefined }> {
     const { setting, clock } = this.#deps;
     const target = this.#deps.target();
+    if (invocation.adminInput !== undefined) {
+      const fromAdmin = target.extensions.adapter(fn.trigger.type)?.adminInvocation;
+      if (fromAdmin) invocation = { ...invocation, ...(await fromAdmin(fn, invocation.adminInput, setting)) };
+    }
     const bindingCtx: BindingContext = {
       functionName: fn.name,
       invocationId,

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseAllowedHosts } from '../shared/hostHeader.js';
 import { ensureInstallSecrets, generateKey, isPublicKey, SETTINGS_FILE } from '../shared/installSecrets.js';
 import { localSignalR } from './connectionString.js';
 import { startSignalRService, type SignalRService } from './service.js';
@@ -19,6 +20,8 @@ Options:
   --upstream <url>     Where connected/disconnected/message events go
                        (default http://localhost:7071/runtime/webhooks/signalr)
   --data-dir <dir>     Where user-group memberships are kept (default .local/signalr)
+  --allowed-hosts <h>  Host names to answer besides localhost and loopback addresses (comma-separated;
+                       '.example.test' allows its subdomains too). Others are refused against DNS rebinding
   -h, --help           Show this help`;
 
 class UsageError extends Error {}
@@ -30,6 +33,7 @@ type Config = {
   upstream: string;
   dataDir: string;
   corsOrigins: string[];
+  allowedHosts: string[];
 };
 
 type Settings = { Values?: Record<string, unknown>; Host?: { CORS?: unknown } };
@@ -93,6 +97,7 @@ function readConfig(argv: string[], cwd: string): Config | 'help' {
         'access-key': { type: 'string' },
         upstream: { type: 'string' },
         'data-dir': { type: 'string' },
+        'allowed-hosts': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -106,6 +111,12 @@ function readConfig(argv: string[], cwd: string): Config | 'help' {
     throw new UsageError('--access-key must not be empty.');
   }
   const port = values.port === undefined ? 8888 : parsePort(values.port);
+  let allowedHosts: string[];
+  try {
+    allowedHosts = parseAllowedHosts(values['allowed-hosts']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const upstream = parseUpstream(values.upstream ?? 'http://localhost:7071/runtime/webhooks/signalr');
   const installed = ensureInstallSecrets(cwd);
   if (installed.message) process.stdout.write(`${installed.message}\n`);
@@ -123,6 +134,7 @@ function readConfig(argv: string[], cwd: string): Config | 'help' {
     upstream,
     dataDir: resolve(cwd, values['data-dir'] ?? join('.local', 'signalr')),
     corsOrigins: corsFromSettings(settings),
+    allowedHosts,
   };
 }
 
@@ -135,6 +147,7 @@ function banner(service: SignalRService, config: Config): string {
     `  upstream  ${config.upstream}`,
     `  key from  ${config.keySource}`,
     `  CORS      ${cors}`,
+    `  hosts     ${['localhost and loopback addresses', ...config.allowedHosts].join(', ')}`,
     `  state     ${join(config.dataDir, 'state.json')}`,
     '',
     `Put this in local.settings.json (Values.${SETTING}):`,
@@ -166,6 +179,7 @@ async function main(): Promise<void> {
       accessKey: config.accessKey,
       upstream: { url: config.upstream },
       corsOrigins: config.corsOrigins,
+      allowedHosts: config.allowedHosts,
       statePath: join(config.dataDir, 'state.json'),
     });
   } catch (error) {

@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
+import { closeWithResponse } from '../shared/localHttpServer.js';
 import type { ServiceConnection } from './connection.js';
 import { bearerToken, HttpError, readBody, sendJson } from './http.js';
 import { ClientAuthError, isValidHubName, type ServiceCore } from './serviceCore.js';
@@ -50,18 +51,12 @@ export function handleClientUpgrade(
   head: Buffer,
   url: URL,
 ): void {
-  const reject = (status: number, message: string) => {
-    const body = Buffer.from(message, 'utf8');
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`,
-    );
-  };
   // Node leaves an upgraded socket without an error listener; until ws takes it over, a reset must not throw.
   const dropOnError = () => socket.destroy();
   socket.on('error', dropOnError);
   void (async () => {
     if (!/^\/client\/?$/.test(url.pathname)) throw new HttpError(404, `no client endpoint at ${url.pathname}`);
+    if (request.method !== 'GET') throw new HttpError(405, `a WebSocket upgrade must be a GET, not ${request.method}`);
     const hub = requireHub(url);
     const claims = await authenticate(core, request, url, hub);
     let connection: ServiceConnection;
@@ -79,9 +74,18 @@ export function handleClientUpgrade(
       connection.attach(new WebSocketTransport(ws, connection));
     });
   })().catch((error: unknown) => {
-    if (error instanceof HttpError) reject(error.status, error.message);
-    else reject(500, 'internal error');
+    if (error instanceof HttpError) rejectUpgrade(socket, error.status, error.message);
+    else rejectUpgrade(socket, 500, 'internal error');
   });
+}
+
+/** Refuses a WebSocket upgrade in the client endpoint's words: plain text, as its HTTP answers. */
+export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = Buffer.from(message, 'utf8');
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  closeWithResponse(socket, Buffer.concat([Buffer.from(head, 'latin1'), body]));
 }
 
 async function negotiate(core: ServiceCore, request: IncomingMessage, response: ServerResponse, url: URL) {

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendProblem } from '../shared/problemJson.js';
+import { serviceProblems } from './serviceProblems.js';
 
 const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, HEAD, OPTIONS';
 const DEFAULT_ALLOWED_HEADERS = 'Authorization, Content-Type, X-Requested-With, X-SignalR-User-Agent';
@@ -25,10 +27,7 @@ export function handleCors(request: IncomingMessage, response: ServerResponse, o
   if (origin === undefined) return false;
   response.setHeader('Vary', 'Origin');
   if (!originAllowed(origin, origins)) {
-    response.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end(
-      `Origin ${origin} is not allowed: list it in Host.CORS of local.settings.json (the SignalR service's corsOrigins).`,
-    );
+    sendProblem(response, serviceProblems.originNotAllowed(origin));
     return true;
   }
   const listed = (typeof origins === 'function' ? origins() : origins).includes(origin);

@@ -1,13 +1,22 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { handleClientRequest, handleClientUpgrade } from './clientEndpoint.js';
+import {
+  createLocalHttpServer,
+  DEFAULT_HTTP_TIMEOUTS,
+  refuseOnSocket,
+  type HttpTimeouts,
+} from '../shared/localHttpServer.js';
+import { sendProblem } from '../shared/problemJson.js';
+import { resolveRequestTarget } from '../shared/requestTarget.js';
+import { handleClientRequest, handleClientUpgrade, rejectUpgrade } from './clientEndpoint.js';
 import { formatLocalConnectionString } from './connectionString.js';
 import { handleCors, originAllowed, type CorsOrigins } from './cors.js';
 import { HttpError, rawPath, sendText } from './http.js';
 import { handleRestRequest } from './restApi.js';
 import { ServiceCore, type SignalRServiceStats } from './serviceCore.js';
+import { serviceProblems } from './serviceProblems.js';
 import type { UpstreamOptions } from './upstream.js';
 
 /** How long close() waits for clients to take their Close message before cutting connections. */
@@ -27,6 +36,14 @@ export interface SignalRServiceOptions {
    * Default: none — only non-browser clients. The stack passes Host.CORS and its own origin.
    */
   corsOrigins?: CorsOrigins;
+  /**
+   * Host names answered besides the local ones (`localhost`, `*.localhost`, 127.0.0.0/8, `[::1]`), as the
+   * Functions host's `allowedHosts`; others get 403, so a page whose name resolves to 127.0.0.1 (DNS rebinding)
+   * cannot reach the service. A `ClientEndpoint` naming another host needs that name here.
+   */
+  allowedHosts?: readonly string[];
+  /** How long a client may take to send its headers, and its whole request; see DEFAULT_HTTP_TIMEOUTS. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   /** Drives keep-alive, client timeout, token expiry and group ttl. */
   clock?: Clock;
   /** Ping interval on WebSockets and SSE; default 15 s. */
@@ -57,7 +74,6 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
   const log = options.log ?? ((message: string) => console.error(`[signalr] ${message}`));
   const keepAliveIntervalMs = positive(options.keepAliveIntervalMs ?? 15_000, 'keepAliveIntervalMs');
   const clientTimeoutMs = positive(options.clientTimeoutMs ?? 30_000, 'clientTimeoutMs');
-  const corsOrigins = options.corsOrigins ?? [];
   const core = new ServiceCore({
     accessKey: options.accessKey,
     clock: options.clock ?? systemClock,
@@ -69,25 +85,11 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
     log,
   });
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  const server = createServer((request, response) => {
-    void route(request, response).catch((error: unknown) => fail(response, error, log));
-  });
-  const route = async (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const path = rawPath(request);
-    if (handleCors(request, response, corsOrigins)) return;
-    if (path.startsWith('/client')) return handleClientRequest(core, request, response, url);
-    if (path.startsWith('/api/')) return handleRestRequest(core, request, response, url, path);
-    throw new HttpError(404, `nothing at ${url.pathname}: clients use /client/?hub=<hub>, servers /api/…`);
-  };
-  server.on('upgrade', (request, socket, head) => {
-    // Browsers apply no CORS to WebSockets: the origin is checked here instead.
-    if (!originAllowed(request.headers.origin, corsOrigins)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    handleClientUpgrade(core, wss, request, socket, head, new URL(request.url ?? '/', 'http://localhost'));
+  const { server, wss } = createServiceServer(core, {
+    corsOrigins: options.corsOrigins ?? [],
+    allowedHosts: options.allowedHosts ?? [],
+    timeouts: { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts },
+    log,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -120,6 +122,51 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
         await core.userGroups.flush();
       })()),
   };
+}
+
+type Routing = {
+  corsOrigins: CorsOrigins;
+  allowedHosts: readonly string[];
+  timeouts: HttpTimeouts;
+  log: (message: string) => void;
+};
+
+/**
+ * The service's HTTP server: the Host check first (against DNS rebinding), then CORS, then the client endpoints
+ * and the REST API; WebSocket upgrades go through the same checks.
+ */
+function createServiceServer(core: ServiceCore, routing: Routing): { server: Server; wss: WebSocketServer } {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // A handshake ws refuses (a bad key, version or subprotocol list) is answered as the client endpoint's own errors.
+  wss.on('wsClientError', (error, socket) => rejectUpgrade(socket, 400, error.message));
+  const route = async (request: IncomingMessage, response: ServerResponse) => {
+    const target = resolveRequestTarget(request, routing.allowedHosts);
+    if ('problem' in target) return sendProblem(response, target.problem);
+    const { url } = target;
+    request.headers.host = url.host; // what token audiences are checked against: the checked name
+    const path = rawPath(request);
+    if (handleCors(request, response, routing.corsOrigins)) return;
+    if (path.startsWith('/client')) return handleClientRequest(core, request, response, url);
+    if (path.startsWith('/api/')) return handleRestRequest(core, request, response, url, path);
+    sendProblem(response, serviceProblems.notFound(url.pathname));
+  };
+  const server = createLocalHttpServer(routing.timeouts, (request, response) =>
+    route(request, response).catch((error: unknown) => fail(response, error, routing.log)),
+  );
+  server.on('upgrade', (request, socket, head) => {
+    const target = resolveRequestTarget(request, routing.allowedHosts);
+    if ('problem' in target) return refuseOnSocket(socket, target.problem);
+    const { url } = target;
+    request.headers.host = url.host;
+    const origin = request.headers.origin;
+    // Browsers apply no CORS to WebSockets: the origin is checked here instead.
+    if (origin !== undefined && !originAllowed(origin, routing.corsOrigins)) {
+      return refuseOnSocket(socket, serviceProblems.originNotAllowed(origin));
+    }
+    if (!rawPath(request).startsWith('/client')) return refuseOnSocket(socket, serviceProblems.notFound(url.pathname));
+    handleClientUpgrade(core, wss, request, socket, head, url);
+  });
+  return { server, wss };
 }
 
 function fail(response: ServerResponse, error: unknown, log: (message: string) => void): void {

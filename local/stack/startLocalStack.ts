@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { createEasyAuth, loadOrCreateAuthSecret, openRevocations, revocationsFile } from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
 import { readHostJson } from '../host/hostJson.js';
-import type { HttpTimeouts } from '../host/http/hostServer.js';
+import type { HttpTimeouts } from '../shared/localHttpServer.js';
 import {
   createConsoleLogger,
   runningServices,
@@ -16,7 +16,10 @@ import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
 import { loadOrCreateSecret } from '../shared/secretFile.js';
+import { freePort } from '../shared/freePort.js';
 import { azuriteEndpoints, placeAzurite, startAzurite, type AzuriteHandle } from '../storage/azurite.js';
+import { emulatorConnectionString } from '../storage/blobQueue.js';
+import { lazyStorageService } from './storageService.js';
 import { generateKey, isPublicKey } from '../shared/installSecrets.js';
 import { pointAtLocalEndpoints, SERVICE_BUS_DEFAULT_PORT, serviceBusKeys } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
@@ -38,6 +41,12 @@ export type LocalStackOptions = {
   reuseAzurite?: boolean;
   /** Service Bus AMQP port; 0 = free port. Default 5672 (where `UseDevelopmentEmulator=true` clients connect). */
   servicebusPort?: number;
+  /**
+   * Azurite blob and queue ports (started when an app's bindings need them); 0 = free port. Default 10000 and 10001,
+   * or free ports when `azuritePort` is 0.
+   */
+  blobPort?: number;
+  queuePort?: number;
   /** Where broker, Azurite, SignalR and auth state live. Default `<appDir>/.local`. */
   dataDir?: string;
   /** Keep everything in memory: nothing written, nothing survives a restart. */
@@ -51,7 +60,7 @@ export type LocalStackOptions = {
   logger?: HostLogger;
   verbose?: boolean;
   clock?: Clock;
-  /** Host names the Functions host answers besides the local ones (`--allowed-hosts`). */
+  /** Host names the Functions host and the SignalR service answer besides the local ones (`--allowed-hosts`). */
   allowedHosts?: string[];
   /** The Functions host's header and request timeouts (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
@@ -132,6 +141,16 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
     azuriteStarting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     stoppers.push(async () => (await azuriteStarting.catch(() => undefined))?.stop());
     const storage = azuriteEndpoints('127.0.0.1', azuritePort);
+    // Blob and queue ports follow the table port's choice: any free ones when it is 0 (tests, several stacks).
+    const anyPort = options.azuritePort === 0;
+    const storageService = lazyStorageService({
+      blobPort: (options.blobPort ?? (anyPort ? 0 : 10000)) || (await freePort()),
+      queuePort: (options.queuePort ?? (anyPort ? 0 : 10001)) || (await freePort()),
+      tableEndpoint: storage.tableEndpoint,
+      dataDir: join(dataDir, 'azurite'),
+      inMemory,
+    });
+    stoppers.push(() => storageService.stop());
 
     const broker = await ServiceBusBroker.open({
       topology: loadTopology(join(appDir, 'servicebus.config.json')),
@@ -179,6 +198,7 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       statePath: inMemory ? undefined : join(dataDir, 'signalr', 'state.json'),
       // The web client comes from the host's own origin; Host.CORS names any other (a dev server).
       corsOrigins: () => [...ownOrigins(hostUrl), ...local.corsOrigins],
+      allowedHosts: options.allowedHosts,
       log: (message: string) => log(`[signalr] ${message}`),
     };
     if (!inMemory) mkdirSync(join(dataDir, 'signalr'), { recursive: true });
@@ -209,9 +229,10 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       'base64url',
     );
     if (!withHost) {
-      // A real `func start` serves the app on Host.LocalHttpPort: SignalR upstream events go there.
+      // A real `func start` serves the app on Host.LocalHttpPort: SignalR upstream events go there. Its host keeps
+      // leases and timer status in AzureWebJobsStorage's blobs and queues, so those run from the start.
       hostUrl = `http://localhost:${local.localHttpPort ?? 7071}`;
-      await azuriteStarting;
+      await Promise.all([azuriteStarting, storageService.start()]);
       return handles(hostUrl);
     }
     const easyAuth = createEasyAuth({
@@ -252,14 +273,27 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
       env,
       rewriteSettings: (settings) =>
         pointAtLocalEndpoints(settings, {
-          storageConnectionString: storage.connectionString,
+          storageConnectionString: emulatorConnectionString({
+            ...storageService.endpoints,
+            tableEndpoint: storage.tableEndpoint,
+          }),
           signalrPort: signalr.port,
           signalrAccessKey: accessKey,
           servicebus,
         }),
       settingsOverrides: fallback ? fileValues : {},
-      // The SignalR service is already running for every app here; bindings reach it over its REST API.
-      services: runningServices({ serviceBus: broker, signalR: signalr }),
+      // The SignalR service is already running for every app here; bindings reach it over its REST API. Trigger
+      // listeners start once this resolves, so it waits for Azurite, which the app's own code may need (the orders
+      // table) even when no binding names it: no trigger may fire into a stack still starting.
+      services: {
+        start: async (names) => {
+          await azuriteStarting;
+          return new Map([
+            ...(await runningServices({ serviceBus: broker, signalR: signalr }).start(names)),
+            ...(names.includes('storage') ? [['storage', await storageService.start()] as const] : []),
+          ]);
+        },
+      },
       middleware,
       watch: options.watch ?? false,
       logger,

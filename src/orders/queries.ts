@@ -4,6 +4,7 @@ import { getOrderStore } from './orderStore.js';
 import { problem } from '../platform/problem.js';
 import { CURRENCY, listProducts, toAmount } from './catalog.js';
 import { orderView } from './order.js';
+import { pageOf, parsePageRequest } from './paging.js';
 
 const ORDER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -19,12 +20,25 @@ export async function handleGetOrder(request: HttpRequest): Promise<HttpResponse
   return { status: 200, jsonBody: orderView(stored.order) };
 }
 
-/** GET /api/orders: the caller's orders, newest first. */
+/**
+ * GET /api/orders: the caller's orders, newest first, a page at a time (`?top=`, default 50, at most 200). When
+ * there are more, `next` (and a `Link: <…>; rel="next"` header) is the URL of the following page.
+ */
 export async function handleListOrders(request: HttpRequest): Promise<HttpResponseInit> {
   const auth = authenticate(request.headers);
   if (!auth.ok) return auth.response;
+  const url = new URL(request.url);
+  const paging = parsePageRequest(url.searchParams);
+  if (!paging.ok) return problem(400, 'The query string is invalid.', { errors: paging.errors });
   const orders = await (await getOrderStore()).list(auth.principal.userId);
-  return { status: 200, jsonBody: { orders: orders.map(orderView) } };
+  const { page, next } = pageOf(orders, paging.value);
+  if (!next) return { status: 200, jsonBody: { orders: page.map(orderView) } };
+  url.search = new URLSearchParams({ top: String(paging.value.top), after: next }).toString();
+  return {
+    status: 200,
+    headers: { link: `<${url.toString()}>; rel="next"` },
+    jsonBody: { orders: page.map(orderView), next: url.toString() },
+  };
 }
 
 /** GET /api/products: the catalog, for anyone. */

@@ -38,6 +38,7 @@ describe('binding metadata the functions register', () => {
     'negotiate',
     'orderDeadLetters',
     'processOrder',
+    'sweepStuckOrders',
   ];
 
   it.each([
@@ -80,6 +81,15 @@ describe('binding metadata the functions register', () => {
       connection: 'ServiceBusConnection',
     });
     expect(byType(name, 'signalR')).toMatchObject(signalROutput);
+  });
+
+  it('sweepStuckOrders runs every five minutes and re-sends through the topic output', () => {
+    expect(byType('sweepStuckOrders', 'timerTrigger')).toMatchObject({ direction: 'in', schedule: '0 */5 * * * *' });
+    expect(byType('sweepStuckOrders', 'serviceBus')).toMatchObject({
+      direction: 'out',
+      topicName: 'orders',
+      connection: 'ServiceBusConnection',
+    });
   });
 
   it('uses binding names the host accepts', () => {

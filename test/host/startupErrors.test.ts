@@ -42,8 +42,13 @@ describe('start-up failures', () => {
 
   it('refuses a binding type that no extension handles, naming the function and the type', async () => {
     const app = fixture('timer-app');
+    app.write(
+      'dist/index.js',
+      "import { app } from '@azure/functions';\n" +
+        "app.cosmosDB('changes', { connection: 'Cosmos', databaseName: 'db', containerName: 'c', handler: () => undefined });\n",
+    );
     await expect(start(app.dir)).rejects.toThrow(
-      /Function 'tick' uses the binding type 'timerTrigger' \(binding '.*'\), which the local host does not support/,
+      /Function 'changes' uses the binding type 'cosmosDBTrigger' \(binding '.*'\), which the local host does not support .*'AzureWebJobs\.changes\.Disabled'/,
     );
   });
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from '@microsoft/signalr';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintClientAccessToken, verifyUpstreamSignature } from '../../local/signalr/index.js';
+import { rawRequest } from '../host/helpers/rawHttp.js';
 
 /** `npm run signalr` runs this compiled file; `npm test` builds it first. */
 const CLI = fileURLToPath(new URL('../../dist/local/signalr/cli.js', import.meta.url));
@@ -167,6 +168,22 @@ describe('npm run signalr (local/signalr/cli.ts)', () => {
     expect((await preflight('http://evil.example')).status).toBe(403);
   });
 
+  it('answers local host names and those of --allowed-hosts, and refuses others with 403', async () => {
+    const cwd = tempDir();
+    const args = ['--port', '0', '--access-key', KEY, '--data-dir', cwd, '--allowed-hosts', 'orders.test,.dev.test'];
+    const cli = run(args, cwd);
+    const [, port] = await waitFor(cli, /listening on http:\/\/localhost:(\d+)/);
+    expect(cli.output()).toMatch(/hosts {5}localhost and loopback addresses, orders\.test, \.dev\.test/);
+    const health = (host: string) =>
+      rawRequest(Number(port), `GET /api/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    for (const host of [`localhost:${port}`, '127.0.0.1', 'orders.test', 'app.dev.test']) {
+      expect((await health(host)).status).toBe(200);
+    }
+    const refused = await health('evil.example');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+  });
+
   it('posts upstream events, signed with --access-key, to --upstream', async () => {
     const calls: IncomingMessage[] = [];
     let onCall: () => void = () => undefined;
@@ -214,6 +231,7 @@ describe('npm run signalr (local/signalr/cli.ts)', () => {
     [['--upstream', 'not a url'], /--upstream must be an absolute/],
     [['--access-key', ''], /--access-key must not be empty/],
     [['--colour'], /Unknown option '--colour'/],
+    [['--allowed-hosts', 'evil.example/x'], /--allowed-hosts takes host names/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const cli = run(args, tempDir());
     expect(await cli.exited).toBe(2);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startAzurite, type AzuriteHandle } from '../../local/storage/azurite.js';
+import type { StorageEmulator } from '../../local/host/index.js';
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, startAzurite, type AzuriteHandle } from '../../local/storage/azurite.js';
+import { startAzuriteBlobQueue, type BlobQueueHandle } from '../../local/storage/blobQueue.js';
 
 /**
  * Starts an in-memory Azurite table service on a free port for the current test file and stops it afterwards.
@@ -16,5 +18,35 @@ export function useAzurite(): () => AzuriteHandle {
   return () => {
     if (!handle) throw new Error('Azurite is not running yet: use the handle inside a test or a later hook.');
     return handle;
+  };
+}
+
+/**
+ * Starts Azurite's table, blob and queue services (in memory, free ports) for the current test file and hands
+ * them over as the `storage` service the storage bindings need.
+ */
+export function useStorageEmulator(options: { dataDir?: string } = {}): () => StorageEmulator {
+  let table: AzuriteHandle | undefined;
+  let blobQueue: BlobQueueHandle | undefined;
+  beforeAll(async () => {
+    const inMemory = options.dataDir === undefined;
+    [table, blobQueue] = await Promise.all([
+      startAzurite({ port: 0, inMemory, dataDir: options.dataDir }),
+      startAzuriteBlobQueue({ inMemory, dataDir: options.dataDir }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([table?.stop(), blobQueue?.stop()]);
+  });
+  return () => {
+    if (!table || !blobQueue)
+      throw new Error('Azurite is not running yet: use the handle inside a test or a later hook.');
+    return {
+      blobEndpoint: blobQueue.blobEndpoint,
+      queueEndpoint: blobQueue.queueEndpoint,
+      tableEndpoint: table.tableEndpoint,
+      accountName: DEV_ACCOUNT_NAME,
+      accountKey: DEV_ACCOUNT_KEY,
+    };
   };
 }

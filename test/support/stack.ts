@@ -38,6 +38,8 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'logger'> = {}): 
       signalrPort: 0,
       azuritePort: 0,
       servicebusPort: 0,
+      blobPort: 0,
+      queuePort: 0,
       inMemory: true,
       webRoot: false,
       watch: false,
@@ -117,10 +119,17 @@ export class OrdersClient {
     return (await response.json()) as OrderView;
   }
 
+  /** Every order of the user: GET /api/orders, following each page's `next` link. */
   async list(): Promise<OrderView[]> {
-    const response = await this.request('GET', '/api/orders');
-    if (response.status !== 200) throw new Error(`GET /api/orders answered ${response.status}`);
-    return ((await response.json()) as { orders: OrderView[] }).orders;
+    const orders: OrderView[] = [];
+    for (let path: string | undefined = '/api/orders?top=200'; path !== undefined;) {
+      const response = await this.request('GET', path);
+      if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+      const page = (await response.json()) as { orders: OrderView[]; next?: string };
+      orders.push(...page.orders);
+      path = page.next === undefined ? undefined : `${new URL(page.next).pathname}${new URL(page.next).search}`;
+    }
+    return orders;
   }
 
   /** Polls GET /api/orders/{id} until the order is in a final status. */

@@ -101,7 +101,13 @@ class OrdersPage {
   /** Whatever happened while disconnected arrives here; `version` keeps a slow response from undoing a live update. */
   async #resync(): Promise<void> {
     try {
-      const { orders } = await this.#api.request<{ orders: OrderView[] }>('/api/orders');
+      const orders: OrderView[] = [];
+      // The list comes a page at a time; each page names the next one until there is none.
+      for (let path: string | undefined = '/api/orders'; path !== undefined;) {
+        const page: { orders: OrderView[]; next?: string } = await this.#api.request(path);
+        orders.push(...page.orders);
+        path = page.next === undefined ? undefined : pathOf(page.next);
+      }
       this.#orders.resync(orders);
       renderOrders(this.#orders.list());
     } catch (error) {
@@ -176,3 +182,9 @@ class OrdersPage {
 }
 
 void loadConfig().then((config) => new OrdersPage(config).start());
+
+/** The path and query of a link the API returned (it is absolute, built from the host's own URL). */
+function pathOf(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}

@@ -13,6 +13,8 @@ export type TriggerInvocation = {
   reason: string;
   /** Extra lines logged after Executing (e.g. Service Bus "Trigger Details"). */
   details?: string;
+  /** The `input` of an admin-API run: the trigger's extension turns it into its trigger value, if it can. */
+  adminInput?: string;
   /** An HTTP request to stream to the worker (HTTP streaming): its response is written by the worker. */
   stream?: { req: IncomingMessage; res: ServerResponse; extraHeaders: Readonly<Record<string, string>> };
 };

@@ -50,7 +50,8 @@ function extensionsUsed(functions: readonly FunctionInfo[], registry: ExtensionR
       if (!extension) {
         throw new Error(
           `Function '${fn.name}' uses the binding type '${binding.type}' (binding '${binding.name}'), which the local ` +
-            `host does not support (supported: ${registry.types().join(', ')}).`,
+            `host does not support (supported: ${registry.types().join(', ')}). Run it against the real service with ` +
+            `Core Tools (func start), or switch it off locally with the app setting 'AzureWebJobs.${fn.name}.Disabled' = true.`,
         );
       }
       used.add(extension);

@@ -95,7 +95,7 @@ function functionEndpoint(name: string): Endpoint {
       const input = await readInput(req, deps.bodyLimit);
       if (typeof input !== 'string') return sendProblem(res, input);
       if (fn.http) return sendProblem(res, hostProblems.adminBody(`'${fn.name}' is an HTTP function; call its URL.`));
-      deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON });
+      deps.invoke(fn, { triggerData: { string: input }, reason: ADMIN_INVOKE_REASON, adminInput: input });
       res.writeHead(202, { 'content-length': 0 }).end();
     },
   };

@@ -5,34 +5,11 @@ import { OutputBindingError } from '../core/outputBindingError.js';
 const DISK_FULL_CODES = new Set(['ENOSPC', 'SQLITE_FULL']);
 
 /**
- * Every error the local Functions host answers itself, in one place. The real host answers most of these with
- * an empty body; here each is problem+json, so a client (and the fuzz test) can always tell what went wrong.
+ * Every error the local Functions host answers itself, in one place (those before routing, shared with the SignalR
+ * service, are in shared/httpProblems.ts). The real host answers most of these with an empty body; here each is
+ * problem+json, so a client (and the fuzz test) can always tell what went wrong.
  */
 export const hostProblems = {
-  badRequest: (detail: string): Problem => ({ status: 400, detail, headers: { Connection: 'close' } }),
-  headersTooLarge: (): Problem => ({
-    status: 431,
-    detail: 'The request line and headers are larger than the host accepts.',
-    headers: { Connection: 'close' },
-  }),
-  requestTimeout: (): Problem => ({
-    status: 408,
-    detail: 'The request did not arrive in time: its headers or body took longer than the host waits.',
-    headers: { Connection: 'close' },
-  }),
-  noTunnels: (): Problem => ({
-    status: 405,
-    detail: 'The host is no proxy: CONNECT is not answered.',
-    headers: { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
-  }),
-  noHost: (): Problem => ({ status: 400, detail: 'HTTP/1.1 requests need a Host header.' }),
-  badTarget: (): Problem => ({ status: 400, detail: 'The request target must be a path such as /api/orders.' }),
-  hostNotAllowed: (host: string): Problem => ({
-    status: 403,
-    detail:
-      `This local stack answers only local host names (localhost, *.localhost, 127.0.0.1, [::1]), not '${host}'. ` +
-      'To serve another name, start it with --allowed-hosts <name>.',
-  }),
   crossSite: (what: string, reason: string): Problem => ({
     status: 403,
     detail: `${what} refuses requests from other web pages, and ${reason}. Send it from this site or without a browser.`,

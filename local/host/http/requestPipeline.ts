@@ -11,7 +11,7 @@ import { BodyTooLargeError, readBody } from './readBody.js';
 import type { RequestQueue } from './requestQueue.js';
 import { collectHeaders, collectQuery, toRpcHttpRequest } from './toRpcHttpRequest.js';
 import { hostProblems } from './hostProblems.js';
-import { resolveRequestTarget } from './requestTarget.js';
+import { resolveRequestTarget } from '../../shared/requestTarget.js';
 import { writeHttpResponse } from './writeHttpResponse.js';
 import { toRpcMetadata } from '../codec/index.js';
 

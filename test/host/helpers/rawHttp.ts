@@ -60,9 +60,32 @@ function parse(data: Buffer, closed: boolean): RawResponse | undefined {
     const colon = line.indexOf(':');
     headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
+  const status = Number(statusLine.split(' ')[1]);
+  // After a 101 the bytes are another protocol's.
+  if (status === 101) return { status, headers, body: '', closed };
   const body = data.subarray(end + 4);
+  if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
+    const whole = dechunk(body);
+    if (whole) return { status, headers, body: whole.toString('utf8'), closed };
+    return closed ? { status, headers, body: '', closed } : undefined; // a HEAD answer has no chunks at all
+  }
   const length = Number(headers.get('content-length') ?? NaN);
   // Once the server closed, what came is the response (a HEAD answer has a length but no body).
   if (!closed && (Number.isFinite(length) ? body.length < length : true)) return undefined;
-  return { status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8'), closed };
+  return { status, headers, body: body.toString('utf8'), closed };
+}
+
+/** A chunked body's content once its last chunk has come, else undefined. */
+function dechunk(body: Buffer): Buffer | undefined {
+  const chunks: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = Number.parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!Number.isFinite(size) || body.length < lineEnd + 2 + size) return undefined;
+    if (size === 0) return Buffer.concat(chunks);
+    chunks.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 4 + size;
+  }
 }

@@ -1,6 +1,7 @@
 import type { ReceivedMessage, SendMessage } from '../../../servicebus/index.js';
 import type { RpcTypedData } from '../../../rpc/types.js';
-import { fromRpcTypedData, toRpcMetadata } from '../../codec/index.js';
+import { toRpcMetadata } from '../../codec/index.js';
+import { collectorItems } from '../shared/collectorItems.js';
 
 /** The top-level properties of a JSON object body (the host adds them to the binding data), else none. */
 function bodyProperties(body: unknown): Record<string, unknown> {
@@ -83,20 +84,9 @@ function oneMessage(body: unknown): SendMessage {
 }
 
 /**
- * What the output collector sends for one output value: an array (or a string holding a JSON array) fans out into
- * one message per element; anything else is one message. Strings stay text, bytes stay bytes, objects go as JSON.
+ * What the output collector sends for one output value: one message per collector item (an array fans out).
+ * Strings stay text, bytes stay bytes, objects go as JSON.
  */
 export function toOutputMessages(data: RpcTypedData): SendMessage[] {
-  const value = fromRpcTypedData(data);
-  if (value === undefined) throw new Error('The Service Bus output binding received a value it cannot send.');
-  if (typeof value === 'string') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-    return Array.isArray(parsed) ? parsed.map(oneMessage) : [oneMessage(value)];
-  }
-  return Array.isArray(value) ? value.map(oneMessage) : [oneMessage(value)];
+  return collectorItems(data, 'Service Bus').map(oneMessage);
 }

@@ -32,6 +32,15 @@ export type TriggerListener = { close(): Promise<void> };
 export interface BindingAdapter {
   readonly type: string;
   startTrigger?(fn: FunctionInfo, host: TriggerHost): Promise<TriggerListener>;
+  /**
+   * The trigger value for a run asked for through the admin API (`POST /admin/functions/{name}` `{"input"}`), as
+   * the extension converts that input; without it the input is passed on as a string.
+   */
+  adminInvocation?(
+    fn: FunctionInfo,
+    input: string,
+    setting: (name: string) => string | undefined,
+  ): Promise<Pick<TriggerInvocation, 'triggerData' | 'triggerMetadata' | 'bindingData'>>;
   bindInput?(binding: BindingInfo, ctx: BindingContext): Promise<RpcTypedData | null | undefined>;
   applyOutput?(binding: BindingInfo, value: RpcTypedData, ctx: BindingContext): Promise<void>;
 }

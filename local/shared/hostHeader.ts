@@ -39,6 +39,18 @@ export function isAllowedHost(hostname: string, allowedHosts: readonly string[])
   });
 }
 
+const ALLOWED_HOST_ENTRY = /^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/;
+
+/** The values of `--allowed-hosts` (repeatable, comma-separated) as entries for isAllowedHost; throws on a bad one. */
+export function parseAllowedHosts(values: readonly string[]): string[] {
+  const hosts = values.flatMap((v) => v.split(',')).map((h) => h.trim().toLowerCase());
+  const bad = hosts.find((host) => !ALLOWED_HOST_ENTRY.test(host));
+  if (bad !== undefined) {
+    throw new Error(`--allowed-hosts takes host names such as orders.test or .example.test, got "${bad}".`);
+  }
+  return hosts;
+}
+
 export function formatHost(host: RequestHost): string {
   return host.port === undefined ? host.hostname : `${host.hostname}:${host.port}`;
 }

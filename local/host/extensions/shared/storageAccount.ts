@@ -1,0 +1,142 @@
+import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
+import { BlobServiceClient, StorageSharedKeyCredential as BlobKey } from '@azure/storage-blob';
+import { QueueServiceClient, StorageSharedKeyCredential as QueueKey } from '@azure/storage-queue';
+
+/** The local `storage` service: Azurite's endpoints, path-style, for the emulator account. */
+export type StorageEmulator = {
+  blobEndpoint: string;
+  queueEndpoint: string;
+  tableEndpoint: string;
+  accountName: string;
+  accountKey: string;
+};
+
+export const STORAGE_SERVICE = 'storage';
+
+export const STORAGE_CONNECTION_FORMS = [
+  '<connection> = UseDevelopmentStorage=true, or a connection string with AccountName/AccountKey and loopback BlobEndpoint/QueueEndpoint/TableEndpoint',
+  '<connection>__serviceUri, __blobServiceUri, __queueServiceUri, __tableServiceUri = Azurite URLs (identity-based form)',
+];
+
+type Service = 'blob' | 'queue' | 'table';
+
+/** One storage account as a binding's `connection` names it, with a client per service. */
+export type StorageAccount = {
+  /** The setting the connection came from, for messages. */
+  readonly setting: string;
+  blobs(): BlobServiceClient;
+  queues(): QueueServiceClient;
+  table(name: string): TableClient;
+};
+
+const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i;
+const ENDPOINT_KEY: Record<Service, string> = { blob: 'blobendpoint', queue: 'queueendpoint', table: 'tableendpoint' };
+
+function parseConnectionString(value: string): Map<string, string> {
+  const parts = new Map<string, string>();
+  for (const part of value.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) parts.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  return parts;
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const { hostname } = new URL(url);
+    return ['localhost', '127.0.0.1', '[::1]', '::1'].includes(hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+type Located = { endpoint: string; accountName: string; accountKey: string };
+
+/**
+ * Resolves a binding's `connection` as the storage extensions do: the named setting (or `AzureWebJobs<name>`),
+ * `AzureWebJobsStorage` when empty; a connection string, or the identity-based `<name>__…ServiceUri` settings.
+ * Only Azurite is served: `UseDevelopmentStorage=true`, or endpoints on this machine. Identity-based URLs are
+ * reached with the emulator account's key, since Azurite over plain HTTP takes no tokens.
+ */
+export function storageAccount(
+  connection: unknown,
+  setting: (name: string) => string | undefined,
+  emulator: StorageEmulator,
+  where: string,
+): StorageAccount {
+  const name = typeof connection === 'string' && connection !== '' ? connection : 'AzureWebJobsStorage';
+  const value = setting(name) ?? setting(`AzureWebJobs${name}`);
+  const locate = (service: Service): Located => {
+    if (value !== undefined) return fromConnectionString(value, service, emulator, `${where}: setting '${name}'`);
+    return fromIdentitySettings(name, service, setting, emulator, where);
+  };
+  return {
+    setting: name,
+    blobs: () => {
+      const at = locate('blob');
+      return new BlobServiceClient(at.endpoint, new BlobKey(at.accountName, at.accountKey));
+    },
+    queues: () => {
+      const at = locate('queue');
+      return new QueueServiceClient(at.endpoint, new QueueKey(at.accountName, at.accountKey));
+    },
+    table: (table) => {
+      const at = locate('table');
+      return new TableClient(at.endpoint, table, new AzureNamedKeyCredential(at.accountName, at.accountKey), {
+        allowInsecureConnection: at.endpoint.startsWith('http:'),
+      });
+    },
+  };
+}
+
+function fromConnectionString(value: string, service: Service, emulator: StorageEmulator, where: string): Located {
+  const emulated = { endpoint: emulator[`${service}Endpoint`], ...emulatorKey(emulator) };
+  if (DEVELOPMENT_STORAGE.test(value)) return emulated;
+  const parts = parseConnectionString(value);
+  const accountName = parts.get('accountname');
+  const accountKey = parts.get('accountkey');
+  if (!accountName || !accountKey) {
+    throw new Error(`${where} is not a storage connection string (it needs AccountName and AccountKey).`);
+  }
+  const endpoint = parts.get(ENDPOINT_KEY[service]);
+  if (endpoint === undefined) {
+    // The emulator account with only some endpoints named: the others are Azurite's, as UseDevelopmentStorage says.
+    if (accountName === emulator.accountName) return emulated;
+    throw new Error(
+      `${where} points at the real storage account '${accountName}'; the local host serves Azurite only.`,
+    );
+  }
+  if (!isLoopback(endpoint)) {
+    throw new Error(`${where}: ${endpoint} is not on this machine; the local host serves Azurite only.`);
+  }
+  return { endpoint, accountName, accountKey };
+}
+
+function fromIdentitySettings(
+  name: string,
+  service: Service,
+  setting: (name: string) => string | undefined,
+  emulator: StorageEmulator,
+  where: string,
+): Located {
+  const uri =
+    setting(`${name}__${service}ServiceUri`) ?? (service === 'table' ? undefined : setting(`${name}__serviceUri`));
+  if (uri !== undefined) {
+    if (!isLoopback(uri)) {
+      throw new Error(
+        `${where}: '${name}__${service}ServiceUri' (${uri}) is not Azurite; the local host serves Azurite only.`,
+      );
+    }
+    return { endpoint: uri.replace(/\/+$/, ''), ...emulatorKey(emulator) };
+  }
+  if (setting(`${name}__accountName`) !== undefined) {
+    throw new Error(
+      `${where}: '${name}__accountName' names a real storage account, which the local host does not serve. Set '${name}' to UseDevelopmentStorage=true.`,
+    );
+  }
+  throw new Error(`${where}: the storage connection setting '${name}' is not defined in the app settings.`);
+}
+
+function emulatorKey(emulator: StorageEmulator): { accountName: string; accountKey: string } {
+  return { accountName: emulator.accountName, accountKey: emulator.accountKey };
+}

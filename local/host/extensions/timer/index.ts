@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
+import type { FunctionInfo } from '../../core/functionIndex.js';
+import { defineExtension } from '../shared/extension.js';
+import { functionsHostId } from '../shared/hostId.js';
+import { parseSection } from '../shared/hostJsonSection.js';
+import { STORAGE_SERVICE, storageAccount, type StorageEmulator } from '../shared/storageAccount.js';
+import { TimerListener, timerInfo } from './listener.js';
+import { HOSTS_CONTAINER, ScheduleMonitor } from './scheduleMonitor.js';
+import { parseSchedule, timeZoneFrom } from './schedule.js';
+
+function flagOf(value: unknown, fallback: boolean, what: string): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') throw new Error(`${what} must be true or false.`);
+  return value;
+}
+
+/**
+ * `timerTrigger`: NCRONTAB or TimeSpan schedules (`%Setting%` resolved) in `WEBSITE_TIME_ZONE`, `runOnStartup`,
+ * and `useMonitor` with the schedule status in `azure-webjobs-hosts` of `AzureWebJobsStorage` (Azurite's blobs).
+ */
+export const timerExtension = defineExtension({
+  name: 'timer',
+  bindingTypes: ['timerTrigger'],
+  connectionForms: [
+    'AzureWebJobsStorage (schedule status, with useMonitor) = UseDevelopmentStorage=true, or Azurite endpoints',
+  ],
+  services: [STORAGE_SERVICE],
+  // The timer extension has no host.json settings: any key here is a mistake worth stopping for.
+  parseOptions: (section, where) => parseSection(z.strictObject({}), section, where),
+  start({ service, clock }) {
+    const emulator = service<StorageEmulator>(STORAGE_SERVICE);
+    const listeners = new Map<string, TimerListener>();
+    const describe = (fn: FunctionInfo, setting: (name: string) => string | undefined) => {
+      const where = `Function '${fn.name}'`;
+      const expression = typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '';
+      const timeZone = timeZoneFrom(setting);
+      let schedule;
+      try {
+        schedule = parseSchedule(resolveAppSettingTokens(expression, setting), timeZone);
+      } catch (error) {
+        throw new Error(`${where}: ${(error as Error).message}`);
+      }
+      const useMonitor = flagOf(fn.trigger.useMonitor, true, `${where}: useMonitor`) && !schedule.subMinute;
+      const monitor = useMonitor
+        ? new ScheduleMonitor(
+            storageAccount(undefined, setting, emulator, `${where} (timer schedule status)`)
+              .blobs()
+              .getContainerClient(HOSTS_CONTAINER),
+            functionsHostId(setting),
+            `Host.Functions.${fn.name}`,
+            timeZone,
+          )
+        : undefined;
+      return {
+        schedule,
+        monitor,
+        timeZone,
+        runOnStartup: flagOf(fn.trigger.runOnStartup, false, `${where}: runOnStartup`),
+      };
+    };
+    return {
+      bindings: [
+        {
+          type: 'timerTrigger',
+          async startTrigger(fn, host) {
+            const listener = new TimerListener({ fn, host, clock, ...describe(fn, host.setting) });
+            await listener.start();
+            listeners.set(fn.name, listener);
+            return {
+              close: async () => {
+                listeners.delete(fn.name);
+                await listener.close();
+              },
+            };
+          },
+          // A run asked for through the admin API gets the timer object with the status as it stands.
+          async adminInvocation(fn, _input, setting) {
+            const { schedule, monitor, timeZone } = describe(fn, setting);
+            const status = monitor ? ((await monitor.get()) ?? listeners.get(fn.name)?.status) : undefined;
+            return { triggerData: { json: timerInfo(schedule, status, false, timeZone) } };
+          },
+        },
+      ],
+    };
+  },
+});

@@ -1,0 +1,106 @@
+import { Cron } from 'croner';
+import { parseTimeSpan } from '../../core/timeSpan.js';
+
+/** A timer's schedule: NCRONTAB (five or six fields, seconds first) in a time zone, or a constant TimeSpan. */
+export type TimerSchedule = {
+  /** The first occurrence strictly after `after` (ms since the epoch). */
+  next(after: number): number;
+  /** What the timer object's `schedule.adjustForDST` says: cron schedules follow DST, constant ones do not. */
+  readonly adjustForDst: boolean;
+  /** `Cron: '0 0 * * * *'` or `Constant: 00:05:00`, as the host prints schedules. */
+  readonly description: string;
+  /** Occurrences less than a minute apart: the host then keeps no schedule status (useMonitor off). */
+  readonly subMinute: boolean;
+};
+
+// NCRONTAB knows numbers, names, ranges, lists and steps; the Quartz extras croner also takes are refused.
+const NOT_NCRONTAB = /[?LW#@]/i;
+
+function cronSchedule(expression: string, timeZone: string | undefined): TimerSchedule | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if ((fields.length !== 5 && fields.length !== 6) || NOT_NCRONTAB.test(expression)) return undefined;
+  let cron: Cron;
+  try {
+    // NCRONTAB requires both day fields to match (vixie cron takes either).
+    cron = new Cron(fields.join(' '), { timezone: timeZone, domAndDow: true, paused: true });
+  } catch {
+    return undefined;
+  }
+  const withSeconds = fields.length === 6 ? fields : ['0', ...fields];
+  const everyMinuteOrMore = withSeconds.slice(1).every((f) => f === '*');
+  const next = (after: number): number => {
+    const at = cron.nextRun(new Date(after));
+    if (!at) throw new Error(`The schedule '${expression}' has no further occurrences.`);
+    return at.getTime();
+  };
+  const now = Date.now();
+  return {
+    next,
+    adjustForDst: true,
+    description: `Cron: '${withSeconds.join(' ')}'`,
+    subMinute: everyMinuteOrMore && next(next(now)) - next(now) < 60_000,
+  };
+}
+
+/** .NET `TimeSpan.TryParse` forms: `d`, `hh:mm`, `[d.]hh:mm:ss[.f]`. */
+function timeSpanMs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 86_400_000;
+  if (/^\d{1,2}:\d{1,2}$/.test(trimmed)) return parseTimeSpan(`${trimmed}:00`, 'schedule');
+  try {
+    return parseTimeSpan(trimmed, 'schedule');
+  } catch {
+    return undefined;
+  }
+}
+
+function formatTimeSpan(ms: number): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const days = Math.floor(ms / 86_400_000);
+  const clock = `${pad(Math.floor(ms / 3_600_000) % 24)}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}`;
+  return days > 0 ? `${days}.${clock}` : clock;
+}
+
+/** Parses a resolved schedule as the timer extension does: NCRONTAB first, then a TimeSpan. */
+export function parseSchedule(expression: string, timeZone: string | undefined): TimerSchedule {
+  const cron = cronSchedule(expression, timeZone);
+  if (cron) return cron;
+  const interval = timeSpanMs(expression);
+  if (interval === undefined || interval <= 0) {
+    throw new Error(
+      `The schedule expression '${expression}' was not recognized as a valid cron expression or timespan string.`,
+    );
+  }
+  return {
+    next: (after) => after + interval,
+    adjustForDst: false,
+    description: `Constant: ${formatTimeSpan(interval)}`,
+    subMinute: interval < 60_000,
+  };
+}
+
+/** `WEBSITE_TIME_ZONE` as a tz database name (what Linux plans take); unset = this machine's zone, as `func start`. */
+export function timeZoneFrom(setting: (name: string) => string | undefined): string | undefined {
+  const zone = setting('WEBSITE_TIME_ZONE')?.trim();
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new Error(
+      `WEBSITE_TIME_ZONE '${zone}' is not a tz database name. The local host takes the names Linux plans use, e.g. 'America/New_York' or 'Europe/Berlin'; Windows names such as 'Eastern Standard Time' are not known here.`,
+    );
+  }
+  return zone;
+}
+
+/** A time as .NET writes a local DateTime in ISO form: wall-clock time in `timeZone` with its offset. */
+export function formatLocal(ms: number, timeZone: string | undefined): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms));
+  const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  const offsetMin = match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
+  const local = new Date(ms + offsetMin * 60_000).toISOString().replace(/\.?0*Z$/, '');
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,79 @@
+import { RestError, type ContainerClient } from '@azure/storage-blob';
+import type { TimerSchedule } from './schedule.js';
+import { formatLocal } from './schedule.js';
+
+/** `default(DateTime)`: what the host records for a time it does not know yet. */
+export const NEVER = Date.parse('0001-01-01T00:00:00Z');
+
+export type ScheduleStatus = { last: number; next: number; lastUpdated: number };
+
+/** The container of `AzureWebJobsStorage` where the host keeps its own state. */
+export const HOSTS_CONTAINER = 'azure-webjobs-hosts';
+
+/**
+ * A timer's schedule status in the blob `timers/<hostId>/<timerName>/status` of `azure-webjobs-hosts`, as the
+ * host's storage schedule monitor keeps it (`{"Last","Next","LastUpdated"}`), so a restart knows what it missed.
+ */
+export class ScheduleMonitor {
+  readonly #container: ContainerClient;
+  readonly #blobName: string;
+  readonly #timeZone: string | undefined;
+
+  constructor(container: ContainerClient, hostId: string, timerName: string, timeZone: string | undefined) {
+    this.#container = container;
+    this.#blobName = `timers/${hostId}/${timerName}/status`;
+    this.#timeZone = timeZone;
+  }
+
+  async get(): Promise<ScheduleStatus | undefined> {
+    try {
+      const text = (await this.#container.getBlockBlobClient(this.#blobName).downloadToBuffer()).toString('utf8');
+      const json = JSON.parse(text) as { Last: string; Next: string; LastUpdated: string };
+      return { last: Date.parse(json.Last), next: Date.parse(json.Next), lastUpdated: Date.parse(json.LastUpdated) };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async update(status: ScheduleStatus): Promise<void> {
+    const format = (ms: number) => formatLocal(ms, this.#timeZone);
+    const body = JSON.stringify({
+      Last: format(status.last),
+      Next: format(status.next),
+      LastUpdated: format(status.lastUpdated),
+    });
+    await this.#container.createIfNotExists();
+    await this.#container.getBlockBlobClient(this.#blobName).upload(body, Buffer.byteLength(body));
+  }
+
+  /**
+   * Whether an occurrence was missed while no host ran, as the host's monitor decides it: a new timer records its
+   * next occurrence; a schedule that changed is re-based (not past due); otherwise past due when now is after the
+   * recorded next occurrence. Returns the status to start from.
+   */
+  async checkPastDue(
+    now: number,
+    schedule: TimerSchedule,
+    last: ScheduleStatus | undefined,
+  ): Promise<{ status: ScheduleStatus; pastDue: boolean }> {
+    if (!last) {
+      const status = { last: NEVER, next: schedule.next(now), lastUpdated: now };
+      await this.update(status);
+      return { status, pastDue: false };
+    }
+    const base = last.last !== NEVER ? last.last : last.lastUpdated !== NEVER ? last.lastUpdated : now;
+    let expected = schedule.next(base);
+    let status = last;
+    if (last.next !== expected) {
+      let lastUpdated = base;
+      if (now > expected) {
+        expected = schedule.next(now);
+        lastUpdated = now;
+      }
+      status = { last: NEVER, next: expected, lastUpdated };
+      await this.update(status);
+    }
+    return { status, pastDue: now > status.next };
+  }
+}
