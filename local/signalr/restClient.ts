@@ -64,9 +64,11 @@ const ok = (response: HttpCallResult): boolean => response.status >= 200 && resp
 class RestTransport {
   readonly #settings: SignalRConnectionSettings;
   readonly #origin: string;
+  readonly #now: () => number;
 
-  constructor(settings: SignalRConnectionSettings) {
+  constructor(settings: SignalRConnectionSettings, now: () => number) {
     this.#settings = settings;
+    this.#now = now;
     this.#origin = new URL(settings.serverEndpoint).origin;
   }
 
@@ -78,7 +80,7 @@ class RestTransport {
     }
     const target = `${this.#settings.serverEndpoint.slice(this.#origin.length)}/api/${path}`;
     const headers: Record<string, string> = {
-      Authorization: `Bearer ${await mintRestAccessToken(`${this.#origin}${target}`, this.#settings.accessKey)}`,
+      Authorization: `Bearer ${await mintRestAccessToken(`${this.#origin}${target}`, this.#settings.accessKey, this.#now())}`,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     try {
@@ -123,9 +125,13 @@ class RestTransport {
 const payload = (message: SignalRMessage) => ({ target: message.target, arguments: message.arguments });
 
 /** A REST client from a connection string (or its parsed form); bearer tokens are signed with the AccessKey. */
-export function createSignalRRestClient(connection: string | SignalRConnectionSettings): SignalRRestClient {
+export function createSignalRRestClient(
+  connection: string | SignalRConnectionSettings,
+  /** Token times; default the real clock (an injected one keeps tokens in step with a service on the same clock). */
+  now: () => number = Date.now,
+): SignalRRestClient {
   const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
-  const rest = new RestTransport(settings);
+  const rest = new RestTransport(settings, now);
   const client: SignalRRestClient = {
     endpoint: settings.serverEndpoint,
     sendToAll: (hub, message, options) =>
