@@ -1,6 +1,7 @@
 // `npm run bench` / `npm run bench:quick`: runs the figures, prints the table, writes bench/results/.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { amqp } from './figures/amqp.js';
 import { broker } from './figures/broker.js';
 import { connections } from './figures/connections.js';
 import { endToEnd } from './figures/endToEnd.js';
@@ -20,6 +21,7 @@ const FIGURES: Record<number, (settings: BenchSettings) => Promise<FigureResult>
   5: fanout,
   6: broker,
   7: startup,
+  8: amqp,
 };
 
 const USAGE = `usage: node dist/bench/run.js [--quick] [--only 1,4,6] [--profile]

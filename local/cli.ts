@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseAllowedHosts } from './shared/hostHeader.js';
 import { ensureInstallSecrets } from './shared/installSecrets.js';
 import { watchParent } from './shared/parentWatch.js';
-import { startLocalStack, type LocalStack } from './stack/index.js';
+import { startLocalServices, startLocalStack, type LocalServices } from './stack/index.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -18,6 +18,10 @@ Options:
                        Azurite already listening on a port given here is used instead of one of ours
   --reuse-azurite      Use an Azurite already listening on the Azurite port (its own data and
                        persistence: --data-dir, --in-memory and the crash guarantee do not apply)
+  --servicebus-port <n>
+                       Service Bus AMQP port (default 5672)
+  --services           Start only Azurite, SignalR and Service Bus, for a real \`func start\`
+                       (\`npm run services\`)
   --data-dir <dir>     Where local state lives (default .local)
   --in-memory          Keep all state in memory; nothing survives a restart
   --allowed-hosts <h>  Host names to answer besides localhost and loopback addresses (comma-separated;
@@ -45,6 +49,8 @@ function parse() {
         port: { type: 'string' },
         'signalr-port': { type: 'string' },
         'azurite-port': { type: 'string' },
+        'servicebus-port': { type: 'string' },
+        services: { type: 'boolean', default: false },
         'reuse-azurite': { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
@@ -78,9 +84,13 @@ async function main(): Promise<void> {
   }
 
   const hosts = allowedHosts(flags['allowed-hosts']);
-  const starting = startLocalStack({
+  if (flags.services && flags.port !== undefined) {
+    fail('--port sets the local Functions host, which --services does not start (func start uses Host.LocalHttpPort).');
+  }
+  const starting = (flags.services ? startLocalServices : startLocalStack)({
     appDir,
     port: port(flags.port, '--port'),
+    servicebusPort: port(flags['servicebus-port'], '--servicebus-port'),
     signalrPort: port(flags['signalr-port'], '--signalr-port'),
     azuritePort: port(flags['azurite-port'], '--azurite-port'),
     reuseAzurite: flags['reuse-azurite'],
@@ -92,7 +102,7 @@ async function main(): Promise<void> {
   });
   // Listening from the start: a stop asked for while the stack starts waits for it, then stops it.
   stopWhenAsked(starting);
-  let stack: LocalStack;
+  let stack: LocalServices;
   try {
     stack = await starting;
   } catch (error) {
@@ -104,28 +114,29 @@ async function main(): Promise<void> {
     ? 'in memory'
     : `durable, ${relative(process.cwd(), flags['data-dir'] ?? join(appDir, '.local')) || '.'}`;
   const functionsUrl = stack.urls.functions.replace('127.0.0.1', 'localhost');
-  process.stdout.write(
-    [
-      '',
-      `  Web client + API   ${functionsUrl}/  (API under /api, sign-in under /.auth)`,
-      `  SignalR service    ${stack.signalr.url}`,
-      `  Service Bus        embedded broker (${dataDir})`,
-      `  Azurite tables     ${stack.urls.tableService}`,
+  const lines = flags.services
+    ? [`  Functions host     not started: run \`func start\` (it serves ${functionsUrl})`]
+    : [`  Web client + API   ${functionsUrl}/  (API under /api, sign-in under /.auth)`];
+  lines.push(
+    `  SignalR service    ${stack.signalr.url}`,
+    `  Service Bus        ${stack.urls.servicebus} (AMQP; ${dataDir})`,
+    `  Azurite tables     ${stack.urls.tableService}`,
+  );
+  if (!flags.services) {
+    lines.push(
       `  Inspector          ${functionsUrl}/_local/#key=${encodeURIComponent(stack.masterKey)}`,
       `  Health             ${functionsUrl}/_local/health`,
       `  Master key         ${stack.masterKey}  (x-functions-key for ${functionsUrl}/admin/)`,
-      '',
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
-  );
+    );
+  }
+  process.stdout.write(['', ...lines, '', 'Press Ctrl+C to stop.', ''].join('\n'));
 }
 
 /** How long a stop may take before the process exits anyway, so a stuck part never keeps the ports. */
 const STOP_DEADLINE_MS = 15_000;
 
 /** Stops on SIGINT, SIGTERM and SIGHUP, and when whatever started the stack (npm, a task runner) has gone. */
-function stopWhenAsked(starting: Promise<LocalStack>): void {
+function stopWhenAsked(starting: Promise<LocalServices>): void {
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) process.exit(130);

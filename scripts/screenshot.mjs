@@ -10,6 +10,7 @@ const stack = await startLocalStack({
   port: 0,
   signalrPort: 0,
   azuritePort: 0,
+  servicebusPort: 0,
   inMemory: true,
   logger: { log() {} },
 });

@@ -18,6 +18,7 @@ export const stackApi = {
       port: 0,
       signalrPort: 0,
       azuritePort: 0,
+      servicebusPort: 0,
       dataDir,
       inMemory: false,
       watch: false,

@@ -60,7 +60,10 @@ export async function startup(settings: BenchSettings): Promise<FigureResult> {
   const bare: number[] = [];
   const withDataDir = async (command: string, args: string[]): Promise<number> => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-startup-'));
-    const flags = ['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--data-dir', dataDir, '--no-watch'];
+    const flags = [
+      ...['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--servicebus-port', '0'],
+      ...['--data-dir', dataDir, '--no-watch'],
+    ];
     try {
       return await timeToHealthy(command, [...args, ...flags]);
     } finally {
@@ -105,7 +108,7 @@ export async function startup(settings: BenchSettings): Promise<FigureResult> {
       },
     ],
     notes: [
-      `\`npm start -- --port 0 --signalr-port 0 --azurite-port 0 --data-dir <fresh temp dir> --no-watch\`, already ` +
+      `\`npm start -- --port 0 --signalr-port 0 --azurite-port 0 --servicebus-port 0 --data-dir <fresh temp dir> --no-watch\`, already ` +
         'built, timed from spawn to the first 200 of the health URL it prints (polled every 10 ms); baseline: ' +
         '`node -e` starting a bare node:http server, timed the same way. Median of ' +
         `${settings.startups}. Also timed: \`node dist/local/cli.js\` with the same flags, the stack without npm and ` +

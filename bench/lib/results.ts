@@ -39,6 +39,8 @@ export type BenchSettings = {
   fanoutConnections: number;
   /** Figure 6: messages through the broker per mode. */
   brokerMessages: number;
+  /** Figure 8: messages per AMQP measurement (sent, then received and completed). */
+  amqpMessages: number;
   /** Figure 3: offered rates (orders/s), seconds per rate, connected clients. */
   endToEndRates: number[];
   endToEndSeconds: number;

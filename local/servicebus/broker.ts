@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { WriteHealth } from '../shared/writeHealth.js';
-import {
-  buildEntities,
-  Entity,
-  matchesAny,
-  type EntityIndex,
-  type MessageRecord,
-  type SendTarget,
-} from './entities.js';
+import { buildEntities, Entity, type EntityIndex, type MessageRecord, type SendTarget } from './entities.js';
 import { deadLetterNotFound, entityNotFound, lockLost, ServiceBusError } from './errors.js';
 import { Change, GroupCommit } from './groupCommit.js';
 import { Heap } from './heap.js';
 import {
-  decodeBody,
   validateApplicationProperties,
   validateSendMessage,
   type ApplicationProperties,
@@ -23,6 +15,8 @@ import {
 import { startProcessor, type MessageHandler, type ProcessorOptions } from './processor.js';
 import { BrokerTracing } from './brokerTracing.js';
 import type { Telemetry, TelemetrySpan } from '../telemetry/index.js';
+import { toReceived } from './received.js';
+import { matchesAny, validateRule, type Rule } from './rules.js';
 import { openSqliteStore } from './sqliteStore.js';
 import { memoryStore, type MessageStore, type StoredState } from './store.js';
 import { TimerSlot } from './timerSlot.js';
@@ -33,8 +27,18 @@ export type EntityStats = {
   kind: 'queue' | 'subscription' | 'deadLetter';
   active: number;
   scheduled: number;
+  deferred: number;
   locked: number;
   deadLetter: number;
+};
+
+export type ReceiveMode = 'peekLock' | 'receiveAndDelete';
+
+export type DeadLetterOptions = {
+  reason?: string;
+  description?: string;
+  /** Merged into the message's application properties, as for abandon. */
+  propertiesToModify?: ApplicationProperties;
 };
 
 export type BrokerOptions = {
@@ -54,8 +58,9 @@ const expirySweepSpacingMs = 1000;
 const maxReasonLength = 4096;
 
 /**
- * Embedded, durable Service Bus stand-in: queues, topics and subscriptions with peek-lock, delivery counts,
- * dead-lettering, TTL, duplicate detection and scheduling. Messages are visible to receivers only once durable.
+ * Embedded, durable Service Bus stand-in: queues, topics and subscriptions with peek-lock and receive-and-delete,
+ * delivery counts, dead-lettering, deferral, TTL, duplicate detection, scheduling and subscription rules. Messages
+ * are visible to receivers only once durable.
  */
 export class ServiceBusBroker {
   readonly #clock: Clock;
@@ -113,8 +118,16 @@ export class ServiceBusBroker {
     return broker;
   }
 
-  /** Sends to a queue or a topic (a topic copies each message to every matching subscription). Resolves once durable. */
-  async send(entityPath: string, messages: SendMessage[]): Promise<void> {
+  /** The broker's clock: lock and expiry times are on it. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /**
+   * Sends to a queue or a topic (a topic copies each message to every subscription with a matching rule). Resolves
+   * once durable, with each message's sequence number (0 for a duplicate that was accepted and dropped).
+   */
+  async send(entityPath: string, messages: SendMessage[]): Promise<number[]> {
     this.#assertOpen();
     const target = this.#target(entityPath);
     if (!Array.isArray(messages)) throw new TypeError('send(entityPath, messages) needs an array of messages.');
@@ -123,6 +136,7 @@ export class ServiceBusBroker {
     this.#pruneHistory(target, now);
     const records: MessageRecord[] = [];
     const remembered: string[] = [];
+    const sequenceNumbers: number[] = [];
     const firstSequence = target.lastSequence;
     for (const { messageId: givenId, properties, body } of validated) {
       const messageId = givenId ?? this.#newId();
@@ -130,16 +144,20 @@ export class ServiceBusBroker {
       // remembering it would cost a row write per message for nothing.
       if (target.duplicateWindowMs !== undefined && givenId !== undefined) {
         // Accepted and dropped, as Azure does: the sender cannot tell.
-        if (target.history.has(messageId)) continue;
+        if (target.history.has(messageId)) {
+          sequenceNumbers.push(0);
+          continue;
+        }
         const forgetAt = now + target.duplicateWindowMs;
         target.history.set(messageId, forgetAt);
         remembered.push(messageId);
         this.#commit.duplicate(target.path, messageId, forgetAt);
       }
       const sequenceNumber = ++target.lastSequence;
+      sequenceNumbers.push(sequenceNumber);
       const enqueuedAt = Math.max(now, properties.scheduledEnqueueTimeUtc ?? now);
-      for (const { entity, filters } of target.receivers) {
-        if (!matchesAny(filters, { ...properties, messageId })) continue;
+      for (const { entity, rules } of target.receivers) {
+        if (!matchesAny(rules, { ...properties, messageId })) continue;
         const ttl = Math.min(
           properties.timeToLiveMs ?? Infinity,
           target.defaultMessageTimeToLiveMs,
@@ -157,6 +175,7 @@ export class ServiceBusBroker {
           properties: { ...properties, applicationProperties: { ...properties.applicationProperties } },
           body,
           state: 'pending',
+          deferred: false,
           lock: undefined,
           persisted: false,
         };
@@ -175,34 +194,38 @@ export class ServiceBusBroker {
         for (const id of remembered) target.history.delete(id);
       },
     });
+    return sequenceNumbers;
   }
 
   /** Peek-lock receive of up to `maxMessages` messages available now, in sequence order. */
   receive(entityPath: string, maxMessages: number): ReceivedMessage[] {
+    return this.#take(entityPath, maxMessages, 'peekLock');
+  }
+
+  /**
+   * Receive-and-delete: the messages are removed as they are handed out (the removal is written with the next
+   * commit, so a crash before it delivers them again rather than losing them).
+   */
+  receiveAndDelete(entityPath: string, maxMessages: number): ReceivedMessage[] {
+    return this.#take(entityPath, maxMessages, 'receiveAndDelete');
+  }
+
+  /** Deferred messages by sequence number; fails with `MessageNotFound` unless every one of them is deferred. */
+  receiveDeferred(entityPath: string, sequenceNumbers: number[], mode: ReceiveMode = 'peekLock'): ReceivedMessage[] {
     this.#assertOpen();
     const entity = this.#entity(entityPath);
-    assertCount(maxMessages, 'maxMessages');
-    const now = this.#clock.now();
-    const received: ReceivedMessage[] = [];
-    while (received.length < maxMessages) {
-      const record = entity.available.pop();
-      if (!record) break;
-      if (isExpired(record, now)) {
-        this.#expire(record);
-        continue;
-      }
-      const token = this.#newId();
-      record.state = 'locked';
-      record.lock = { token, until: now + entity.lockDurationMs };
-      record.deliveryCount++;
-      entity.locked.set(token, record);
-      this.#locks.set(token, record);
-      this.#commit.touch(record, Change.DeliveryCount, { piggyback: true });
-      this.#lockTimers.get(entity)!.armAt(record.lock.until);
-      if (this.#tracing.recording) this.#tracing.locked(record);
-      received.push(this.#toReceived(record));
+    const records = sequenceNumbers.map((n) => entity.deferred.get(n));
+    const missing = sequenceNumbers.filter((_n, i) => records[i] === undefined);
+    if (missing.length > 0) {
+      throw new ServiceBusError(
+        'MessageNotFound',
+        `Failed to lock one or more specified messages in '${entity.path}': sequence numbers ${missing.join(', ')} are not deferred messages (not found, already locked or settled).`,
+      );
     }
-    return received;
+    return records.map((record) => {
+      entity.deferred.delete(record!.sequenceNumber);
+      return this.#handOut(record!, mode, this.#clock.now());
+    });
   }
 
   async complete(entityPath: string, lockToken: string): Promise<void> {
@@ -220,28 +243,32 @@ export class ServiceBusBroker {
     const record = this.#held(entityPath, lockToken);
     this.#tracing.settled(record, 'abandoned');
     this.#unlock(record);
-    if (Object.keys(changes).length > 0) {
-      record.properties = {
-        ...record.properties,
-        applicationProperties: { ...record.properties.applicationProperties, ...changes },
-      };
-      this.#commit.touch(record, Change.Placement);
-    }
+    this.#modify(record, changes);
     this.#release(record);
     await this.#commit.commit();
   }
 
-  async deadLetter(
-    entityPath: string,
-    lockToken: string,
-    options: { reason?: string; description?: string } = {},
-  ): Promise<void> {
+  /** Sets the message aside: only `receiveDeferred` with its sequence number gets it again; peek still shows it. */
+  async defer(entityPath: string, lockToken: string, propertiesToModify?: ApplicationProperties): Promise<void> {
+    const changes = validateApplicationProperties(propertiesToModify, 'propertiesToModify');
+    const record = this.#held(entityPath, lockToken);
+    this.#tracing.settled(record, 'deferred');
+    this.#unlock(record);
+    this.#modify(record, changes);
+    record.deferred = true;
+    this.#commit.touch(record, Change.Placement);
+    this.#makeDeferred(record);
+    await this.#commit.commit();
+  }
+
+  async deadLetter(entityPath: string, lockToken: string, options: DeadLetterOptions = {}): Promise<void> {
     for (const field of ['reason', 'description'] as const) {
       const value = options[field];
       if (value !== undefined && (typeof value !== 'string' || value.length > maxReasonLength)) {
         throw new TypeError(`deadLetter options.${field} must be a string of at most ${maxReasonLength} characters.`);
       }
     }
+    const changes = validateApplicationProperties(options.propertiesToModify, 'options.propertiesToModify');
     const record = this.#held(entityPath, lockToken);
     if (record.entity.kind === 'deadLetter') {
       throw new ServiceBusError(
@@ -251,6 +278,7 @@ export class ServiceBusBroker {
     }
     this.#tracing.settled(record, 'dead-lettered', options.reason);
     this.#unlock(record);
+    this.#modify(record, changes);
     this.#deadLetterRecord(record, options.reason, options.description);
     await this.#commit.commit();
   }
@@ -264,6 +292,59 @@ export class ServiceBusBroker {
     entity.locked.delete(lockToken);
     entity.locked.set(lockToken, record);
     return new Date(record.lock!.until);
+  }
+
+  /** Removes scheduled messages of a queue or topic (every subscription's copy) before they are enqueued. */
+  async cancelScheduled(entityPath: string, sequenceNumbers: number[]): Promise<void> {
+    this.#assertOpen();
+    const target = this.#target(entityPath);
+    const wanted = new Set(sequenceNumbers);
+    const cancelled: MessageRecord[] = [];
+    for (const { entity } of target.receivers) {
+      for (const record of entity.scheduled) {
+        if (wanted.has(record.sequenceNumber)) cancelled.push(record);
+      }
+    }
+    const found = new Set(cancelled.map((record) => record.sequenceNumber));
+    const missing = [...wanted].filter((n) => !found.has(n));
+    if (missing.length > 0) {
+      throw new ServiceBusError(
+        'MessageNotFound',
+        `Messages not found. Missing sequence numbers: ${missing.join(', ')}.`,
+      );
+    }
+    for (const record of cancelled) {
+      record.entity.scheduled.delete(record);
+      record.state = 'gone';
+      this.#commit.touch(record, Change.Placement);
+    }
+    if (cancelled.length > 0) this.#scheduled.removeWhere((record) => record.state === 'gone');
+    await this.#commit.commit();
+  }
+
+  /** The subscription's rules, in the order they were added. */
+  rules(subscriptionPath: string): Rule[] {
+    return this.#subscription(subscriptionPath).rules.map((rule) => structuredClone(rule));
+  }
+
+  /** Adds a rule; messages sent from now on are matched against it. Resolves once durable. */
+  async addRule(subscriptionPath: string, rule: Rule): Promise<void> {
+    const receiver = this.#subscription(subscriptionPath);
+    const added = validateRule(rule, receiver.rules);
+    receiver.rules = [...receiver.rules, added];
+    this.#commit.ruleSet(receiver.entity.path, receiver.rules);
+    await this.#commit.commit();
+  }
+
+  async removeRule(subscriptionPath: string, ruleName: string): Promise<void> {
+    const receiver = this.#subscription(subscriptionPath);
+    const name = String(ruleName).toLowerCase();
+    if (!receiver.rules.some((r) => r.name.toLowerCase() === name)) {
+      throw entityNotFound(`${receiver.entity.path}/Rules/${ruleName}`);
+    }
+    receiver.rules = receiver.rules.filter((r) => r.name.toLowerCase() !== name);
+    this.#commit.ruleSet(receiver.entity.path, receiver.rules);
+    await this.#commit.commit();
   }
 
   /**
@@ -298,6 +379,16 @@ export class ServiceBusBroker {
     return () => entity.listeners.delete(listener);
   }
 
+  /** The path as the topology spells it, for a queue, topic, subscription or dead-letter queue (any casing). */
+  resolvePath(entityPath: string): { path: string; kind: 'queue' | 'topic' | 'subscription' | 'deadLetter' } {
+    const key = String(entityPath).toLowerCase();
+    const entity = this.#index.entities.get(key);
+    if (entity) return { path: entity.path, kind: entity.kind };
+    const target = this.#index.targets.get(key);
+    if (target) return { path: target.path, kind: 'topic' };
+    throw entityNotFound(String(entityPath));
+  }
+
   /** The store's side of health: whether its disk is full (sends then fail with code SQLITE_FULL). */
   storeHealth(): WriteHealth {
     return this.#store.health();
@@ -307,22 +398,26 @@ export class ServiceBusBroker {
     const rows: EntityStats[] = [];
     for (const entity of this.#index.ordered) {
       const dlq = entity.deadLetter!;
-      const dlqCount = dlq.available.size + dlq.locked.size;
+      const dlqCount = dlq.available.size + dlq.locked.size + dlq.deferred.size;
       rows.push({ ...counts(entity), kind: entity.kind, deadLetter: dlqCount });
       rows.push({ ...counts(dlq), kind: 'deadLetter', deadLetter: 0 });
     }
     return rows;
   }
 
-  /** Messages in sequence order without locking them (active, locked and scheduled); lockToken is empty. */
-  peek(entityPath: string, maxMessages: number): ReceivedMessage[] {
+  /**
+   * Messages from `fromSequenceNumber` on, in sequence order, without locking them (active, locked, deferred and
+   * scheduled ones; `state` tells which); lockToken is empty.
+   */
+  peek(entityPath: string, maxMessages: number, fromSequenceNumber = 0): ReceivedMessage[] {
     this.#assertOpen();
     const entity = this.#entity(entityPath);
     assertCount(maxMessages, 'maxMessages');
-    return [...entity.available.values(), ...entity.locked.values(), ...entity.scheduled]
+    return [...entity.available.values(), ...entity.locked.values(), ...entity.scheduled, ...entity.deferred.values()]
+      .filter((record) => record.sequenceNumber >= fromSequenceNumber)
       .sort((a, b) => a.sequenceNumber - b.sequenceNumber || a.key - b.key)
       .slice(0, maxMessages)
-      .map((record) => this.#toReceived(record, true));
+      .map((record) => toReceived(record, false));
   }
 
   /**
@@ -362,6 +457,7 @@ export class ServiceBusBroker {
       deadLetterSource: undefined,
       properties: { ...properties, applicationProperties: kept },
       state: 'pending',
+      deferred: false,
       persisted: false,
     };
     dlq.available.removeWhere((r) => r === record);
@@ -387,17 +483,21 @@ export class ServiceBusBroker {
   async purge(entityPath: string): Promise<number> {
     this.#assertOpen();
     const entity = this.#entity(entityPath);
-    const purged = [...entity.available.values(), ...entity.scheduled];
+    const purged = [...entity.available.values(), ...entity.scheduled, ...entity.deferred.values()];
     const scheduled = new Set(entity.scheduled);
     entity.available.removeWhere(() => true);
     entity.scheduled.clear();
+    entity.deferred.clear();
     this.#scheduled.removeWhere((record) => scheduled.has(record));
     for (const record of purged) {
       this.#tracing.action(record, `purge ${entity.path}`, { 'messaging.destination.name': entity.path });
       record.state = 'gone';
       this.#commit.touch(record, Change.Placement);
     }
-    await this.#commit.commit({ onFailed: () => purged.forEach((record) => this.#enqueue(record)) });
+    await this.#commit.commit({
+      onFailed: () =>
+        purged.forEach((record) => (record.deferred ? this.#makeDeferred(record) : this.#enqueue(record))),
+    });
     return purged.length;
   }
 
@@ -435,6 +535,45 @@ export class ServiceBusBroker {
     return this.#closing;
   }
 
+  #take(entityPath: string, maxMessages: number, mode: ReceiveMode): ReceivedMessage[] {
+    this.#assertOpen();
+    const entity = this.#entity(entityPath);
+    assertCount(maxMessages, 'maxMessages');
+    const now = this.#clock.now();
+    const received: ReceivedMessage[] = [];
+    while (received.length < maxMessages) {
+      const record = entity.available.pop();
+      if (!record) break;
+      if (isExpired(record, now)) {
+        this.#expire(record);
+        continue;
+      }
+      received.push(this.#handOut(record, mode, now));
+    }
+    return received;
+  }
+
+  /** One delivery: counted (on disk with the next commit), then locked, or removed in receive-and-delete mode. */
+  #handOut(record: MessageRecord, mode: ReceiveMode, now: number): ReceivedMessage {
+    record.deliveryCount++;
+    if (mode === 'receiveAndDelete') {
+      record.state = 'gone';
+      this.#commit.touch(record, Change.Placement);
+      this.#tracing.received(record);
+      return toReceived(record, false);
+    }
+    const entity = record.entity;
+    const token = this.#newId();
+    record.state = 'locked';
+    record.lock = { token, until: now + entity.lockDurationMs };
+    entity.locked.set(token, record);
+    this.#locks.set(token, record);
+    this.#commit.touch(record, Change.DeliveryCount, { piggyback: true });
+    this.#lockTimers.get(entity)!.armAt(record.lock.until);
+    if (this.#tracing.recording) this.#tracing.locked(record);
+    return toReceived(record, true);
+  }
+
   #restore(state: StoredState): void {
     const now = this.#clock.now();
     for (const [path, last] of state.sequences) {
@@ -445,6 +584,7 @@ export class ServiceBusBroker {
       const target = this.#index.targets.get(path.toLowerCase());
       if (target?.duplicateWindowMs !== undefined && expiresAt > now) target.history.set(messageId, expiresAt);
     }
+    this.#restoreRules(state.ruleSets);
     const orphans = new Set<string>();
     for (const row of state.rows) {
       this.#nextKey = Math.max(this.#nextKey, row.key + 1);
@@ -455,9 +595,13 @@ export class ServiceBusBroker {
       }
       const { entityPath: _path, ...stored } = row;
       const record: MessageRecord = { ...stored, entity, state: 'pending', lock: undefined, persisted: true };
-      // A delivery that was under way when the process stopped counts like a lock expiry.
-      if (entity.kind !== 'deadLetter' && record.deliveryCount >= entity.maxDeliveryCount) {
+      // A delivery that was under way when the process stopped counts like a lock expiry. A deferred message at
+      // rest may have used its last allowed delivery already (deferring does not count as a failure).
+      const limit = entity.maxDeliveryCount + (record.deferred ? 1 : 0);
+      if (entity.kind !== 'deadLetter' && record.deliveryCount >= limit) {
         this.#deadLetterRecord(record, ...maxDeliveryReason(record));
+      } else if (record.deferred) {
+        this.#makeDeferred(record);
       } else {
         this.#enqueue(record);
       }
@@ -466,6 +610,20 @@ export class ServiceBusBroker {
       process.emitWarning(
         `Service Bus data holds messages for entities no longer in the topology (${[...orphans].join(', ')}); they are kept on disk but not served.`,
       );
+    }
+  }
+
+  /** Rules a client changed win over the topology file's, which would otherwise silently undo the change. */
+  #restoreRules(ruleSets: StoredState['ruleSets']): void {
+    for (const [path, rules] of ruleSets) {
+      const receiver = this.#index.subscriptions.get(path.toLowerCase());
+      if (!receiver) continue;
+      if (JSON.stringify(rules) !== JSON.stringify(receiver.rules)) {
+        process.emitWarning(
+          `Service Bus subscription '${receiver.entity.path}' uses the rules a client set at run time (${rules.map((r) => r.name).join(', ') || 'none'}), not those of the topology file; delete the data directory to go back to the file's.`,
+        );
+      }
+      receiver.rules = rules;
     }
   }
 
@@ -498,6 +656,21 @@ export class ServiceBusBroker {
     }
   }
 
+  /** Deferred messages do not expire: Azure keeps them until they are received by sequence number. */
+  #makeDeferred(record: MessageRecord): void {
+    record.state = 'deferred';
+    record.entity.deferred.set(record.sequenceNumber, record);
+  }
+
+  #modify(record: MessageRecord, changes: ApplicationProperties): void {
+    if (Object.keys(changes).length === 0) return;
+    record.properties = {
+      ...record.properties,
+      applicationProperties: { ...record.properties.applicationProperties, ...changes },
+    };
+    this.#commit.touch(record, Change.Placement);
+  }
+
   #expire(record: MessageRecord): void {
     if (record.entity.deadLetteringOnMessageExpiration) {
       this.#deadLetterRecord(record, 'TTLExpiredException', 'The message expired and was dead lettered.');
@@ -516,16 +689,22 @@ export class ServiceBusBroker {
     record.properties = { ...record.properties, applicationProperties };
     record.deadLetterSource = source.path;
     this.#tracing.deadLettered(record, source.path, reason, description);
+    record.deferred = false;
     record.entity = source.deadLetter!;
     this.#commit.touch(record, Change.Placement);
     this.#makeAvailable(record);
   }
 
-  /** After abandon or lock expiry: back to the entity, or to its DLQ once MaxDeliveryCount deliveries are used. */
+  /**
+   * After abandon or lock expiry: back to the entity (among the deferred, if it was received by sequence
+   * number), or to its DLQ once MaxDeliveryCount deliveries are used.
+   */
   #release(record: MessageRecord): void {
     const entity = record.entity;
     if (entity.kind !== 'deadLetter' && record.deliveryCount >= entity.maxDeliveryCount) {
       this.#deadLetterRecord(record, ...maxDeliveryReason(record));
+    } else if (record.deferred) {
+      this.#makeDeferred(record);
     } else {
       this.#makeAvailable(record);
     }
@@ -600,30 +779,6 @@ export class ServiceBusBroker {
     if (pruned) this.#commit.prune(target.path, now);
   }
 
-  #toReceived(record: MessageRecord, peeked = false): ReceivedMessage {
-    const { properties } = record;
-    const message: ReceivedMessage = {
-      body: decodeBody(record.body),
-      messageId: record.messageId,
-      sequenceNumber: record.sequenceNumber,
-      deliveryCount: record.deliveryCount,
-      enqueuedTimeUtc: new Date(record.enqueuedAt),
-      expiresAtUtc: new Date(record.expiresAt),
-      lockToken: peeked ? '' : record.lock!.token,
-      lockedUntilUtc: new Date(peeked ? 0 : record.lock!.until),
-      applicationProperties: { ...properties.applicationProperties },
-    };
-    for (const field of ['contentType', 'correlationId', 'subject', 'to', 'replyTo', 'sessionId'] as const) {
-      if (properties[field] !== undefined) message[field] = properties[field];
-    }
-    if (properties.timeToLiveMs !== undefined) message.timeToLiveMs = properties.timeToLiveMs;
-    if (properties.scheduledEnqueueTimeUtc !== undefined) {
-      message.scheduledEnqueueTimeUtc = new Date(properties.scheduledEnqueueTimeUtc);
-    }
-    if (record.deadLetterSource !== undefined) message.deadLetterSource = record.deadLetterSource;
-    return message;
-  }
-
   #target(entityPath: string): SendTarget {
     const target = typeof entityPath === 'string' ? this.#index.targets.get(entityPath.toLowerCase()) : undefined;
     if (target) return target;
@@ -648,6 +803,19 @@ export class ServiceBusBroker {
     throw entityNotFound(String(entityPath));
   }
 
+  #subscription(subscriptionPath: string) {
+    this.#assertOpen();
+    const receiver = this.#index.subscriptions.get(String(subscriptionPath).toLowerCase());
+    if (receiver) return receiver;
+    if (this.#index.entities.has(String(subscriptionPath).toLowerCase())) {
+      throw new ServiceBusError(
+        'InvalidOperation',
+        `'${subscriptionPath}' is not a subscription: only subscriptions have rules.`,
+      );
+    }
+    throw entityNotFound(String(subscriptionPath));
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new ServiceBusError('BrokerClosed', 'The Service Bus broker is closed.');
   }
@@ -662,11 +830,12 @@ function maxDeliveryReason(record: MessageRecord): [string, string] {
   return ['MaxDeliveryCountExceeded', `Message could not be consumed after ${record.deliveryCount} delivery attempts.`];
 }
 
-function counts(entity: Entity): Pick<EntityStats, 'path' | 'active' | 'scheduled' | 'locked'> {
+function counts(entity: Entity): Pick<EntityStats, 'path' | 'active' | 'scheduled' | 'deferred' | 'locked'> {
   return {
     path: entity.path,
     active: entity.available.size,
     scheduled: entity.scheduled.size,
+    deferred: entity.deferred.size,
     locked: entity.locked.size,
   };
 }

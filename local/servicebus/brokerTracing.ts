@@ -1,7 +1,7 @@
 import { messageTraceContext, type Telemetry, type TelemetrySpan } from '../telemetry/index.js';
 import type { MessageRecord } from './entities.js';
 
-export type Settlement = 'completed' | 'abandoned' | 'dead-lettered' | 'lock expired';
+export type Settlement = 'completed' | 'deferred' | 'abandoned' | 'dead-lettered' | 'lock expired';
 
 const SYSTEM = { 'messaging.system': 'servicebus' } as const;
 
@@ -88,7 +88,7 @@ export class BrokerTracing {
     return this.#deliveries.get(lockToken);
   }
 
-  /** The delivery attempt ends; anything but completion marks it failed. */
+  /** The delivery attempt ends; anything but completion or deferral marks it failed. */
   settled(record: MessageRecord, outcome: Settlement, reason?: string): void {
     const token = record.lock?.token;
     const span = token === undefined ? undefined : this.#deliveries.get(token);
@@ -96,7 +96,8 @@ export class BrokerTracing {
     this.#deliveries.delete(token!);
     span.event(outcome, reason ? { 'servicebus.dead_letter_reason': reason } : {});
     span.set({ 'servicebus.settlement': outcome });
-    if (outcome !== 'completed') span.fail(`The message was ${outcome}${reason ? `: ${reason}` : ''}.`);
+    if (outcome !== 'completed' && outcome !== 'deferred')
+      span.fail(`The message was ${outcome}${reason ? `: ${reason}` : ''}.`);
     span.end();
   }
 
@@ -113,6 +114,15 @@ export class BrokerTracing {
   /** The message's time to live ran out and it was dropped. */
   expired(record: MessageRecord): void {
     this.#instant(record, `expire ${record.entity.path}`, { 'messaging.destination.name': record.entity.path });
+  }
+
+  /** A receive-and-delete delivery: the message left the entity as it was handed out. */
+  received(record: MessageRecord): void {
+    this.#instant(record, `receive ${record.entity.path}`, {
+      'messaging.destination.name': record.entity.path,
+      'messaging.message.delivery_count': record.deliveryCount,
+      'servicebus.receive_mode': 'receiveAndDelete',
+    });
   }
 
   /** An operator's action on a message (resubmit, purge) from the inspector. */

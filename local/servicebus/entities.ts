@@ -1,6 +1,7 @@
 import { Heap } from './heap.js';
 import type { EncodedBody, StoredProperties } from './message.js';
-import type { CorrelationFilter, Topology } from './topology.js';
+import { rulesFromTopology, type Rule } from './rules.js';
+import type { Topology } from './topology.js';
 
 export type EntityKind = 'queue' | 'subscription' | 'deadLetter';
 
@@ -18,7 +19,9 @@ export type MessageRecord = {
   deadLetterSource: string | undefined;
   properties: StoredProperties;
   readonly body: EncodedBody;
-  state: 'pending' | 'scheduled' | 'active' | 'locked' | 'gone';
+  state: 'pending' | 'scheduled' | 'active' | 'deferred' | 'locked' | 'gone';
+  /** Deferred: served only by sequence number; an abandon or lock expiry puts it back among the deferred. */
+  deferred: boolean;
   /** Whether its row is on disk yet (messages become visible only once it is). */
   persisted: boolean;
   lock: { token: string; until: number } | undefined;
@@ -33,6 +36,8 @@ export class Entity {
   /** Lock token → record, in lock-expiry order (every lock of an entity lasts equally long, renewal re-appends). */
   readonly locked = new Map<string, MessageRecord>();
   readonly scheduled = new Set<MessageRecord>();
+  /** Sequence number → deferred record (sequence numbers are unique within an entity). */
+  readonly deferred = new Map<number, MessageRecord>();
   readonly listeners = new Set<() => void>();
   notifyQueued = false;
   readonly deadLetter: Entity | undefined;
@@ -52,7 +57,8 @@ export class Entity {
   }
 }
 
-export type Receiver = { entity: Entity; filters: CorrelationFilter[] };
+/** A subscription (or a queue, with the true filter) as a topic send sees it; rules change at run time. */
+export type Receiver = { entity: Entity; rules: Rule[] };
 
 /** A queue or topic as a send destination: owns the sequence counter and the duplicate-detection history. */
 export class SendTarget {
@@ -74,10 +80,12 @@ export type EntityIndex = {
   entities: Map<string, Entity>;
   /** Queues and subscriptions in topology order, each followed by its dead-letter queue in `stats()`. */
   ordered: Entity[];
+  /** Lower-cased subscription path → its receiver, whose rules can be changed. */
+  subscriptions: Map<string, Receiver>;
 };
 
 export function buildEntities(topology: Topology): EntityIndex {
-  const index: EntityIndex = { targets: new Map(), entities: new Map(), ordered: [] };
+  const index: EntityIndex = { targets: new Map(), entities: new Map(), ordered: [], subscriptions: new Map() };
   const add = (entity: Entity) => {
     index.ordered.push(entity);
     for (const e of [entity, entity.deadLetter!]) index.entities.set(e.path.toLowerCase(), e);
@@ -93,7 +101,8 @@ export function buildEntities(topology: Topology): EntityIndex {
     );
     add(entity);
     const window = q.requiresDuplicateDetection ? q.duplicateDetectionHistoryTimeWindowMs : undefined;
-    index.targets.set(q.name.toLowerCase(), new SendTarget(q.name, [{ entity, filters: [] }], Infinity, window));
+    const receivers = [{ entity, rules: [{ name: '', filter: true }] }];
+    index.targets.set(q.name.toLowerCase(), new SendTarget(q.name, receivers, Infinity, window));
   }
   for (const t of topology.topics) {
     const receivers = t.subscriptions.map((s) => {
@@ -106,30 +115,12 @@ export function buildEntities(topology: Topology): EntityIndex {
         s.deadLetteringOnMessageExpiration,
       );
       add(entity);
-      return { entity, filters: s.rules.map((r) => r.filter) };
+      const receiver = { entity, rules: rulesFromTopology(s.rules) };
+      index.subscriptions.set(entity.path.toLowerCase(), receiver);
+      return receiver;
     });
     const window = t.requiresDuplicateDetection ? t.duplicateDetectionHistoryTimeWindowMs : undefined;
     index.targets.set(t.name.toLowerCase(), new SendTarget(t.name, receivers, t.defaultMessageTimeToLiveMs, window));
   }
   return index;
-}
-
-type FilterInput = StoredProperties & { messageId: string };
-
-/** Correlation filter semantics: every given field equal; no rules means the `$Default` true filter. */
-export function matchesAny(filters: CorrelationFilter[], message: FilterInput): boolean {
-  if (filters.length === 0) return true;
-  return filters.some((filter) => {
-    const system = ['contentType', 'correlationId', 'subject', 'messageId', 'replyTo', 'sessionId', 'to'] as const;
-    for (const field of system) {
-      if (filter[field] !== undefined && filter[field] !== message[field]) return false;
-    }
-    for (const [key, value] of Object.entries(filter.properties ?? {})) {
-      // Own properties only: a message without `constructor` must not match through what objects inherit.
-      if (!Object.hasOwn(message.applicationProperties, key) || message.applicationProperties[key] !== value) {
-        return false;
-      }
-    }
-    return true;
-  });
 }

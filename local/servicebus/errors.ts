@@ -1,6 +1,7 @@
 /** Error codes named after the Service Bus exception reasons a client would see. */
 export type ServiceBusErrorCode =
   | 'MessagingEntityNotFound'
+  | 'MessagingEntityAlreadyExists'
   | 'MessageLockLost'
   | 'MessageNotFound'
   | 'MessageSizeExceeded'

@@ -1,4 +1,5 @@
 import type { MessageRecord } from './entities.js';
+import type { Rule } from './rules.js';
 import type { MessageStore, WriteBatch } from './store.js';
 
 /** What changed on a record since the last commit. */
@@ -27,6 +28,7 @@ export class GroupCommit {
   #sequences = new Map<string, number>();
   #duplicates: WriteBatch['duplicates'] = [];
   #prunes = new Map<string, number>();
+  #ruleSets = new Map<string, Rule[]>();
   #waiters: Waiter[] = [];
   #scheduled: NodeJS.Immediate | undefined;
   /** A write was asked for (a commit() or a change that is not piggyback) and not started yet. */
@@ -61,6 +63,10 @@ export class GroupCommit {
     this.#prunes.set(target, before);
   }
 
+  ruleSet(subscription: string, rules: Rule[]): void {
+    this.#ruleSets.set(subscription, rules);
+  }
+
   /** Resolves once everything requested so far is durable; `onCommitted` runs just before that. */
   commit(hooks: { onCommitted?: () => void; onFailed?: () => void } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -93,6 +99,7 @@ export class GroupCommit {
       sequences: [...this.#sequences].map(([target, last]) => ({ target, last })),
       duplicates: this.#duplicates,
       prunes: [...this.#prunes].map(([target, before]) => ({ target, before })),
+      ruleSets: [...this.#ruleSets].map(([subscription, rules]) => ({ subscription, rules })),
     };
     for (const [record, change] of this.#dirty) {
       if (record.state === 'gone') {
@@ -106,6 +113,7 @@ export class GroupCommit {
     this.#sequences = new Map();
     this.#duplicates = [];
     this.#prunes = new Map();
+    this.#ruleSets = new Map();
     this.#waiters = [];
     // The store applies writes in order, so a later batch may already delete or update these rows.
     for (const record of batch.inserts) record.persisted = true;

@@ -1,3 +1,4 @@
+import rhea from 'rhea';
 import { ServiceBusError } from './errors.js';
 
 export type ApplicationProperties = Record<string, string | number | boolean | null>;
@@ -12,10 +13,14 @@ export type SendMessage = {
   to?: string;
   replyTo?: string;
   sessionId?: string;
+  replyToSessionId?: string;
+  partitionKey?: string;
   applicationProperties?: ApplicationProperties;
   timeToLiveMs?: number;
   scheduledEnqueueTimeUtc?: Date;
 };
+
+export type MessageState = 'active' | 'deferred' | 'scheduled';
 
 export type ReceivedMessage = SendMessage & {
   /** Generated when the sender gave none. */
@@ -30,6 +35,10 @@ export type ReceivedMessage = SendMessage & {
   lockedUntilUtc: Date;
   /** Set on messages in a $DeadLetterQueue: the entity they were dead-lettered from. */
   deadLetterSource?: string;
+  /** Peeked messages: where the message stands (received ones are always `active`). */
+  state: MessageState;
+  /** The body as stored, for protocol fronts that hand it on without decoding it. */
+  encodedBody: EncodedBody;
 };
 
 /** The sender-given properties kept with a message (JSON on disk). */
@@ -40,27 +49,53 @@ export type StoredProperties = {
   to?: string;
   replyTo?: string;
   sessionId?: string;
+  replyToSessionId?: string;
+  partitionKey?: string;
   applicationProperties: ApplicationProperties;
   timeToLiveMs?: number;
   scheduledEnqueueTimeUtc?: number;
 };
 
-/** Bodies are kept encoded so every delivery hands out a fresh copy and disk and memory behave alike. */
+/**
+ * Bodies are kept encoded so every delivery hands out a fresh copy and disk and memory behave alike. `amqp` holds
+ * the AMQP body sections of a message sent over AMQP whose body is not one data section (an AMQP value or
+ * sequence), exactly as they arrived, so they go out unchanged.
+ */
 export type EncodedBody =
-  { kind: 'string'; data: string } | { kind: 'bytes'; data: Buffer } | { kind: 'json'; data: string };
+  | { kind: 'string'; data: string }
+  | { kind: 'bytes'; data: Buffer }
+  | { kind: 'json'; data: string }
+  | { kind: 'amqp'; data: Buffer };
 
 /** Azure Standard tier's limit for one message (body plus properties). */
 export const maxMessageBytes = 256 * 1024;
 const maxIdLength = 128;
-const stringFields = ['contentType', 'messageId', 'correlationId', 'subject', 'to', 'replyTo', 'sessionId'] as const;
+const stringFields = [
+  'contentType',
+  'messageId',
+  'correlationId',
+  'subject',
+  'to',
+  'replyTo',
+  'sessionId',
+  'replyToSessionId',
+  'partitionKey',
+] as const;
+const limitedFields: readonly string[] = ['messageId', 'sessionId', 'replyToSessionId', 'partitionKey'];
 
 function fail(where: string, problem: string): never {
   throw new TypeError(`${where} ${problem}`);
 }
 
+/** A body given as encoded AMQP body sections (see EncodedBody `amqp`). */
+export class AmqpBodySections {
+  constructor(readonly sections: Buffer) {}
+}
+
 export function encodeBody(body: unknown, where: string): EncodedBody {
   if (body === undefined) fail(`${where}.body`, 'is required (use null for an empty body)');
   if (typeof body === 'string') return { kind: 'string', data: body };
+  if (body instanceof AmqpBodySections) return { kind: 'amqp', data: Buffer.from(body.sections) };
   if (body instanceof Uint8Array) return { kind: 'bytes', data: Buffer.from(body) };
   let data: string | undefined;
   try {
@@ -75,11 +110,23 @@ export function encodeBody(body: unknown, where: string): EncodedBody {
 export function decodeBody(body: EncodedBody): unknown {
   if (body.kind === 'string') return body.data;
   if (body.kind === 'bytes') return Buffer.from(body.data);
+  if (body.kind === 'amqp') return decodeAmqpBody(body.data);
   return JSON.parse(body.data) as unknown;
 }
 
+/** An AMQP value's value, a sequence's list (lists, when several), or several data sections' bytes joined. */
+function decodeAmqpBody(sections: Buffer): unknown {
+  const body: unknown = rhea.message.decode(sections).body;
+  if (body && typeof body === 'object' && 'typecode' in body && 'content' in body) {
+    const { typecode, content, multiple } = body as { typecode: number; content: unknown; multiple?: boolean };
+    if (typecode === 0x75 && multiple) return Buffer.concat(content as Buffer[]);
+    return content;
+  }
+  return body;
+}
+
 export function bodyBytes(body: EncodedBody): number {
-  return body.kind === 'bytes' ? body.data.length : Buffer.byteLength(body.data);
+  return typeof body.data === 'string' ? Buffer.byteLength(body.data) : body.data.length;
 }
 
 export function validateApplicationProperties(value: unknown, where: string): ApplicationProperties {
@@ -114,7 +161,7 @@ export function validateSendMessage(message: SendMessage, where: string): Valida
     const value = message[field];
     if (value === undefined) continue;
     if (typeof value !== 'string') fail(`${where}.${field}`, 'must be a string');
-    if ((field === 'messageId' || field === 'sessionId') && (value.length === 0 || value.length > maxIdLength)) {
+    if (limitedFields.includes(field) && (value.length === 0 || value.length > maxIdLength)) {
       fail(`${where}.${field}`, `must be 1 to ${maxIdLength} characters`);
     }
     if (field !== 'messageId') properties[field] = value;

@@ -11,16 +11,25 @@ export type SqlBatch = {
     expiresAt: number,
     deliveryCount: number,
     deadLetterSource: string | null,
+    deferred: number,
     properties: string,
     bodyKind: string,
     body: string | Uint8Array,
   ][];
-  updates: [entity: string, deliveryCount: number, deadLetterSource: string | null, properties: string, id: number][];
+  updates: [
+    entity: string,
+    deliveryCount: number,
+    deadLetterSource: string | null,
+    deferred: number,
+    properties: string,
+    id: number,
+  ][];
   counts: [deliveryCount: number, id: number][];
   deletes: number[];
   sequences: [target: string, last: number][];
   duplicates: [target: string, messageId: string, expiresAt: number][];
   prunes: [target: string, before: number][];
+  ruleSets: [subscription: string, rules: string][];
 };
 
 export type WriterRequest =
@@ -41,6 +50,7 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
       r.expiresAt,
       r.deliveryCount,
       r.deadLetterSource ?? null,
+      r.deferred ? 1 : 0,
       JSON.stringify(r.properties),
       r.body.kind,
       r.body.data,
@@ -49,6 +59,7 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
       r.entity.path,
       r.deliveryCount,
       r.deadLetterSource ?? null,
+      r.deferred ? 1 : 0,
       JSON.stringify(r.properties),
       r.key,
     ]),
@@ -57,5 +68,6 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
     sequences: batch.sequences.map((s) => [s.target, s.last]),
     duplicates: batch.duplicates.map((d) => [d.target, d.messageId, d.expiresAt]),
     prunes: batch.prunes.map((p) => [p.target, p.before]),
+    ruleSets: batch.ruleSets.map((r) => [r.subscription, JSON.stringify(r.rules)]),
   };
 }

@@ -5,11 +5,12 @@ import Database from 'better-sqlite3';
 import { compiledEntry } from '../shared/compiledEntry.js';
 import { describeWriteError, isDiskFull, type WriteHealth } from '../shared/writeHealth.js';
 import type { EncodedBody, StoredProperties } from './message.js';
+import type { Rule } from './rules.js';
 import { toSqlBatch, type SqlBatch, type WriterReply, type WriterRequest } from './sqliteBatch.js';
 import type { MessageStore, StoredRow, StoredState } from './store.js';
 
 export const databaseFileName = 'servicebus.db';
-const schemaVersion = '1';
+const schemaVersion = '2';
 
 type Row = {
   id: number;
@@ -20,6 +21,7 @@ type Row = {
   expires_at: number;
   delivery_count: number;
   dead_letter_source: string | null;
+  deferred: number;
   properties: string;
   body_kind: EncodedBody['kind'];
   body: Buffer | string;
@@ -27,8 +29,8 @@ type Row = {
 
 function decodeRow(row: Row): StoredRow {
   const body: EncodedBody =
-    row.body_kind === 'bytes'
-      ? { kind: 'bytes', data: Buffer.from(row.body) }
+    row.body_kind === 'bytes' || row.body_kind === 'amqp'
+      ? { kind: row.body_kind, data: Buffer.from(row.body) }
       : { kind: row.body_kind, data: String(row.body) };
   return {
     key: row.id,
@@ -39,6 +41,7 @@ function decodeRow(row: Row): StoredRow {
     expiresAt: row.expires_at,
     deliveryCount: row.delivery_count,
     deadLetterSource: row.dead_letter_source ?? undefined,
+    deferred: row.deferred === 1,
     properties: JSON.parse(row.properties) as StoredProperties,
     body,
   };
@@ -55,37 +58,7 @@ export function openSqliteStore(dataDir: string): MessageStore {
   const file = join(dataDir, databaseFileName);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS messages (
-      id INTEGER PRIMARY KEY,
-      entity TEXT NOT NULL,
-      sequence_number INTEGER NOT NULL,
-      message_id TEXT NOT NULL,
-      enqueued_at INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL,
-      delivery_count INTEGER NOT NULL,
-      dead_letter_source TEXT,
-      properties TEXT NOT NULL,
-      body_kind TEXT NOT NULL,
-      body BLOB NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS sequences (target TEXT PRIMARY KEY, last INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS duplicates (
-      target TEXT NOT NULL, message_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
-      PRIMARY KEY (target, message_id)
-    );
-    CREATE INDEX IF NOT EXISTS duplicates_by_expiry ON duplicates (target, expires_at);
-  `);
-  const version = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
-  if (version === undefined) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', schemaVersion);
-  else if (version !== schemaVersion) {
-    db.close();
-    throw new Error(
-      `${join(dataDir, databaseFileName)} has schema version ${version}; this broker reads ${schemaVersion}.`,
-    );
-  }
-
+  createSchema(db, file);
   const writer = new SqliteWriter(file);
   return {
     load(): StoredState {
@@ -103,8 +76,13 @@ export function openSqliteStore(dataDir: string): MessageStore {
           expires_at: number;
         }[]
       ).map((d) => ({ target: d.target, messageId: d.message_id, expiresAt: d.expires_at }));
+      const ruleSets = new Map(
+        (
+          db.prepare('SELECT subscription, rules FROM rule_sets').all() as { subscription: string; rules: string }[]
+        ).map((r) => [r.subscription, JSON.parse(r.rules) as Rule[]]),
+      );
       db.close();
-      return { rows, sequences, duplicates };
+      return { rows, sequences, duplicates, ruleSets };
     },
     write: (batch) => writer.write(toSqlBatch(batch)),
     check: () => writer.probe(),
@@ -114,6 +92,46 @@ export function openSqliteStore(dataDir: string): MessageStore {
     },
     health: () => writer.health(),
   };
+}
+
+/** Creates the tables, or brings a version-1 database (before deferral and rule changes) up to date. */
+function createSchema(db: Database.Database, file: string): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS messages (
+      id INTEGER PRIMARY KEY,
+      entity TEXT NOT NULL,
+      sequence_number INTEGER NOT NULL,
+      message_id TEXT NOT NULL,
+      enqueued_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      delivery_count INTEGER NOT NULL,
+      dead_letter_source TEXT,
+      deferred INTEGER NOT NULL DEFAULT 0,
+      properties TEXT NOT NULL,
+      body_kind TEXT NOT NULL,
+      body BLOB NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS sequences (target TEXT PRIMARY KEY, last INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS duplicates (
+      target TEXT NOT NULL, message_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+      PRIMARY KEY (target, message_id)
+    );
+    CREATE INDEX IF NOT EXISTS duplicates_by_expiry ON duplicates (target, expires_at);
+    CREATE TABLE IF NOT EXISTS rule_sets (subscription TEXT PRIMARY KEY, rules TEXT NOT NULL);
+  `);
+  const version = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
+  if (version === '1') {
+    db.transaction(() => {
+      db.exec('ALTER TABLE messages ADD COLUMN deferred INTEGER NOT NULL DEFAULT 0');
+      db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(schemaVersion, 'schema');
+    })();
+  } else if (version === undefined) {
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', schemaVersion);
+  } else if (version !== schemaVersion) {
+    db.close();
+    throw new Error(`${file} has schema version ${version}; this broker reads ${schemaVersion}.`);
+  }
 }
 
 /**

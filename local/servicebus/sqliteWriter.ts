@@ -13,10 +13,10 @@ db.pragma('cache_size = -65536');
 
 const insert = db.prepare(
   `INSERT INTO messages (id, entity, sequence_number, message_id, enqueued_at, expires_at, delivery_count,
-     dead_letter_source, properties, body_kind, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     dead_letter_source, deferred, properties, body_kind, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
 const update = db.prepare(
-  'UPDATE messages SET entity = ?, delivery_count = ?, dead_letter_source = ?, properties = ? WHERE id = ?',
+  'UPDATE messages SET entity = ?, delivery_count = ?, dead_letter_source = ?, deferred = ?, properties = ? WHERE id = ?',
 );
 const updateCount = db.prepare('UPDATE messages SET delivery_count = ? WHERE id = ?');
 const remove = db.prepare('DELETE FROM messages WHERE id = ?');
@@ -28,6 +28,9 @@ const saveDuplicate = db.prepare(
      ON CONFLICT (target, message_id) DO UPDATE SET expires_at = excluded.expires_at`,
 );
 const prune = db.prepare('DELETE FROM duplicates WHERE target = ? AND expires_at <= ?');
+const saveRules = db.prepare(
+  'INSERT INTO rule_sets (subscription, rules) VALUES (?, ?) ON CONFLICT (subscription) DO UPDATE SET rules = excluded.rules',
+);
 // The health check's write: one small committed row, so it proves the file takes writes right now.
 const probe = db.prepare(
   "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -35,9 +38,9 @@ const probe = db.prepare(
 
 const write = db.transaction((batch: SqlBatch) => {
   for (const row of batch.inserts) {
-    const body = row[10];
+    const body = row[11];
     // A Buffer arrives as a plain Uint8Array after the thread hop.
-    insert.run(...row.slice(0, 10), typeof body === 'string' ? body : Buffer.from(body));
+    insert.run(...row.slice(0, 11), typeof body === 'string' ? body : Buffer.from(body));
   }
   for (const row of batch.updates) update.run(...row);
   for (const row of batch.counts) updateCount.run(...row);
@@ -45,6 +48,7 @@ const write = db.transaction((batch: SqlBatch) => {
   for (const row of batch.sequences) saveSequence.run(...row);
   for (const row of batch.duplicates) saveDuplicate.run(...row);
   for (const row of batch.prunes) prune.run(...row);
+  for (const row of batch.ruleSets) saveRules.run(...row);
 });
 
 port.on('message', (request: WriterRequest) => {

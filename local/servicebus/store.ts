@@ -1,6 +1,7 @@
 import type { WriteHealth } from '../shared/writeHealth.js';
 import type { MessageRecord } from './entities.js';
 import type { EncodedBody, StoredProperties } from './message.js';
+import type { Rule } from './rules.js';
 
 /** A message as stored, before it is attached to a live entity. */
 export type StoredRow = {
@@ -12,6 +13,7 @@ export type StoredRow = {
   expiresAt: number;
   deliveryCount: number;
   deadLetterSource: string | undefined;
+  deferred: boolean;
   properties: StoredProperties;
   body: EncodedBody;
 };
@@ -21,12 +23,14 @@ export type StoredState = {
   /** Send target path → last sequence number handed out. */
   sequences: Map<string, number>;
   duplicates: { target: string; messageId: string; expiresAt: number }[];
+  /** Subscription path → its rules, for subscriptions whose rules a client changed. */
+  ruleSets: Map<string, Rule[]>;
 };
 
 /** Everything one group commit changes, written in one transaction. */
 export type WriteBatch = {
   inserts: MessageRecord[];
-  /** Rows whose entity, properties or dead-letter source changed (and maybe the delivery count). */
+  /** Rows whose entity, properties, dead-letter source or deferral changed (and maybe the delivery count). */
   updates: MessageRecord[];
   /** Rows whose delivery count alone changed. */
   deliveryCounts: MessageRecord[];
@@ -35,6 +39,7 @@ export type WriteBatch = {
   duplicates: { target: string; messageId: string; expiresAt: number }[];
   /** Drop duplicate-detection history of `target` that expired at or before `before`. */
   prunes: { target: string; before: number }[];
+  ruleSets: { subscription: string; rules: Rule[] }[];
 };
 
 export interface MessageStore {
@@ -51,7 +56,7 @@ export interface MessageStore {
 
 /** `inMemory: true`: same commit path, nothing kept. */
 export const memoryStore: MessageStore = {
-  load: () => ({ rows: [], sequences: new Map(), duplicates: [] }),
+  load: () => ({ rows: [], sequences: new Map(), duplicates: [], ruleSets: new Map() }),
   write: () => Promise.resolve(),
   check: () => Promise.resolve(),
   close: () => Promise.resolve(),

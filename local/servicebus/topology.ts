@@ -9,6 +9,7 @@ export type CorrelationFilter = {
   subject?: string;
   messageId?: string;
   replyTo?: string;
+  replyToSessionId?: string;
   sessionId?: string;
   to?: string;
   properties?: Record<string, string | number | boolean>;
@@ -92,6 +93,7 @@ const correlationFilter = z.strictObject({
   Label: z.string().optional(),
   MessageId: z.string().optional(),
   ReplyTo: z.string().optional(),
+  ReplyToSessionId: z.string().optional(),
   SessionId: z.string().optional(),
   To: z.string().optional(),
   Properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -175,6 +177,7 @@ function toFilter(raw: z.infer<typeof correlationFilter>): CorrelationFilter {
   if (raw.Label !== undefined) filter.subject = raw.Label;
   if (raw.MessageId !== undefined) filter.messageId = raw.MessageId;
   if (raw.ReplyTo !== undefined) filter.replyTo = raw.ReplyTo;
+  if (raw.ReplyToSessionId !== undefined) filter.replyToSessionId = raw.ReplyToSessionId;
   if (raw.SessionId !== undefined) filter.sessionId = raw.SessionId;
   if (raw.To !== undefined) filter.to = raw.To;
   if (raw.Properties !== undefined) filter.properties = raw.Properties;

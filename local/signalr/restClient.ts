@@ -66,10 +66,12 @@ const ok = (response: HttpCallResult): boolean => response.status >= 200 && resp
 class RestTransport {
   readonly #settings: SignalRConnectionSettings;
   readonly #origin: string;
+  readonly #now: () => number;
   readonly #headers: Readonly<Record<string, string>>;
 
-  constructor(settings: SignalRConnectionSettings, headers: Readonly<Record<string, string>>) {
+  constructor(settings: SignalRConnectionSettings, now: () => number, headers: Readonly<Record<string, string>>) {
     this.#settings = settings;
+    this.#now = now;
     this.#origin = new URL(settings.serverEndpoint).origin;
     this.#headers = headers;
   }
@@ -83,7 +85,7 @@ class RestTransport {
     const target = `${this.#settings.serverEndpoint.slice(this.#origin.length)}/api/${path}`;
     const headers: Record<string, string> = {
       ...this.#headers,
-      Authorization: `Bearer ${await mintRestAccessToken(`${this.#origin}${target}`, this.#settings.accessKey)}`,
+      Authorization: `Bearer ${await mintRestAccessToken(`${this.#origin}${target}`, this.#settings.accessKey, this.#now())}`,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
     try {
@@ -130,10 +132,13 @@ const payload = (message: SignalRMessage) => ({ target: message.target, argument
 /** A REST client from a connection string (or its parsed form); bearer tokens are signed with the AccessKey. */
 export function createSignalRRestClient(
   connection: string | SignalRConnectionSettings,
+  /** Token times; default the real clock (an injected one keeps tokens in step with a service on the same clock). */
+  now: () => number = Date.now,
+  /** Sent on every call (`withTraceParent` adds `traceparent`). */
   headers: Readonly<Record<string, string>> = {},
 ): SignalRRestClient {
   const settings = typeof connection === 'string' ? parseSignalRConnectionString(connection) : connection;
-  const rest = new RestTransport(settings, headers);
+  const rest = new RestTransport(settings, now, headers);
   const client: SignalRRestClient = {
     endpoint: settings.serverEndpoint,
     sendToAll: (hub, message, options) =>
@@ -171,7 +176,7 @@ export function createSignalRRestClient(
     closeConnection: (hub, connectionId, reason) =>
       rest.act('DELETE', hubPath(hub)`connections/${connectionId}`, { reason }),
     isHealthy: () => rest.call('HEAD', 'health').then(ok, () => false),
-    withTraceParent: (traceParent) => createSignalRRestClient(settings, { ...headers, traceparent: traceParent }),
+    withTraceParent: (traceParent) => createSignalRRestClient(settings, now, { ...headers, traceparent: traceParent }),
   };
   return client;
 }

@@ -1,1 +1,7 @@
-export { startLocalStack, type LocalStack, type LocalStackOptions } from './startLocalStack.js';
+export {
+  startLocalServices,
+  startLocalStack,
+  type LocalServices,
+  type LocalStack,
+  type LocalStackOptions,
+} from './startLocalStack.js';

@@ -11,6 +11,7 @@ import {
   type FunctionsHost,
   type HostLogger,
 } from '../host/index.js';
+import { startAmqpServer, type AmqpServer } from '../servicebus/amqp/index.js';
 import { loadTopology, ServiceBusBroker } from '../servicebus/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { localSignalR, startSignalRService, type SignalRService } from '../signalr/index.js';
@@ -20,7 +21,7 @@ import { azuriteEndpoints, placeAzurite, startAzurite, type AzuriteHandle } from
 import { emulatorConnectionString } from '../storage/blobQueue.js';
 import { lazyStorageService } from './storageService.js';
 import { generateKey, isPublicKey } from '../shared/installSecrets.js';
-import { pointAtLocalEndpoints } from './emulatorSettings.js';
+import { pointAtLocalEndpoints, SERVICE_BUS_DEFAULT_PORT, serviceBusKeys } from './emulatorSettings.js';
 import { localAdminMiddleware, type PartStatus } from './localAdmin.js';
 import { staticFilesMiddleware } from './staticFiles.js';
 import { createInspector } from '../inspector/index.js';
@@ -41,6 +42,8 @@ export type LocalStackOptions = {
   azuritePort?: number;
   /** Use an Azurite already listening on the Azurite port (its own data and persistence) instead of a new one. */
   reuseAzurite?: boolean;
+  /** Service Bus AMQP port; 0 = free port. Default 5672 (where `UseDevelopmentEmulator=true` clients connect). */
+  servicebusPort?: number;
   /**
    * Azurite blob and queue ports (started when an app's bindings need them); 0 = free port. Default 10000 and 10001,
    * or free ports when `azuritePort` is 0.
@@ -67,9 +70,11 @@ export type LocalStackOptions = {
 };
 
 export type LocalStack = {
-  urls: { functions: string; signalr: string; tableService: string };
+  urls: { functions: string; signalr: string; tableService: string; servicebus: string };
   host: FunctionsHost;
   broker: ServiceBusBroker;
+  /** The broker's AMQP endpoint. */
+  amqp: AmqpServer;
   /** Spans and logs of every part; the inspector at `/_local/` shows them (see local/telemetry). */
   telemetry: Telemetry;
   /** What `/admin/*` requires in `x-functions-key`: kept per data dir, fresh per start in memory. */
@@ -91,6 +96,17 @@ const RESERVED_PATHS = ['/api', '/.auth', '/admin', '/runtime', '/_local'];
  * integration tests both come through here.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return (await start(options, true)) as LocalStack;
+}
+
+/** Everything but the Functions host (`npm run services`), for a real `func start` on the same settings. */
+export type LocalServices = Omit<LocalStack, 'host'>;
+
+export function startLocalServices(options: LocalStackOptions = {}): Promise<LocalServices> {
+  return start(options, false);
+}
+
+async function start(options: LocalStackOptions, withHost: boolean): Promise<LocalServices & { host?: FunctionsHost }> {
   const appDir = resolve(options.appDir ?? process.cwd());
   const dataDir = resolve(options.dataDir ?? join(appDir, '.local'));
   const inMemory = options.inMemory ?? false;
@@ -151,6 +167,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       telemetry,
     });
     stoppers.push(() => broker.close());
+    // The same broker on the wire (AMQP 1.0) for @azure/service-bus clients and a real `func start`; it takes
+    // the keys of the emulator connection strings the app is configured with (never the sample's public one).
+    const servicebus = { port: 0, keyForPublicKeys: generateKey() };
+    const amqp = await startAmqpServer({
+      broker,
+      keys: serviceBusKeys(Object.values(configured), servicebus.keyForPublicKeys),
+      port: options.servicebusPort ?? SERVICE_BUS_DEFAULT_PORT,
+      log: (message) => log(`[servicebus] ${message}`),
+    });
+    servicebus.port = amqp.port;
+    stoppers.push(() => amqp.close());
 
     // The service signs and checks tokens with the key the app's connection string carries — unless that is the
     // sample's public placeholder (no local.settings.json yet, or the tests' settings): then with one made for
@@ -187,6 +214,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let signalr = await startSignalRService({ ...signalrOptions, port: options.signalrPort ?? 8888 });
     stoppers.push(() => signalr.close());
 
+    const handles = (functionsUrl: string): LocalServices => ({
+      urls: {
+        functions: functionsUrl,
+        signalr: signalr.url,
+        tableService: storage.tableEndpoint,
+        servicebus: `sb://localhost:${amqp.port}`,
+      },
+      broker,
+      amqp,
+      telemetry,
+      masterKey,
+      get signalr() {
+        return signalr;
+      },
+      async restartSignalR() {
+        const port = signalr.port;
+        await signalr.close();
+        signalr = await startSignalRService({ ...signalrOptions, port });
+      },
+      dispose,
+    });
+    const masterKey = loadOrCreateSecret(inMemory ? undefined : join(dataDir, 'host', 'master.key')).toString(
+      'base64url',
+    );
+    if (!withHost) {
+      // A real `func start` serves the app on Host.LocalHttpPort: SignalR upstream events go there. Its host keeps
+      // leases and timer status in AzureWebJobsStorage's blobs and queues, so those run from the start.
+      hostUrl = `http://localhost:${local.localHttpPort ?? 7071}`;
+      await Promise.all([azuriteStarting, storageService.start()]);
+      return handles(hostUrl);
+    }
     const easyAuth = createEasyAuth({
       secret: loadOrCreateAuthSecret(inMemory ? undefined : dataDir),
       clock: options.clock,
@@ -198,9 +256,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       requireAuthentication: underRoutePrefix(readHostJson(appDir).http.routePrefix),
       telemetry,
     });
-    const masterKey = loadOrCreateSecret(inMemory ? undefined : join(dataDir, 'host', 'master.key')).toString(
-      'base64url',
-    );
 
     const parts: PartStatus[] = [
       {
@@ -243,6 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }),
           signalrPort: signalr.port,
           signalrAccessKey: accessKey,
+          servicebus,
         }),
       settingsOverrides: fallback ? fileValues : {},
       // The SignalR service is already running for every app here; bindings reach it over its REST API. Trigger
@@ -270,22 +326,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hostUrl = host.url;
     await azuriteStarting;
 
-    return {
-      urls: { functions: host.url, signalr: signalr.url, tableService: storage.tableEndpoint },
-      host,
-      broker,
-      telemetry,
-      masterKey,
-      get signalr() {
-        return signalr;
-      },
-      async restartSignalR() {
-        const port = signalr.port;
-        await signalr.close();
-        signalr = await startSignalRService({ ...signalrOptions, port });
-      },
-      dispose,
-    };
+    // Object.assign keeps the live `signalr` getter (a spread would freeze it).
+    return Object.assign(handles(host.url), { host });
   } catch (error) {
     await dispose();
     throw error;

@@ -20,6 +20,7 @@ async function start(): Promise<LocalStack> {
     port: 0,
     signalrPort: 0,
     azuritePort: 0,
+    servicebusPort: 0,
     dataDir,
     webRoot: false,
     env: { ...process.env, ...EMULATOR_SETTINGS },

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_DIR, EMULATOR_SETTINGS, pollUntil, withDeadline } from '../support/stack.js';
 
-const FLAGS = ['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--in-memory', '--no-watch'];
+const FLAGS = [
+  ...['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--servicebus-port', '0'],
+  ...['--in-memory', '--no-watch'],
+];
 const started: ChildProcess[] = [];
 
 afterEach(() => {

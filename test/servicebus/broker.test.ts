@@ -125,8 +125,16 @@ describe('ServiceBusBroker semantics', () => {
     }
     expect(broker.receive('jobs', 1)).toEqual([]);
     expect(broker.stats().slice(0, 2)).toEqual([
-      { path: 'jobs', kind: 'queue', active: 0, scheduled: 0, locked: 0, deadLetter: 2 },
-      { path: 'jobs/$DeadLetterQueue', kind: 'deadLetter', active: 2, scheduled: 0, locked: 0, deadLetter: 0 },
+      { path: 'jobs', kind: 'queue', active: 0, scheduled: 0, deferred: 0, locked: 0, deadLetter: 2 },
+      {
+        path: 'jobs/$DeadLetterQueue',
+        kind: 'deadLetter',
+        active: 2,
+        scheduled: 0,
+        deferred: 0,
+        locked: 0,
+        deadLetter: 0,
+      },
     ]);
     const dead = broker.receive('jobs/$deadletterqueue', 5);
     expect(dead.map((m) => m.body)).toEqual(['poison', 'slow']);

@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../local/shared/clock.js';
 import { parseTopology, ServiceBusBroker, type ReceivedMessage } from '../../local/servicebus/index.js';
-import { sequentialIds, tempDir, testConfig, topology } from './helpers.js';
+import { bundleChild, NODE_PATH, sequentialIds, tempDir, testConfig, topology } from './helpers.js';
 
 describe('durability', () => {
   const dirs: ReturnType<typeof tempDir>[] = [];
@@ -116,26 +115,7 @@ describe('durability', () => {
     beforeAll(async () => {
       const out = tempDir();
       dirs.push(out);
-      childScript = join(out.path, 'crashChild.js');
-      // CommonJS so the native better-sqlite3 resolves through NODE_PATH from the temp dir. The store's writer
-      // thread is bundled next to the child, where the store looks for it, and import.meta.url is given its
-      // CommonJS meaning.
-      await build({
-        entryPoints: [
-          join(import.meta.dirname, 'fixtures/crashChild.ts'),
-          join(import.meta.dirname, '../../local/servicebus/sqliteWriter.ts'),
-        ],
-        outdir: out.path,
-        entryNames: '[name]',
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        external: ['better-sqlite3'],
-        define: { 'import.meta.url': 'importMetaUrl' },
-        banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-        logLevel: 'error',
-      });
+      childScript = await bundleChild(join(import.meta.dirname, 'fixtures/crashChild.ts'), out.path);
     });
 
     /** Runs the child until it acknowledged `sends` batches and `completes` completions, then SIGKILLs it. */
@@ -146,7 +126,7 @@ describe('durability', () => {
       const child = spawn(process.execPath, [childScript, path, String(round)], {
         env: {
           ...process.env,
-          NODE_PATH: join(import.meta.dirname, '../../node_modules'),
+          NODE_PATH,
           SB_TOPOLOGY: JSON.stringify(testConfig),
         },
         stdio: ['ignore', 'pipe', 'inherit'],

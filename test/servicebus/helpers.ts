@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { build } from 'esbuild';
 import { ManualClock } from '../../local/shared/clock.js';
 import { parseTopology, ServiceBusBroker, type Topology } from '../../local/servicebus/index.js';
 
@@ -92,4 +93,28 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+export const NODE_PATH = join(import.meta.dirname, '../../node_modules');
+
+/**
+ * Bundles a child-process entry (TypeScript) into `outDir` and returns the script's path. CommonJS, so the native
+ * better-sqlite3 resolves through NODE_PATH from the temp dir; the store's writer thread is bundled next to it,
+ * where the store looks for it, and import.meta.url is given its CommonJS meaning.
+ */
+export async function bundleChild(entry: string, outDir: string): Promise<string> {
+  await build({
+    entryPoints: [entry, join(import.meta.dirname, '../../local/servicebus/sqliteWriter.ts')],
+    outdir: outDir,
+    entryNames: '[name]',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'error',
+  });
+  return join(outDir, basename(entry).replace(/\.ts$/, '.js'));
 }

@@ -20,6 +20,7 @@ beforeAll(async () => {
     port: 0,
     signalrPort: 0,
     azuritePort: 0,
+    servicebusPort: 0,
     inMemory: true,
     webRoot: false,
     env: { ...EMULATOR_SETTINGS },

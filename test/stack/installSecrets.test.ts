@@ -142,7 +142,10 @@ describe('npm start (local/cli.ts)', () => {
   }
 
   function run(dir: string): Promise<{ code: number | null; output: string }> {
-    const args = ['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--in-memory', '--no-watch'];
+    const args = [
+      ...['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--servicebus-port', '0'],
+      ...['--in-memory', '--no-watch'],
+    ];
     const child = spawn(process.execPath, [join(dir, 'dist/local/cli.js'), ...args], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,7 +31,11 @@ export class StackProcess {
   ): Promise<{ process: StackProcess; functionsUrl: string; tableUrl: string }> {
     const child = spawn(
       process.execPath,
-      [CLI, '--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--data-dir', dataDir, '--no-watch'],
+      [
+        CLI,
+        ...['--port', '0', '--signalr-port', '0', '--azurite-port', '0', '--servicebus-port', '0'],
+        ...['--data-dir', dataDir, '--no-watch'],
+      ],
       { cwd: APP_DIR, env: { ...process.env, ...EMULATOR_SETTINGS }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise<number | null>((resolve) =>

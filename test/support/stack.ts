@@ -37,6 +37,7 @@ export function useLocalStack(options: Omit<LocalStackOptions, 'logger'> = {}): 
       port: 0,
       signalrPort: 0,
       azuritePort: 0,
+      servicebusPort: 0,
       blobPort: 0,
       queuePort: 0,
       inMemory: true,

@@ -13,7 +13,10 @@ export async function sendTraced(
   messages: SendMessage[],
   ctx: BindingContext,
 ): Promise<void> {
-  if (!ctx.span) return broker.send(entity, messages);
+  if (!ctx.span) {
+    await broker.send(entity, messages);
+    return;
+  }
   const span = ctx.telemetry.startSpan('host', `send ${entity}`, {
     kind: 'producer',
     parent: ctx.span,

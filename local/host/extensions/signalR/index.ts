@@ -15,10 +15,10 @@ export const signalRExtension = defineExtension({
     '<connectionStringSetting> (default AzureSignalRConnectionString) = Endpoint=…;AccessKey=…;Version=1.0;',
   ],
   services: ['signalR'],
-  start() {
+  start({ clock }) {
     const trigger = createSignalRTriggerBinding();
     return {
-      bindings: [signalRConnectionInfoAdapter, signalROutputAdapter, trigger.adapter],
+      bindings: [signalRConnectionInfoAdapter(clock), signalROutputAdapter(clock), trigger.adapter],
       webhook: trigger.webhook,
     };
   },

@@ -1,0 +1,2 @@
+export { startAmqpServer, type AmqpServer, type AmqpServerOptions } from './server.js';
+export type { SharedAccessKeys } from './auth.js';

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { ServiceBusClient } from '@azure/service-bus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalServices, type LocalServices } from '../../local/stack/index.js';
+import { APP_DIR, EMULATOR_SETTINGS } from '../support/stack.js';
+import { CaptureLogger } from '../host/helpers/captureLogger.js';
+
+// `npm run services`: the stack's services without the local Functions host, for a real `func start` that reads
+// the same local.settings.json. Here on free ports; the CLI uses the default ones.
+describe('startLocalServices (npm run services)', () => {
+  // What npm start / npm run services leave in local.settings.json: the sample's string with a key of this install.
+  const key = randomBytes(32).toString('base64');
+  const connectionString = EMULATOR_SETTINGS.ServiceBusConnection!.replace('SAS_KEY_VALUE', key);
+  let services: LocalServices;
+  beforeAll(async () => {
+    services = await startLocalServices({
+      appDir: APP_DIR,
+      signalrPort: 0,
+      azuritePort: 0,
+      servicebusPort: 0,
+      inMemory: true,
+      env: { ...process.env, ...EMULATOR_SETTINGS, ServiceBusConnection: connectionString },
+      logger: new CaptureLogger(),
+    });
+  });
+  afterAll(() => services?.dispose());
+
+  it('starts Azurite, SignalR and the broker with AMQP, and no Functions host', async () => {
+    expect('host' in services).toBe(false);
+    // func start serves the app on Host.LocalHttpPort: SignalR's upstream points there.
+    expect(services.urls.functions).toBe('http://localhost:7071');
+    expect((await fetch(`${services.urls.signalr}/api/health`)).status).toBe(200);
+    expect((await fetch(services.urls.tableService)).status).toBeLessThan(500);
+  });
+
+  it('takes the key of the app’s emulator connection string, so func start’s Service Bus extension can connect', async () => {
+    const at = (value: string) => value.replace('sb://localhost', `sb://localhost:${services.amqp.port}`);
+    const client = new ServiceBusClient(at(connectionString), { retryOptions: { maxRetries: 0 } });
+    const withPublicKey = new ServiceBusClient(at(EMULATOR_SETTINGS.ServiceBusConnection!), {
+      retryOptions: { maxRetries: 0 },
+    });
+    try {
+      await client.createSender('orders').sendMessages({ body: { hello: 'func start' } });
+      const [message] = await client.createReceiver('orders', 'order-processor').receiveMessages(1);
+      expect(message!.body).toEqual({ hello: 'func start' });
+      // The sample's SAS_KEY_VALUE is public: it signs nothing here.
+      await expect(withPublicKey.createSender('orders').sendMessages({ body: 'no' })).rejects.toMatchObject({
+        code: 'UnauthorizedAccess',
+      });
+    } finally {
+      await Promise.all([client.close(), withPublicKey.close()]);
+    }
+  });
+});
