@@ -53,10 +53,31 @@ function cryptoKey(key: JwtKey): Promise<webcrypto.CryptoKey> {
   return imported;
 }
 
+/**
+ * Tokens whose signature checked out under a key, with their claims. HS256 is deterministic, so the same string
+ * under the same key verifies the same way every time: only the time and audience checks are repeated. A host
+ * sees the same few tokens over and over (a session's X-ZUMO-AUTH on every request, one REST token per URL and
+ * second), and WebCrypto's HMAC costs an order of magnitude more than these checks.
+ */
+const verifiedTokens = new Map<string, { key: JwtKey; claims: JwtClaims }>();
+/** Signed tokens by key and claims: signing the same claims again would give the same string. */
+const signedTokens = new Map<string, { key: JwtKey; token: string }>();
+const TOKEN_CACHE_SIZE = 1024;
+
+function remember<V>(cache: Map<string, V>, id: string, value: V): void {
+  if (cache.size >= TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(id, value);
+}
+
 /** Signs `claims` as an HS256 JWT. The caller sets `exp` (and `iat`, `nbf`): every token must expire. */
 export async function signJwt(claims: JwtClaims, key: JwtKey): Promise<string> {
   if (typeof claims.exp !== 'number') throw new JwtError('signJwt: claims need a numeric exp');
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(await cryptoKey(key));
+  const id = JSON.stringify(claims);
+  const known = signedTokens.get(id);
+  if (known?.key === key) return known.token;
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(await cryptoKey(key));
+  remember(signedTokens, id, { key, token });
+  return token;
 }
 
 /**
@@ -65,22 +86,15 @@ export async function signJwt(claims: JwtClaims, key: JwtKey): Promise<string> {
  * SDK fills it with a per-process hash.
  */
 export async function verifyJwt(token: string, key: JwtKey, options: VerifyJwtOptions): Promise<JwtClaims> {
-  requireCanonicalEncoding(token);
   const now = Math.floor(options.nowMs / 1000);
-  let payload: JwtClaims;
-  try {
-    ({ payload } = await jwtVerify(token, await cryptoKey(key), {
-      algorithms: ['HS256'],
-      requiredClaims: ['exp'],
-      clockTolerance: CLOCK_SKEW_SECONDS,
-      currentDate: new Date(now * 1000),
-    }));
-  } catch (error) {
-    throw new JwtError(describe(error));
-  }
+  const known = verifiedTokens.get(token);
+  const payload = known?.key === key ? known.claims : await verifySignature(token, key, now);
   // jose applies its tolerance to exp as well; expiry is kept exact here.
   const exp = payload.exp as number; // required and numeric, as jose checked
   if (exp <= now) throw new JwtError(`the token expired at ${new Date(exp * 1000).toISOString()}`);
+  if (typeof payload.nbf === 'number' && payload.nbf > now + CLOCK_SKEW_SECONDS) {
+    throw new JwtError(`the token is not valid before ${new Date(payload.nbf * 1000).toISOString()}`);
+  }
   if (typeof payload.iat === 'number' && payload.iat > now + CLOCK_SKEW_SECONDS) {
     throw new JwtError(`the token was issued in the future (iat ${new Date(payload.iat * 1000).toISOString()})`);
   }
@@ -92,6 +106,24 @@ export async function verifyJwt(token: string, key: JwtKey, options: VerifyJwtOp
     const got = audiences.length > 0 ? `'${audiences.join("', '")}'` : 'no audience';
     throw new JwtError(`the token audience must be ${expected}, got ${got}`, audiences);
   }
+  return { ...payload };
+}
+
+/** The cryptographic half of verifying (encoding, algorithm, signature, claim types), remembered on success. */
+async function verifySignature(token: string, key: JwtKey, now: number): Promise<JwtClaims> {
+  requireCanonicalEncoding(token);
+  let payload: JwtClaims;
+  try {
+    ({ payload } = await jwtVerify(token, await cryptoKey(key), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      currentDate: new Date(now * 1000),
+    }));
+  } catch (error) {
+    throw new JwtError(describe(error));
+  }
+  remember(verifiedTokens, token, { key, claims: payload });
   return payload;
 }
 
