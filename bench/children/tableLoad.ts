@@ -1,6 +1,7 @@
 // Bench child: the app's own table work for one order, in closed loop against a table service, from its own
-// process: OrderStore.create (createEntity) as POST /api/orders does, then updateOrderStatus (getEntity +
-// updateEntity Replace with the ETag) as the order processor does. Figure 2's storage ceiling.
+// process: OrderStore.create (createEntity) as POST /api/orders does, then updateOrderStatus from the order as
+// accepted (updateEntity Replace with the ETag create returned, no read) as the order processor does with the
+// message createOrder sent. Figure 2's storage ceiling.
 import { randomUUID } from 'node:crypto';
 import { newOrder, type OrderItem } from '../../src/orders/order.js';
 import { updateOrderStatus } from '../../src/orders/orderUpdates.js';
@@ -18,8 +19,12 @@ let store: OrderStore | undefined;
 
 async function placeAndProcess(): Promise<void> {
   const order = newOrder({ orderId: randomUUID(), userId: USER_ID, items, now: new Date() });
-  await store!.create(order);
-  const processed = await updateOrderStatus(store!, order, (current) => priceOrder(current.items));
+  const created = await store!.create(order);
+  if (!created.created || created.etag === undefined) throw new Error(`order ${order.orderId}: no ETag from create`);
+  const processed = await updateOrderStatus(store!, order, (current) => priceOrder(current.items), {
+    order,
+    etag: created.etag,
+  });
   if (!processed) throw new Error(`order ${order.orderId} vanished between create and update`);
 }
 

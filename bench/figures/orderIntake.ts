@@ -155,8 +155,8 @@ export async function orderIntake(settings: BenchSettings): Promise<FigureResult
         'the stack process runs under --cpu-prof (a few per cent slower).',
       `Ceiling: the table store alone. Azurite started as the stack starts it (startAzurite: own process, port 0, ` +
         `fresh folder), driven from another process by the app's OrderStore on @azure/data-tables, one order's ` +
-        `table work per iteration (createEntity as POST /api/orders does; getEntity + updateEntity Replace with the ` +
-        `ETag as the processor does), ${CONNECTIONS} loops in one user's partition, ${settings.warmupSeconds} s ` +
+        `table work per iteration (createEntity as POST /api/orders does; updateEntity Replace with the ETag that ` +
+        `create returned, as the processor does with the message it gets), ${CONNECTIONS} loops in one user's partition, ${settings.warmupSeconds} s ` +
         `warm-up then ${settings.measureSeconds} s, median of ${settings.rounds} round(s): ` +
         `${ceiling.toFixed(0)} orders/s durable${cpu(durable)}, ` +
         `${inMemory.load.requestsPerSecond.toFixed(0)} in memory${cpu(inMemory)}. Azurite's cost per operation ` +

@@ -33,7 +33,7 @@ export async function handleCreateOrder(request: HttpRequest, context: Invocatio
   const order = newOrder({ orderId: randomUUID(), userId, ...input.value, now: new Date() });
   const result = await store.create(order, key ? { key, requestHash } : undefined);
   if (!result.created) return replay(store, userId, result.existing, requestHash, request, context);
-  context.extraOutputs.set(orderTopicOutput, orderMessage(order));
+  context.extraOutputs.set(orderTopicOutput, orderMessage(order, result.etag));
   context.log(`Order ${order.orderId} accepted for user ${userId}.`);
   return accepted(order.orderId, request);
 }
@@ -56,7 +56,9 @@ async function replay(
   }
   const stored = await store.get(userId, record.orderId);
   if (!stored) throw new Error(`Idempotency record points at missing order ${record.orderId}.`);
-  if (stored.order.status === 'Accepted') context.extraOutputs.set(orderTopicOutput, orderMessage(stored.order));
+  if (stored.order.status === 'Accepted') {
+    context.extraOutputs.set(orderTopicOutput, orderMessage(stored.order, stored.etag));
+  }
   const response = accepted(record.orderId, request);
   return { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } };
 }

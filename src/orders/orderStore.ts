@@ -7,7 +7,9 @@ import { isOrderStatus } from './status.js';
 /** What an idempotency key was used for: the order it created and a fingerprint of the request body. */
 export type IdempotencyRecord = { orderId: string; requestHash: string };
 
-export type CreateResult = { created: true } | { created: false; existing: IdempotencyRecord };
+/** A created order comes with the ETag of its row, so its first update needs no read. */
+export type CreateResult =
+  { created: true; etag: string | undefined } | { created: false; existing: IdempotencyRecord };
 
 export type StoredOrder = { order: Order; etag: string };
 
@@ -46,8 +48,8 @@ export class OrderStore {
   /** Stores a new order, unless the idempotency key was used already; then says what it was used for. */
   async create(order: Order, idempotency?: { key: string; requestHash: string }): Promise<CreateResult> {
     if (!idempotency) {
-      await tableCall(() => this.table.createEntity(toEntity(order)));
-      return { created: true };
+      const { etag } = await tableCall(() => this.table.createEntity(toEntity(order)));
+      return { created: true, etag };
     }
     const record: IdempotencyEntity = {
       partitionKey: order.userId,
@@ -56,13 +58,14 @@ export class OrderStore {
       requestHash: idempotency.requestHash,
     };
     try {
-      await tableCall(() =>
+      const entity = toEntity(order);
+      const response = await tableCall(() =>
         this.table.submitTransaction([
-          ['create', toEntity(order)],
+          ['create', entity],
           ['create', record],
         ]),
       );
-      return { created: true };
+      return { created: true, etag: response.getResponseForEntity(entity.rowKey)?.etag };
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
       // Lost a race with a concurrent request carrying the same key: answer as that one did.
@@ -95,12 +98,18 @@ export class OrderStore {
     return orders.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.orderId.localeCompare(a.orderId));
   }
 
-  /** Replaces the order if it is still at `etag`; throws ConcurrencyError if someone got there first. */
+  /**
+   * Replaces the order if it is still at `etag`; throws ConcurrencyError if someone got there first, or if the
+   * row is gone (a caller that wrote from a remembered ETag then reads and sees there is no order).
+   */
   async replace(order: Order, etag: string): Promise<void> {
     try {
       await tableCall(() => this.table.updateEntity(toEntity(order), 'Replace', { etag }));
     } catch (error) {
-      if (statusOf(error) === 412) throw new ConcurrencyError(`Order ${order.orderId} changed while being updated.`);
+      const status = statusOf(error);
+      if (status === 412 || status === 404) {
+        throw new ConcurrencyError(`Order ${order.orderId} changed while being updated.`);
+      }
       throw error;
     }
   }

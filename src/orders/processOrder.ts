@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { getOrderStore } from './orderStore.js';
 import { notifyOrderStatus } from './notifications.js';
-import { parseOrderMessage } from './orderMessage.js';
+import { acceptedOrderOf, parseOrderMessage } from './orderMessage.js';
 import { updateOrderStatus } from './orderUpdates.js';
 import { priceOrder } from './pricing.js';
 import { isFinal } from './status.js';
@@ -13,9 +13,13 @@ import { isFinal } from './status.js';
  * after MaxDeliveryCount, dead-lettering.
  */
 export async function handleProcessOrder(message: unknown, context: InvocationContext): Promise<void> {
-  const { orderId, userId } = parseOrderMessage(message);
-  const order = await updateOrderStatus(await getOrderStore(), { userId, orderId }, (current) =>
-    isFinal(current.status) ? undefined : priceOrder(current.items),
+  const parsed = parseOrderMessage(message);
+  const { orderId, userId } = parsed;
+  const order = await updateOrderStatus(
+    await getOrderStore(),
+    { userId, orderId },
+    (current) => (isFinal(current.status) ? undefined : priceOrder(current.items)),
+    acceptedOrderOf(parsed),
   );
   if (!order) throw new Error(`Order ${orderId} of user ${userId} does not exist.`);
   context.log(`Order ${orderId} is ${order.status} (version ${order.version}, delivery ${deliveryCount(context)}).`);

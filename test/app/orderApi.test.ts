@@ -43,13 +43,15 @@ describe('POST /api/orders', () => {
     expect(body.statusUrl).toBe(`http://localhost:7071/api/orders/${body.orderId}`);
     expect(responseHeader(response, 'location')).toBe(body.statusUrl);
 
+    const stored = await (await getOrderStore()).get('alice', body.orderId);
     expect(context.extraOutputs.get(orderTopicOutput)).toEqual({
       orderId: body.orderId,
       userId: 'alice',
       items: validOrder.items,
+      note: 'gift wrap',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      etag: stored?.etag,
     });
-    const stored = await (await getOrderStore()).get('alice', body.orderId);
     expect(stored?.order).toMatchObject({ status: 'Accepted', version: 1, note: 'gift wrap', items: validOrder.items });
   });
 

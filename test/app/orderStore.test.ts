@@ -35,7 +35,10 @@ describe('OrderStore against Azurite', () => {
   it('writes an order and its idempotency record together or not at all', async () => {
     const first = order('idem');
     const second = order('idem');
-    expect(await store.create(first, { key: 'k', requestHash: 'h1' })).toEqual({ created: true });
+    expect(await store.create(first, { key: 'k', requestHash: 'h1' })).toEqual({
+      created: true,
+      etag: expect.stringMatching(/.+/),
+    });
     expect(await store.create(second, { key: 'k', requestHash: 'h2' })).toEqual({
       created: false,
       existing: { orderId: first.orderId, requestHash: 'h1' },
@@ -83,6 +86,50 @@ describe('updateOrderStatus', () => {
     expect(seen).toEqual(['Accepted', 'Failed']);
     expect(result).toMatchObject({ status: 'Failed', version: 2, reason: 'rival' });
     expect((await store.get('contended', original.orderId))?.order).toMatchObject({ status: 'Failed', version: 2 });
+  });
+
+  /** Counts reads, to tell a write from an assumed order from one after a read. */
+  class CountingStore extends OrderStore {
+    reads = 0;
+    override async get(userId: string, orderId: string) {
+      this.reads++;
+      return super.get(userId, orderId);
+    }
+  }
+  const complete = (current: Order) =>
+    current.status === 'Accepted' ? ({ status: 'Completed', totalCents: 950 } as const) : undefined;
+
+  it('writes from the order as accepted and the ETag create returned, without a read', async () => {
+    const counting = new CountingStore(store.table);
+    for (const idempotency of [undefined, { key: 'assumed', requestHash: 'h' }]) {
+      const original = order('assumed');
+      const created = await counting.create(original, idempotency);
+      if (!created.created) throw new Error('expected a new order');
+      const result = await updateOrderStatus(counting, original, complete, { order: original, etag: created.etag! });
+      expect(result).toMatchObject({ status: 'Completed', version: 2 });
+      expect((await store.get('assumed', original.orderId))?.order).toEqual(result);
+    }
+    expect(counting.reads).toBe(0);
+  });
+
+  it('reads and decides again when the assumed order is stale (a second delivery), changing nothing', async () => {
+    const counting = new CountingStore(store.table);
+    const original = order('stale');
+    const created = await counting.create(original);
+    const assumed = { order: original, etag: (created as { etag: string }).etag };
+    const first = await updateOrderStatus(counting, original, complete, assumed);
+    const again = await updateOrderStatus(counting, original, complete, assumed);
+    expect(again).toEqual(first);
+    expect(counting.reads).toBe(1);
+    expect((await store.get('stale', original.orderId))?.order.version).toBe(2);
+  });
+
+  it('finds no order when the assumed row is gone', async () => {
+    const original = order('gone');
+    const created = await store.create(original);
+    await store.table.deleteEntity('gone', `order_${original.orderId}`);
+    const assumed = { order: original, etag: (created as { etag: string }).etag };
+    expect(await updateOrderStatus(store, original, complete, assumed)).toBeUndefined();
   });
 
   it('returns undefined for an order that does not exist', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failureReason } from '../../src/orders/deadLetters.js';
-import { newOrder } from '../../src/orders/order.js';
+import { applyStatusChange, newOrder } from '../../src/orders/order.js';
 import {
+  acceptedOrderOf,
   MalformedOrderMessageError,
   orderMessage,
   orderRefOf,
@@ -23,9 +24,22 @@ describe('order message', () => {
       orderId: order.orderId,
       userId: 'u2',
       items: order.items,
+      note: 'private',
       createdAt: '2026-02-01T00:00:00.000Z',
     });
     expect(parseOrderMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
+    expect(acceptedOrderOf(message)).toBeUndefined();
+  });
+
+  it('carries the ETag of an order as accepted, and gives back exactly that order', () => {
+    const message = parseOrderMessage(JSON.parse(JSON.stringify(orderMessage(order, 'W/"etag-1"'))));
+    expect(message.etag).toBe('W/"etag-1"');
+    expect(acceptedOrderOf(message)).toEqual({ order, etag: 'W/"etag-1"' });
+  });
+
+  it('leaves the ETag out once the order has moved on, so the processor reads it', () => {
+    const completed = applyStatusChange(order, { status: 'Completed', totalCents: 100 }, new Date());
+    expect(orderMessage(completed, 'W/"etag-2"').etag).toBeUndefined();
   });
 
   it.each([
