@@ -4,12 +4,12 @@ const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="local-easy-auth"' };
 
 /** Every error the Easy Auth emulation answers, in one place; each is problem+json, form posts included. */
 export const authProblems = {
-  signInRequired: (): Problem => ({
-    status: 401,
+  signInRequired: (status: 401 | 403): Problem => ({
+    status,
     detail:
       'Sign in first (POST /.auth/login/dev), then send the session token as X-ZUMO-AUTH. Like the deployed app ' +
-      '(App Service Authentication with "Return401"), the API refuses anonymous calls.',
-    headers: CHALLENGE,
+      `(App Service Authentication with "Return${status}"), the API refuses anonymous calls.`,
+    ...(status === 401 ? { headers: CHALLENGE } : {}),
   }),
   notSignedIn: (): Problem => ({ status: 401, detail: 'Sign in with POST /.auth/login/dev first.' }),
   invalidToken: (header: string, reason: string): Problem => ({

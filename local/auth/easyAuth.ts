@@ -7,6 +7,7 @@ import { isPlatformIdentityHeader, principalHeaders } from './principal.js';
 import { openRevocations, type Revocations } from './revocations.js';
 import { SessionTokens, TOKEN_HEADER } from './sessions.js';
 import { traceAuth } from './authTracing.js';
+import { refuseUnauthenticated, type UnauthenticatedAction } from './unauthenticatedAction.js';
 import type { Telemetry } from '../telemetry/index.js';
 
 export { SESSION_COOKIE, TOKEN_HEADER } from './sessions.js';
@@ -25,10 +26,12 @@ export type EasyAuthOptions = {
   /** Signed-out sessions; default in memory only (see openRevocations for the durable kind). */
   revocations?: Revocations;
   /**
-   * Requests that need a session, answered 401 without one, as App Service's `requireAuthentication` with
-   * `unauthenticatedClientAction: Return401` does (how the deployment configures it). Default: none.
+   * Requests that need a session, as App Service's `requireAuthentication` (with its excluded paths) decides.
+   * Default: none, every request goes through and the app decides.
    */
   requireAuthentication?: (url: URL) => boolean;
+  /** What such a request without a session gets; default Return401 (how the deployment configures it). */
+  unauthenticatedAction?: UnauthenticatedAction;
   /** Spans of sign-ins, sign-outs and each request's caller, while telemetry records. */
   telemetry?: Telemetry;
 };
@@ -77,7 +80,7 @@ export function createEasyAuth(options: EasyAuthOptions): EasyAuth {
       traceAuth(options.telemetry, req, 'authenticated', { userId: session.userId });
     } else if (options.requireAuthentication?.(url)) {
       traceAuth(options.telemetry, req, 'refused', { reason: 'no session: sign in first' });
-      sendProblem(res, authProblems.signInRequired());
+      refuseUnauthenticated(options.unauthenticatedAction ?? 'Return401', req, res, url);
       return true;
     }
     return false;

@@ -1,6 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createEasyAuth, loadOrCreateAuthSecret, openRevocations, revocationsFile } from '../auth/index.js';
+import {
+  createEasyAuth,
+  loadOrCreateAuthSecret,
+  openRevocations,
+  parseUnauthenticatedAction,
+  revocationsFile,
+  UNAUTHENTICATED_ACTION_SETTING,
+} from '../auth/index.js';
 import { readLocalSettings } from '../host/appSettings.js';
 import { readHostJson } from '../host/hostJson.js';
 import type { HttpTimeouts } from '../shared/localHttpServer.js';
@@ -130,6 +137,7 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
     if (fallback) log(`No local.settings.json in ${appDir}: using the values of local.settings.sample.json.`);
     const configured: Record<string, string> = { ...fileValues };
     for (const [name, value] of Object.entries(env)) if (value !== undefined) configured[name] = value;
+    const unauthenticatedAction = parseUnauthenticatedAction(configured[UNAUTHENTICATED_ACTION_SETTING]);
 
     // Azurite's process boots while the rest of the stack starts: its port is settled first so the settings
     // can name it, and the stack is ready only once Azurite is.
@@ -253,7 +261,10 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
         inMemory ? undefined : revocationsFile(dataDir),
         (options.clock ?? systemClock).now(),
       ),
-      requireAuthentication: underRoutePrefix(readHostJson(appDir).http.routePrefix),
+      // As App Service with requireAuthentication: what an anonymous call to a function route gets is the app's
+      // choice (its settings); without one, the functions decide.
+      requireAuthentication: unauthenticatedAction && underRoutePrefix(readHostJson(appDir).http.routePrefix),
+      unauthenticatedAction,
       telemetry,
     });
 
@@ -348,8 +359,8 @@ function appSettingsForStack(
 }
 
 /**
- * The app's function routes, which the deployed app's Easy Auth (Return401) closes to anonymous callers; the
- * platform's own paths have their own keys and checks.
+ * The app's function routes, which Easy Auth closes to anonymous callers when the app requires authentication
+ * (as the deployed app does, with Return401); the platform's own paths have their own keys and checks.
  */
 function underRoutePrefix(routePrefix: string): (url: URL) => boolean {
   const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
