@@ -47,7 +47,7 @@ export type AzuriteHandle = {
    * or, next to a reused table service, in a process of this stack's own. Called again, it finds them running.
    */
   startBlobQueue(ports?: { blobPort?: number; queuePort?: number }): Promise<BlobQueueHandle>;
-  /** Stops the services this call started; a no-op for a reused table service. Idempotent. */
+  /** Stops the Azurite process this call started; next to a reused table service, only blobs and queues. Idempotent. */
   stop(): Promise<void>;
 };
 

@@ -9,8 +9,5 @@ export function emulatorServiceUrl(host: string, port: number): string {
   return `http://${urlHost}:${port}/${DEV_ACCOUNT_NAME}`;
 }
 
-/** Where Azurite writes when no folder is given. */
-export const DEFAULT_AZURITE_DATA_DIR = '.local/azurite';
-
 /** How Azurite's processes report restarts and giving up. */
 export type AzuriteLog = (message: string, level: 'information' | 'warning' | 'error') => void;

@@ -110,6 +110,23 @@ describe('Azurite under supervision', () => {
     await expect(container.exists()).rejects.toThrow();
   });
 
+  it('next to a reused table service, runs blobs and queues in a process of its own and stops only that', async () => {
+    const { azurite: owner, table } = await start({});
+    const reused = await startAzurite({ port: owner.port, reuseExisting: true, inMemory: true });
+    expect(reused.pid).toBeUndefined();
+    const blobQueue = await reused.startBlobQueue();
+    expect(blobQueue.pid).toBeDefined();
+    expect(blobQueue.pid).not.toBe(owner.pid);
+    const container = BlobServiceClient.fromConnectionString(emulatorConnectionString(blobQueue), {
+      retryOptions: { maxTries: 1 },
+    }).getContainerClient('next-to-reused');
+    await container.create();
+    expect(await container.exists()).toBe(true);
+    await reused.stop();
+    await expect(container.exists()).rejects.toThrow();
+    await table.createTable(); // the reused service is somebody else's: still up
+  });
+
   it('gives up loudly after repeated failed restarts, and health says so', async () => {
     const { azurite, logged, onLog } = await start({ initialDelayMs: 200, maxRestarts: 2 });
     // Something else takes the port the moment the process is gone, so every restart fails to listen.
