@@ -159,11 +159,10 @@ async function start(options: LocalStackOptions, withHost: boolean): Promise<Loc
     // Blob and queue ports follow the table port's choice: any free ones when it is 0 (tests, several stacks).
     const anyPort = options.azuritePort === 0;
     const storageService = lazyStorageService({
+      azurite: azuriteStarting,
       blobPort: (options.blobPort ?? (anyPort ? 0 : 10000)) || (await freePort()),
       queuePort: (options.queuePort ?? (anyPort ? 0 : 10001)) || (await freePort()),
       tableEndpoint: storage.tableEndpoint,
-      dataDir: join(dataDir, 'azurite'),
-      inMemory,
     });
     stoppers.push(() => storageService.stop());
 

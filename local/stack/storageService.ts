@@ -1,18 +1,18 @@
 import type { StorageEmulator } from '../host/index.js';
-import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from '../storage/azurite.js';
-import { blobQueueEndpoints, startAzuriteBlobQueue, type BlobQueueHandle } from '../storage/blobQueue.js';
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, type AzuriteHandle } from '../storage/azurite.js';
+import { blobQueueEndpoints, type BlobQueueHandle } from '../storage/blobQueue.js';
 
 /**
- * The `storage` service the storage bindings ask for: Azurite's blob and queue services (next to the table
- * service the stack always runs), started the first time an app's bindings need them. Their ports are settled up
- * front so the app's `UseDevelopmentStorage=true` settings can name them before anything starts.
+ * The `storage` service the storage bindings ask for: Azurite's blob and queue services, started in the Azurite
+ * process of the table service the stack always runs the first time an app's bindings need them. Their ports are
+ * settled up front so the app's `UseDevelopmentStorage=true` settings can name them before anything starts.
  */
 export function lazyStorageService(options: {
+  /** The stack's Azurite, which the blob and queue services join. */
+  azurite: Promise<AzuriteHandle>;
   blobPort: number;
   queuePort: number;
   tableEndpoint: string;
-  dataDir: string;
-  inMemory: boolean;
 }): {
   endpoints: { blobEndpoint: string; queueEndpoint: string };
   start(): Promise<StorageEmulator>;
@@ -23,7 +23,8 @@ export function lazyStorageService(options: {
   return {
     endpoints,
     async start() {
-      started ??= startAzuriteBlobQueue({ ...options });
+      const { azurite, blobPort, queuePort } = options;
+      started ??= azurite.then((table) => table.startBlobQueue({ blobPort, queuePort }));
       await started;
       return {
         ...endpoints,

@@ -1,19 +1,16 @@
 import { request } from 'node:http';
 import type { Clock } from '../shared/clock.js';
 import { freePort } from '../shared/freePort.js';
-import { DEFAULT_BACKOFF, Supervisor, type BackoffPolicy, type SupervisorState } from '../shared/supervisor.js';
+import type { BackoffPolicy, SupervisorState } from '../shared/supervisor.js';
 import type { WriteHealth } from '../shared/writeHealth.js';
-import { startAzuriteProcess, type AzuriteProcess } from './azuriteChild.js';
+import { blobQueueHandle, type BlobQueueHandle } from './blobQueue.js';
+import { SupervisedAzurite } from './azuriteSupervisor.js';
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, emulatorServiceUrl, type AzuriteLog } from './emulatorAccount.js';
 
-/** The fixed account and key every Azure storage emulator accepts (published by Microsoft, not a secret). */
-export const DEV_ACCOUNT_NAME = 'devstoreaccount1';
-export const DEV_ACCOUNT_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, type AzuriteLog };
 
 /** Azurite's own default table port. */
 export const DEFAULT_AZURITE_PORT = 10002;
-
-export type AzuriteLog = (message: string, level: 'information' | 'warning' | 'error') => void;
 
 export type AzuriteOptions = {
   /** Table service port; 0 (the default) picks a free one. */
@@ -24,7 +21,7 @@ export type AzuriteOptions = {
   inMemory?: boolean;
   /** Use an Azurite table service already listening on `port` instead of starting one. */
   reuseExisting?: boolean;
-  /** How restarts of a table service process that died back off, and when they give up. */
+  /** How restarts of an Azurite process that died back off, and when they give up. */
   backoff?: Partial<BackoffPolicy>;
   clock?: Clock;
   /** Where restarts and giving up are reported. Default: stderr. */
@@ -42,10 +39,15 @@ export type AzuriteHandle = {
   /** Explicit account connection string: `UseDevelopmentStorage=true` would assume port 10002. */
   connectionString: string;
   port: number;
-  /** The table service's current process, when this call started one (not for a reused service). */
+  /** The current Azurite process, when this call started one (not for a reused service). */
   readonly pid?: number;
   health(): Promise<AzuriteHealth>;
-  /** Stops the service this call started; a no-op for a reused one. Idempotent. */
+  /**
+   * Starts Azurite's blob and queue services (0 or no port: free ones) in the same process as the table service,
+   * or, next to a reused table service, in a process of this stack's own. Called again, it finds them running.
+   */
+  startBlobQueue(ports?: { blobPort?: number; queuePort?: number }): Promise<BlobQueueHandle>;
+  /** Stops the Azurite process this call started; next to a reused table service, only blobs and queues. Idempotent. */
   stop(): Promise<void>;
 };
 
@@ -59,11 +61,14 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     if (port === 0) throw new Error('reuseExisting needs the port of the running Azurite table service, not 0.');
     const server = await probeTableService(host, port);
     if (server === 'azurite') {
+      // Somebody else's table service; blobs and queues, when asked for, run in a process of this stack's own.
+      let own: SupervisedAzurite | undefined;
       return {
         ...azuriteEndpoints(host, port),
         port,
         health: async () => ({ state: 'reused', restarts: 0, diskFull: false }),
-        stop: async () => undefined,
+        startBlobQueue: (ports) => blobQueueHandle((own ??= supervised(host, options)), host, ports),
+        stop: async () => own?.stop(),
       };
     }
     if (server === 'other') {
@@ -120,55 +125,35 @@ export async function placeAzurite(options: {
   return { port: free, reuseExisting: false };
 }
 
+function supervised(host: string, options: AzuriteOptions): SupervisedAzurite {
+  return new SupervisedAzurite({
+    host,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    backoff: options.backoff,
+    clock: options.clock,
+    log: options.log ?? ((message) => process.stderr.write(`${message}\n`)),
+  });
+}
+
 async function startSupervised(host: string, port: number, options: AzuriteOptions): Promise<AzuriteHandle> {
-  const log: AzuriteLog = options.log ?? ((message) => process.stderr.write(`${message}\n`));
-  const maxRestarts = options.backoff?.maxRestarts ?? DEFAULT_BACKOFF.maxRestarts;
-  let bound = port;
-  // A replacement listens where the first one did: the stack's settings name that port.
-  const supervisor = new Supervisor<AzuriteProcess>(
-    async () => {
-      const started = await startAzuriteProcess(host, bound, options);
-      bound = started.port;
-      return started;
-    },
-    { backoff: options.backoff, clock: options.clock },
-  );
-  supervisor.on('restarting', ({ attempt, delayMs, cause }) =>
-    log(
-      `The Azurite table service is down (${cause.message}); restarting it in ${delayMs} ms ` +
-        `(attempt ${attempt} of ${maxRestarts}).`,
-      'warning',
-    ),
-  );
-  supervisor.on('restarted', (started) =>
-    log(`The Azurite table service is back on port ${started.port} (process ${started.pid}).`, 'warning'),
-  );
-  supervisor.on('giveUp', ({ attempts, cause }) =>
-    log(
-      `The Azurite table service failed ${attempts} restarts in a row (${cause.message}); no more are tried. ` +
-        'Storage requests fail until the stack is restarted.',
-      'error',
-    ),
-  );
-  const first = await supervisor.start();
+  const azurite = supervised(host, options);
+  const table = await azurite.start({ service: 'table', port });
   return {
-    ...azuriteEndpoints(host, first.port),
-    port: first.port,
+    ...azuriteEndpoints(host, table.port),
+    port: table.port,
     get pid() {
-      return supervisor.current?.pid;
+      return azurite.pid;
     },
-    async health() {
-      const writes = (await supervisor.current?.health()) ?? { diskFull: false };
-      return { state: supervisor.state, restarts: supervisor.restarts, ...writes };
-    },
-    stop: () => supervisor.stop(),
+    health: () => azurite.health(),
+    startBlobQueue: (ports) => blobQueueHandle(azurite, host, ports),
+    stop: () => azurite.stop(),
   };
 }
 
 /** Where the table service at host:port is, and the explicit connection string for it. */
 export function azuriteEndpoints(host: string, port: number): { tableEndpoint: string; connectionString: string } {
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  const tableEndpoint = `http://${urlHost}:${port}/${DEV_ACCOUNT_NAME}`;
+  const tableEndpoint = emulatorServiceUrl(host, port);
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` +
     `TableEndpoint=${tableEndpoint};`;

@@ -1,7 +1,5 @@
-import { fork } from 'node:child_process';
-import { compiledEntry } from '../shared/compiledEntry.js';
-import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from './azurite.js';
-import type { BlobQueueProcessMessage } from './blobQueueProcess.js';
+import { SupervisedAzurite } from './azuriteSupervisor.js';
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, emulatorServiceUrl } from './emulatorAccount.js';
 
 export type BlobQueueOptions = {
   host?: string;
@@ -18,48 +16,47 @@ export type BlobQueueHandle = {
   queueEndpoint: string;
   blobPort: number;
   queuePort: number;
-  pid: number | undefined;
-  /** Stops the services. Idempotent. */
+  /** The Azurite process they run in (which may run the table service too). */
+  readonly pid: number | undefined;
+  /** Stops the blob and queue services (and their process, when nothing else runs there). Idempotent. */
   stop(): Promise<void>;
 };
 
-/** Starts Azurite's blob and queue services in a child process of their own (the storage bindings need them). */
-export async function startAzuriteBlobQueue(options: BlobQueueOptions = {}): Promise<BlobQueueHandle> {
+/**
+ * Starts Azurite's blob and queue services on their own, in a supervised Azurite process. The stack instead
+ * starts them in its Azurite process next to the table service (`AzuriteHandle.startBlobQueue`).
+ */
+export function startAzuriteBlobQueue(options: BlobQueueOptions = {}): Promise<BlobQueueHandle> {
   const host = options.host ?? '127.0.0.1';
-  const config = {
+  const azurite = new SupervisedAzurite({
     host,
-    blobPort: options.blobPort ?? 0,
-    queuePort: options.queuePort ?? 0,
     dataDir: options.dataDir,
     inMemory: options.inMemory,
-  };
-  const child = fork(compiledEntry(import.meta.url, 'blobQueueProcess.js'), [JSON.stringify(config)], {
-    // Not the parent's flags: a test runner's loaders or a profiler do not belong in Azurite's process.
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    log: (message) => process.stderr.write(`${message}\n`),
   });
-  const ports = await new Promise<{ blobPort: number; queuePort: number }>((resolvePromise, reject) => {
-    child.once('message', (message: BlobQueueProcessMessage) => {
-      if (message.ready) resolvePromise({ blobPort: message.blobPort, queuePort: message.queuePort });
-      else reject(new Error(message.error));
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`Azurite's blob and queue services exited (code ${code}) before they were ready.`)),
-    );
-    child.once('error', reject);
+  return blobQueueHandle(azurite, host, options);
+}
+
+/** Starts (or finds) the blob and queue services in `azurite`. */
+export async function blobQueueHandle(
+  azurite: SupervisedAzurite,
+  host: string,
+  ports: { blobPort?: number; queuePort?: number } = {},
+): Promise<BlobQueueHandle> {
+  const { blobPort, queuePort } = await azurite.start({
+    service: 'blobQueue',
+    blobPort: ports.blobPort ?? 0,
+    queuePort: ports.queuePort ?? 0,
   });
-  child.removeAllListeners('exit');
   let stopping: Promise<void> | undefined;
   return {
-    ...blobQueueEndpoints(host, ports.blobPort, ports.queuePort),
-    ...ports,
-    pid: child.pid,
-    stop: () =>
-      (stopping ??= new Promise<void>((resolvePromise) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
-        child.once('exit', () => resolvePromise());
-        child.send('stop');
-      })),
+    ...blobQueueEndpoints(host, blobPort, queuePort),
+    blobPort,
+    queuePort,
+    get pid() {
+      return azurite.pid;
+    },
+    stop: () => (stopping ??= azurite.close('blobQueue')),
   };
 }
 
@@ -69,11 +66,7 @@ export function blobQueueEndpoints(
   blobPort: number,
   queuePort: number,
 ): { blobEndpoint: string; queueEndpoint: string } {
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    blobEndpoint: `http://${urlHost}:${blobPort}/${DEV_ACCOUNT_NAME}`,
-    queueEndpoint: `http://${urlHost}:${queuePort}/${DEV_ACCOUNT_NAME}`,
-  };
+  return { blobEndpoint: emulatorServiceUrl(host, blobPort), queueEndpoint: emulatorServiceUrl(host, queuePort) };
 }
 
 /** The emulator account's connection string naming each service's endpoint (absent ones left out). */

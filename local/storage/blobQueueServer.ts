@@ -79,7 +79,13 @@ async function startBoth(blob: AzuriteServer, queue: AzuriteServer, options: Blo
       );
     }
   };
-  await Promise.all([start(blob, 'blob', options.blobPort), start(queue, 'queue', options.queuePort)]);
+  try {
+    await Promise.all([start(blob, 'blob', options.blobPort), start(queue, 'queue', options.queuePort)]);
+  } catch (error) {
+    // The process goes on serving tables: neither service may stay half started.
+    await Promise.allSettled([blob.close(), queue.close()]);
+    throw error;
+  }
 }
 
 /**

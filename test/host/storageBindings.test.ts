@@ -6,6 +6,7 @@ import { runningServices, startFunctionsHost, type FunctionsHost } from '../../l
 import { ManualClock } from '../../local/shared/clock.js';
 import { emulatorConnectionString } from '../../local/storage/blobQueue.js';
 import { useStorageEmulator } from '../support/azurite.js';
+import { advanceUntil } from './helpers/advanceUntil.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
@@ -39,21 +40,6 @@ function start(): Promise<FunctionsHost> {
   });
 }
 
-/** Moves the clock in steps until `promise` settles, letting Azurite's answers in between (no timed sleeps). */
-async function advanceUntil<T>(promise: Promise<T>, stepMs = 500): Promise<T> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < 600 && !settled; i++) {
-    clock.advance(stepMs);
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return promise;
-}
-
 const tagged = (tag: string, test: (value: never) => boolean = () => true, from = 0) =>
   logger.find(
     (e) =>
@@ -81,6 +67,7 @@ describe('timerTrigger', () => {
   it('fires on its NCRONTAB schedule with the timer object the library expects, and keeps its status in azure-webjobs-hosts', async () => {
     const from = logger.entries.length;
     await advanceUntil(
+      clock,
       tagged('tick', () => true, from),
       10_000,
     );
@@ -98,7 +85,7 @@ describe('timerTrigger', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     };
-    const saved = await advanceUntil(ran(), 1);
+    const saved = await advanceUntil(clock, ran(), 1);
     expect(Object.keys(saved)).toEqual(['Last', 'Next', 'LastUpdated']);
     expect(Date.parse(saved.Next!) - Date.parse(saved.Last!)).toBe(300_000);
   });
@@ -112,6 +99,7 @@ describe('timerTrigger', () => {
     });
     expect(res.status).toBe(202);
     await advanceUntil(
+      clock,
       tagged('tick', () => true, from),
       1,
     );
@@ -127,6 +115,7 @@ describe('timerTrigger', () => {
     const from = logger.entries.length;
     host = await start();
     await advanceUntil(
+      clock,
       tagged('tick', () => true, from),
       1,
     );
@@ -141,7 +130,10 @@ describe('queueTrigger and the queue, blob and table outputs', () => {
     const work = queues().getQueueClient('work');
     await work.createIfNotExists();
     await work.sendMessage(base64({ name: 'alpha', size: 3 }));
-    await advanceUntil(tagged('work', (w: Work) => w.message.name === 'alpha', from));
+    await advanceUntil(
+      clock,
+      tagged('work', (w: Work) => w.message.name === 'alpha', from),
+    );
     const [seen] = reported<Work>(logger, 'work', from);
     expect(Object.keys(seen!.metadata).sort()).toEqual(
       expect.arrayContaining([
@@ -161,6 +153,7 @@ describe('queueTrigger and the queue, blob and table outputs', () => {
         await done.peekMessages({ numberOfMessages: 32 }).catch(() => ({ peekedMessageItems: [] }))
       ).peekedMessageItems.map((m) => Buffer.from(m.messageText, 'base64').toString());
     await advanceUntil(
+      clock,
       (async () => {
         while ((await texts()).length < 2) await new Promise((r) => setTimeout(r, 10));
       })(),
@@ -192,7 +185,7 @@ describe('queueTrigger and the queue, blob and table outputs', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     };
-    const [item] = await advanceUntil(poisoned());
+    const [item] = await advanceUntil(clock, poisoned());
     expect(JSON.parse(Buffer.from(item!.messageText, 'base64').toString())).toEqual({ name: 'broken', fail: true });
     expect(reported<Work>(logger, 'work', from).map((w) => w.metadata.dequeueCount)).toEqual([1, 2]);
   });
@@ -207,7 +200,7 @@ describe('queueTrigger and the queue, blob and table outputs', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     };
-    expect(await advanceUntil(found())).toBe(true);
+    expect(await advanceUntil(clock, found())).toBe(true);
   });
 });
 
@@ -217,7 +210,10 @@ describe('blobTrigger', () => {
     const uploads = blobs().getContainerClient('uploads');
     await uploads.createIfNotExists();
     await uploads.getBlockBlobClient('a.txt').upload('hello', 5);
-    await advanceUntil(tagged('upload', (u: Upload) => u.text === 'hello', from));
+    await advanceUntil(
+      clock,
+      tagged('upload', (u: Upload) => u.text === 'hello', from),
+    );
     const [seen] = reported<Upload>(logger, 'upload', from);
     expect(seen).toMatchObject({ isBuffer: true, metadata: { name: 'a', blobTrigger: 'uploads/a.txt' } });
     expect(seen!.metadata).toHaveProperty('uri');
@@ -227,7 +223,10 @@ describe('blobTrigger', () => {
     host = await start();
     const afterRestart = logger.entries.length;
     await uploads.getBlockBlobClient('a.txt').upload('hello again', 11);
-    await advanceUntil(tagged('upload', (u: Upload) => u.text === 'hello again', afterRestart));
+    await advanceUntil(
+      clock,
+      tagged('upload', (u: Upload) => u.text === 'hello again', afterRestart),
+    );
     expect(reported<Upload>(logger, 'upload', from).map((u) => u.text)).toEqual(['hello', 'hello again']);
   });
 
@@ -245,7 +244,7 @@ describe('blobTrigger', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     };
-    const [item] = await advanceUntil(poisoned());
+    const [item] = await advanceUntil(clock, poisoned());
     expect(JSON.parse(Buffer.from(item!.messageText, 'base64').toString())).toMatchObject({
       Type: 'BlobTrigger',
       FunctionId: 'Host.Functions.upload',

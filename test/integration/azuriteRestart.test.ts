@@ -26,7 +26,7 @@ describe('the stack when its Azurite process dies', () => {
       const before = await ann.place([{ sku: 'MUG-CERAMIC', quantity: 1 }]);
       await ann.waitUntilFinal(before);
 
-      const back = logger.next((entry) => /Azurite table service is back/.test(entry.message));
+      const back = logger.next((entry) => /Azurite is back/.test(entry.message));
       process.kill(azuriteChild(), 'SIGKILL');
       // No manual restart: the next order is taken (the Table SDK's retries span the restart).
       const after = await ann.place([{ sku: 'MUG-CERAMIC', quantity: 1 }]);

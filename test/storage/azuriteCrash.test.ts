@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { azuriteEndpoints } from '../../local/storage/azurite.js';
-import type { AzuriteReadyMessage } from '../../local/storage/azuriteProcess.js';
+import type { AzuriteProcessConfig, AzuriteReadyMessage } from '../../local/storage/azuriteProcess.js';
 import { APP_DIR } from '../support/stack.js';
 
 const ENTRY = join(APP_DIR, 'dist', 'local', 'storage', 'azuriteProcess.js');
@@ -23,16 +23,18 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The Azurite table service's own process, as the stack forks it, on a free port over `dataDir`. */
+/** Azurite's own process with only the table service, as the stack forks it, on a free port over `dataDir`. */
 async function startAzuriteProcess(dataDir: string): Promise<{ child: ChildProcess; table: TableClient }> {
-  const child = fork(ENTRY, [JSON.stringify({ host: '127.0.0.1', port: 0, dataDir, inMemory: false })], {
+  const config: AzuriteProcessConfig = { host: '127.0.0.1', dataDir, services: [{ service: 'table', port: 0 }] };
+  const child = fork(ENTRY, [JSON.stringify(config)], {
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
   const [message] = (await once(child, 'message')) as [AzuriteReadyMessage];
   if (!message.ready) throw new Error(message.error);
-  const { connectionString } = azuriteEndpoints('127.0.0.1', message.port);
+  const [table] = message.services;
+  const { connectionString } = azuriteEndpoints('127.0.0.1', table?.service === 'table' ? table.port : 0);
   return {
     child,
     table: TableClient.fromConnectionString(connectionString, 'crash', {

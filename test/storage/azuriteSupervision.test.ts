@@ -1,4 +1,6 @@
 import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackoffPolicy } from '../../local/shared/supervisor.js';
 import { startAzurite } from '../../local/storage/azurite.js';
+import { emulatorConnectionString } from '../../local/storage/blobQueue.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -68,6 +71,60 @@ describe('Azurite under supervision', () => {
     // The same client, the same connection string: no manual restart, nothing lost.
     await table.createEntity({ partitionKey: 'p', rowKey: 'after' });
     expect(await rowsOf(table)).toEqual(['after', 'before']);
+  });
+
+  it('runs blobs and queues in the same process once asked for, and brings them back with it on their ports', async () => {
+    const { azurite, table, logged, onLog } = await start({ initialDelayMs: 100 });
+    const pid = azurite.pid!;
+    const blobQueue = await azurite.startBlobQueue();
+    expect(blobQueue.pid).toBe(pid);
+    expect(await azurite.startBlobQueue()).toMatchObject({
+      blobPort: blobQueue.blobPort,
+      queuePort: blobQueue.queuePort,
+    });
+    const connection = emulatorConnectionString(blobQueue);
+    const retryOptions = { maxTries: 1 };
+    const container = BlobServiceClient.fromConnectionString(connection, { retryOptions }).getContainerClient('kept');
+    const queue = QueueServiceClient.fromConnectionString(connection, { retryOptions }).getQueueClient('kept');
+    await container.create();
+    await container.getBlockBlobClient('a.txt').upload('written', 7);
+    await queue.create();
+    await queue.sendMessage('accepted');
+    await table.createTable();
+
+    process.kill(pid, 'SIGKILL');
+    const back = await logLine(logged, onLog, /back on port/);
+    expect(logged[0]?.message).toMatch(/^Azurite \(table, blob and queue services\) is down/);
+    for (const port of [azurite.port, blobQueue.blobPort, blobQueue.queuePort])
+      expect(back.message).toContain(String(port));
+    expect(blobQueue.pid).toBe(azurite.pid);
+    expect((await container.getBlobClient('a.txt').downloadToBuffer()).toString()).toBe('written');
+    const { receivedMessageItems } = await queue.receiveMessages();
+    expect(receivedMessageItems.map((m) => m.messageText)).toEqual(['accepted']);
+    await table.createEntity({ partitionKey: 'p', rowKey: 'after' });
+
+    // Stopping blobs and queues leaves the table service (and its process) running.
+    await blobQueue.stop();
+    await table.createEntity({ partitionKey: 'p', rowKey: 'still' });
+    expect(azurite.pid).toBe(blobQueue.pid);
+    await expect(container.exists()).rejects.toThrow();
+  });
+
+  it('next to a reused table service, runs blobs and queues in a process of its own and stops only that', async () => {
+    const { azurite: owner, table } = await start({});
+    const reused = await startAzurite({ port: owner.port, reuseExisting: true, inMemory: true });
+    expect(reused.pid).toBeUndefined();
+    const blobQueue = await reused.startBlobQueue();
+    expect(blobQueue.pid).toBeDefined();
+    expect(blobQueue.pid).not.toBe(owner.pid);
+    const container = BlobServiceClient.fromConnectionString(emulatorConnectionString(blobQueue), {
+      retryOptions: { maxTries: 1 },
+    }).getContainerClient('next-to-reused');
+    await container.create();
+    expect(await container.exists()).toBe(true);
+    await reused.stop();
+    await expect(container.exists()).rejects.toThrow();
+    await table.createTable(); // the reused service is somebody else's: still up
   });
 
   it('gives up loudly after repeated failed restarts, and health says so', async () => {

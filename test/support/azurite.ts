@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { StorageEmulator } from '../../local/host/index.js';
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, startAzurite, type AzuriteHandle } from '../../local/storage/azurite.js';
-import { startAzuriteBlobQueue, type BlobQueueHandle } from '../../local/storage/blobQueue.js';
+import type { BlobQueueHandle } from '../../local/storage/blobQueue.js';
 
 /**
  * Starts an in-memory Azurite table service on a free port for the current test file and stops it afterwards.
@@ -22,21 +22,19 @@ export function useAzurite(): () => AzuriteHandle {
 }
 
 /**
- * Starts Azurite's table, blob and queue services (in memory, free ports) for the current test file and hands
- * them over as the `storage` service the storage bindings need.
+ * Starts Azurite's table, blob and queue services (in memory, free ports) in one Azurite process, as the stack
+ * does, for the current test file and hands them over as the `storage` service the storage bindings need.
  */
 export function useStorageEmulator(options: { dataDir?: string } = {}): () => StorageEmulator {
   let table: AzuriteHandle | undefined;
   let blobQueue: BlobQueueHandle | undefined;
   beforeAll(async () => {
     const inMemory = options.dataDir === undefined;
-    [table, blobQueue] = await Promise.all([
-      startAzurite({ port: 0, inMemory, dataDir: options.dataDir }),
-      startAzuriteBlobQueue({ inMemory, dataDir: options.dataDir }),
-    ]);
+    table = await startAzurite({ port: 0, inMemory, dataDir: options.dataDir });
+    blobQueue = await table.startBlobQueue();
   });
   afterAll(async () => {
-    await Promise.all([table?.stop(), blobQueue?.stop()]);
+    await table?.stop();
   });
   return () => {
     if (!table || !blobQueue)

@@ -119,13 +119,13 @@ function fromIdentitySettings(
   emulator: StorageEmulator,
   where: string,
 ): Located {
-  const uri =
-    setting(`${name}__${service}ServiceUri`) ?? (service === 'table' ? undefined : setting(`${name}__serviceUri`));
+  // `<name>__serviceUri` names the one service of the binding that reads it (each extension takes it as an
+  // alias); the per-service setting wins when both are there.
+  const key = [`${name}__${service}ServiceUri`, `${name}__serviceUri`].find((k) => setting(k) !== undefined);
+  const uri = key === undefined ? undefined : setting(key);
   if (uri !== undefined) {
     if (!isLoopback(uri)) {
-      throw new Error(
-        `${where}: '${name}__${service}ServiceUri' (${uri}) is not Azurite; the local host serves Azurite only.`,
-      );
+      throw new Error(`${where}: '${key}' (${uri}) is not Azurite; the local host serves Azurite only.`);
     }
     return { endpoint: uri.replace(/\/+$/, ''), ...emulatorKey(emulator) };
   }

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import { parseTimeSpan } from '../../core/timeSpan.js';
 
 /** A timer's schedule: NCRONTAB (five or six fields, seconds first) in a time zone, or a constant TimeSpan. */
@@ -79,18 +80,29 @@ export function parseSchedule(expression: string, timeZone: string | undefined):
   };
 }
 
-/** `WEBSITE_TIME_ZONE` as a tz database name (what Linux plans take); unset = this machine's zone, as `func start`. */
+/** A Windows time-zone id as its tz database zone (CLDR's mapping, the zone of territory 001); ids ignore case. */
+function zoneOfWindowsId(id: string): string | undefined {
+  const lower = id.toLowerCase();
+  return WINDOWS_TO_IANA_MAP.find((zone) => zone.territory === '001' && zone.windowsName.toLowerCase() === lower)
+    ?.iana[0];
+}
+
+/**
+ * `WEBSITE_TIME_ZONE`: a tz database name (what Linux plans take) or a Windows time-zone id (what Windows plans
+ * take), as the host on .NET accepts both; unset = this machine's zone, as with `func start`.
+ */
 export function timeZoneFrom(setting: (name: string) => string | undefined): string | undefined {
   const zone = setting('WEBSITE_TIME_ZONE')?.trim();
   if (!zone) return undefined;
+  const timeZone = zoneOfWindowsId(zone) ?? zone;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
     throw new Error(
-      `WEBSITE_TIME_ZONE '${zone}' is not a tz database name. The local host takes the names Linux plans use, e.g. 'America/New_York' or 'Europe/Berlin'; Windows names such as 'Eastern Standard Time' are not known here.`,
+      `WEBSITE_TIME_ZONE '${zone}' is neither a tz database name (as Linux plans take, e.g. 'America/New_York') nor a Windows time zone id (as Windows plans take, e.g. 'Eastern Standard Time').`,
     );
   }
-  return zone;
+  return timeZone;
 }
 
 /** A time as .NET writes a local DateTime in ISO form: wall-clock time in `timeZone` with its offset. */
