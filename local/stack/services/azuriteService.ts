@@ -38,8 +38,8 @@ export type AzuriteService = {
   startTables(): Promise<AzuriteHandle>;
   /** Every service: the `storage` service the timer, queue, blob and table bindings ask for. */
   startAll(): Promise<StorageEmulator>;
-  /** Whether the blob and queue services were asked for. */
-  readonly blobsAndQueues: boolean;
+  /** The URLs of the services asked for: the table service's, and the blob and queue services' once asked for. */
+  urls(): string[];
   /** The table service is up (not restarting or given up on), has room to write, and answers. */
   ready(): Promise<boolean>;
   stop(): Promise<void>;
@@ -87,9 +87,7 @@ export async function placeAzuriteService(options: AzuriteServiceOptions): Promi
       await Promise.all([tables.start(), blobQueue.start()]);
       return { ...endpoints, accountName: DEV_ACCOUNT_NAME, accountKey: DEV_ACCOUNT_KEY };
     },
-    get blobsAndQueues() {
-      return blobsAndQueues;
-    },
+    urls: () => [table.tableEndpoint, ...(blobsAndQueues ? [endpoints.blobEndpoint, endpoints.queueEndpoint] : [])],
     async ready() {
       const health = await tables.current?.health();
       if (!health) return false;

@@ -29,7 +29,7 @@ export const NOT_NEEDED: Record<StackServiceName, string> = {
 const LOCAL_ENDPOINT = /(?:Blob|Queue|Table)Endpoint\s*=\s*https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\])[:/]/i;
 
 function names(list: readonly string[]): string {
-  return list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`;
+  return list.length <= 4 ? list.join(', ') : `${list.slice(0, 4).join(', ')} and ${list.length - 4} more`;
 }
 
 /**
@@ -77,17 +77,19 @@ export function needsOfFunctions(
   functions: readonly FunctionInfo[],
   setting: (name: string) => string | undefined,
 ): ServiceNeeds {
-  const users = new Map<StackServiceName, Set<string>>();
+  const users = new Map<StackServiceName, Map<string, Set<string>>>();
   for (const fn of functions) {
     if (fn.disabled) continue;
     for (const binding of fn.bindings) {
       for (const service of registry.forType(binding.type)?.services ?? []) {
         if (!isStackService(service)) continue;
         if (service === 'signalR' && !onLocalSignalR(binding, setting)) continue;
-        if (!users.has(service)) users.set(service, new Set());
-        users.get(service)!.add(`${fn.name} (${binding.type})`);
+        const byFunction = users.get(service) ?? new Map<string, Set<string>>();
+        users.set(service, byFunction.set(fn.name, (byFunction.get(fn.name) ?? new Set()).add(binding.type)));
       }
     }
   }
-  return new Map([...users].map(([service, list]) => [service, `used by ${names([...list])}`]));
+  const described = (byFunction: Map<string, Set<string>>) =>
+    names([...byFunction].map(([fn, types]) => `${fn} (${[...types].join(', ')})`));
+  return new Map([...users].map(([service, byFunction]) => [service, `used by ${described(byFunction)}`]));
 }

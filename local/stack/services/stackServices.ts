@@ -12,8 +12,8 @@ import type { SignalRStarter } from './signalRService.js';
 
 export type StackServiceParts = { azurite: AzuriteService; serviceBus: ServiceBusService; signalR: SignalRStarter };
 
-/** A service the stack started, and why (each reason as it came up: settings, files, then bindings). */
-export type StartedService = { name: StackServiceName; reasons: string[] };
+/** A service the stack started, where it answers, and why (each reason as it came up: settings, files, bindings). */
+export type StartedService = { name: StackServiceName; urls: string[]; reasons: string[] };
 
 /** The error a handle of a service that was not started throws: what it is, and why it was not needed. */
 export function notStarted(name: StackServiceName): Error {
@@ -26,7 +26,7 @@ export function notStarted(name: StackServiceName): Error {
  * and keeps what runs and why. Each starts at most once; a reload that needs another one starts it then.
  */
 export class StackServices {
-  readonly #started = new Map<StackServiceName, StartedService>();
+  readonly #started = new Map<StackServiceName, string[]>();
   #storage: StorageEmulator | undefined;
   #early: Promise<void> = Promise.resolve();
 
@@ -40,7 +40,14 @@ export class StackServices {
 
   /** What runs, in the order it started. */
   get started(): readonly StartedService[] {
-    return [...this.#started.values()];
+    return [...this.#started].map(([name, reasons]) => ({ name, urls: this.#urls(name), reasons: [...reasons] }));
+  }
+
+  #urls(name: StackServiceName): string[] {
+    const { azurite, serviceBus, signalR } = this.parts;
+    if (name === 'storage') return azurite.urls();
+    if (name === 'serviceBus') return serviceBus.current ? [`sb://localhost:${serviceBus.current.amqp.port}`] : [];
+    return signalR.current ? [signalR.current.url] : [];
   }
 
   has(name: StackServiceName): boolean {
@@ -73,12 +80,10 @@ export class StackServices {
     await Promise.all(
       [...needs].map(async ([name, reason]) => {
         const known = this.#started.get(name);
-        if (known?.reasons.includes(reason)) return;
+        if (known?.includes(reason)) return;
         if (!known) this.deps.log(`Starting ${SERVICE_LABELS[name]}: ${reason}.`);
         await this.#start(name, functions, fromBindings);
-        const entry = this.#started.get(name) ?? { name, reasons: [] };
-        entry.reasons.push(reason);
-        this.#started.set(name, entry);
+        this.#started.set(name, [...(this.#started.get(name) ?? []), reason]);
       }),
     );
   }
