@@ -40,8 +40,9 @@ Options:
   --verbose            Show the host's system messages
   -h, --help           Show this help`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
+/** Bad input: exit code 2, with the usage when the flags themselves were wrong. */
+function fail(message: string, usage = true): never {
+  process.stderr.write(usage ? `${message}\n\n${USAGE}\n` : `${message}\n`);
   process.exit(2);
 }
 
@@ -88,7 +89,8 @@ function scriptRoot(value: string | undefined): string {
   try {
     checkScriptRoot(dir);
   } catch (error) {
-    if (error instanceof ScriptRootError) fail(`--script-root: ${error.message}`);
+    if (error instanceof ScriptRootError)
+      fail(value === undefined ? error.message : `--script-root: ${error.message}`, false);
     throw error;
   }
   return dir;
@@ -100,10 +102,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const appDir = scriptRoot(flags['script-root']);
-  const ownApp = resolve(appDir) === resolve(REPO_APP);
+  const ownApp = flags['script-root'] === undefined || resolve(flags['script-root']) === resolve(REPO_APP);
   // Only this app's settings are given keys of this install; another app's folder is left as it is.
-  if (ownApp) installSecrets(appDir);
+  if (ownApp) installSecrets(REPO_APP);
+  const appDir = scriptRoot(flags['script-root']);
   const hosts = allowedHosts(flags['allowed-hosts']);
   if (flags.services && flags.port !== undefined) {
     fail('--port sets the local Functions host, which --services does not start (func start uses Host.LocalHttpPort).');

@@ -108,6 +108,6 @@ describe('a --script-root that is not a Functions app', () => {
     const { status, stderr } = run(scriptRoot);
     expect(status).toBe(2);
     expect(stderr).toContain(`--script-root: The script root ${join(app.parent, scriptRoot)} ${message}`);
-    expect(stderr).toContain('Usage: npm start -- [options]');
+    expect(stderr).not.toContain('Usage:');
   });
 });
