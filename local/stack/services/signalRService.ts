@@ -41,16 +41,14 @@ export type SignalRStarter = {
  * The key of the app's SignalR connection string — unless that is the sample's public placeholder (no
  * local.settings.json yet, or the tests' settings): then one made for this run, which the settings are pointed at.
  */
-function accessKeyFor(settings: Readonly<Record<string, string>>, log: (message: string) => void): string {
+function accessKeyFor(settings: Readonly<Record<string, string>>): { key: string; placeholder: boolean } {
   const configured =
     localSignalR(settings[SIGNALR_SETTING] ?? '')?.accessKey ??
     Object.values(settings)
       .map((v) => localSignalR(v)?.accessKey)
       .find((k) => k !== undefined);
-  if (configured !== undefined && isPublicKey(configured)) {
-    log('The SignalR AccessKey in the settings is the public placeholder: signing with a key made for this run.');
-  }
-  return configured === undefined || isPublicKey(configured) ? generateKey() : configured;
+  const placeholder = configured !== undefined && isPublicKey(configured);
+  return { key: configured === undefined || placeholder ? generateKey() : configured, placeholder };
 }
 
 /** The host's origin by each loopback name: a page from either may reach the SignalR service. */
@@ -64,7 +62,7 @@ function ownOrigins(hostUrl: string): string[] {
 export async function placeSignalRService(options: SignalRServiceStarterOptions): Promise<SignalRStarter> {
   const requested = options.port ?? 8888;
   const port = requested === 0 ? await freePort() : requested;
-  const accessKey = accessKeyFor(options.settings, options.log);
+  const { key: accessKey, placeholder } = accessKeyFor(options.settings);
   const serviceOptions = {
     hostname: '127.0.0.1',
     port,
@@ -82,9 +80,16 @@ export async function placeSignalRService(options: SignalRServiceStarterOptions)
     log: (message: string) => options.log(`[signalr] ${message}`),
     telemetry: options.telemetry,
   };
+  let warned = false;
   const service = lazily(
     () => {
       if (!options.inMemory) mkdirSync(join(options.dataDir, 'signalr'), { recursive: true });
+      if (placeholder && !warned) {
+        warned = true;
+        options.log(
+          'The SignalR AccessKey in the settings is the public placeholder: signing with a key made for this run.',
+        );
+      }
       return startSignalRService(serviceOptions);
     },
     (started) => started.close(),
