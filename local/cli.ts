@@ -1,17 +1,27 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseAllowedHosts } from './shared/hostHeader.js';
 import { ensureInstallSecrets } from './shared/installSecrets.js';
 import { watchParent } from './shared/parentWatch.js';
-import { startLocalServices, startLocalStack, type LocalServices } from './stack/index.js';
+import {
+  bannerLines,
+  checkScriptRoot,
+  ScriptRootError,
+  startLocalServices,
+  startLocalStack,
+  type LocalServices,
+} from './stack/index.js';
 
 const USAGE = `Usage: npm start -- [options]
 
-Runs the Functions app locally with everything it needs: Functions host, Service Bus stand-in, SignalR
-service stand-in, Easy Auth emulation and Azurite.
+Runs a Functions app locally with what it needs: the Functions host with Easy Auth emulation, and — only
+when the app uses them — Azurite, the Service Bus stand-in and the SignalR service stand-in.
 
 Options:
+  --script-root <dir>  The Node.js Functions app folder to run (host.json, package.json main,
+                       local.settings.json, servicebus.config.json), as with func start; relative
+                       to the current directory. Default: this repository's app
   --port <n>           Functions host port (default: local.settings.json Host.LocalHttpPort, else 7071)
   --signalr-port <n>   SignalR service port (default 8888)
   --azurite-port <n>   Azurite table service port (default 10002, or a free port when taken); an
@@ -20,9 +30,9 @@ Options:
                        persistence: --data-dir, --in-memory and the crash guarantee do not apply)
   --servicebus-port <n>
                        Service Bus AMQP port (default 5672)
-  --services           Start only Azurite, SignalR and Service Bus, for a real \`func start\`
-                       (\`npm run services\`)
-  --data-dir <dir>     Where local state lives (default .local)
+  --services           Start only the services (Azurite, SignalR, Service Bus) the app's settings and
+                       servicebus.config.json name, for a real \`func start\` (\`npm run services\`)
+  --data-dir <dir>     Where local state lives (default <script root>/.local)
   --in-memory          Keep all state in memory; nothing survives a restart
   --allowed-hosts <h>  Host names to answer besides localhost and loopback addresses (comma-separated;
                        '.example.test' allows its subdomains too). Others are refused against DNS rebinding
@@ -30,8 +40,9 @@ Options:
   --verbose            Show the host's system messages
   -h, --help           Show this help`;
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
+/** Bad input: exit code 2, with the usage when the flags themselves were wrong. */
+function fail(message: string, usage = true): never {
+  process.stderr.write(usage ? `${message}\n\n${USAGE}\n` : `${message}\n`);
   process.exit(2);
 }
 
@@ -47,6 +58,7 @@ function parse() {
     return parseArgs({
       options: {
         port: { type: 'string' },
+        'script-root': { type: 'string' },
         'signalr-port': { type: 'string' },
         'azurite-port': { type: 'string' },
         'servicebus-port': { type: 'string' },
@@ -68,21 +80,32 @@ function parse() {
   }
 }
 
+/** This repository's own app, run when no --script-root is given. */
+const REPO_APP = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The app folder to run: --script-root against the caller's working directory, as func start takes it. */
+function scriptRoot(value: string | undefined): string {
+  const dir = value === undefined ? REPO_APP : resolve(process.cwd(), value);
+  try {
+    checkScriptRoot(dir);
+  } catch (error) {
+    if (error instanceof ScriptRootError)
+      fail(value === undefined ? error.message : `--script-root: ${error.message}`, false);
+    throw error;
+  }
+  return dir;
+}
+
 async function main(): Promise<void> {
   const flags = parse();
   if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const appDir = fileURLToPath(new URL('../..', import.meta.url));
-  try {
-    const installed = ensureInstallSecrets(appDir);
-    if (installed.message) process.stdout.write(`${installed.message}\n`);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
-  }
-
+  const ownApp = flags['script-root'] === undefined || resolve(flags['script-root']) === resolve(REPO_APP);
+  // Only this app's settings are given keys of this install; another app's folder is left as it is.
+  if (ownApp) installSecrets(REPO_APP);
+  const appDir = scriptRoot(flags['script-root']);
   const hosts = allowedHosts(flags['allowed-hosts']);
   if (flags.services && flags.port !== undefined) {
     fail('--port sets the local Functions host, which --services does not start (func start uses Host.LocalHttpPort).');
@@ -109,27 +132,21 @@ async function main(): Promise<void> {
     process.stderr.write(`\nThe local stack could not start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-
-  const dataDir = flags['in-memory']
+  const state = flags['in-memory']
     ? 'in memory'
     : `durable, ${relative(process.cwd(), flags['data-dir'] ?? join(appDir, '.local')) || '.'}`;
-  const functionsUrl = stack.urls.functions.replace('127.0.0.1', 'localhost');
-  const lines = flags.services
-    ? [`  Functions host     not started: run \`func start\` (it serves ${functionsUrl})`]
-    : [`  Web client + API   ${functionsUrl}/  (API under /api, sign-in under /.auth)`];
-  lines.push(
-    `  SignalR service    ${stack.signalr.url}`,
-    `  Service Bus        ${stack.urls.servicebus} (AMQP; ${dataDir})`,
-    `  Azurite tables     ${stack.urls.tableService}`,
-  );
-  if (!flags.services) {
-    lines.push(
-      `  Inspector          ${functionsUrl}/_local/#key=${encodeURIComponent(stack.masterKey)}`,
-      `  Health             ${functionsUrl}/_local/health`,
-      `  Master key         ${stack.masterKey}  (x-functions-key for ${functionsUrl}/admin/)`,
-    );
-  }
+  const lines = bannerLines(stack, { withHost: !flags.services, state });
   process.stdout.write(['', ...lines, '', 'Press Ctrl+C to stop.', ''].join('\n'));
+}
+
+function installSecrets(appDir: string): void {
+  try {
+    const installed = ensureInstallSecrets(appDir);
+    if (installed.message) process.stdout.write(`${installed.message}\n`);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 /** How long a stop may take before the process exits anyway, so a stuck part never keeps the ports. */

@@ -5,3 +5,7 @@ export {
   type LocalStack,
   type LocalStackOptions,
 } from './startLocalStack.js';
+export { checkScriptRoot, ScriptRootError } from './scriptRoot.js';
+export { bannerLines } from './banner.js';
+export type { StartedService } from './services/stackServices.js';
+export type { StackServiceName } from './services/servicePlan.js';

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { localProblems, localRefusal, type InspectorHandler } from '../inspector/index.js';
 import { sendProblem } from '../shared/problemJson.js';
 import type { ServiceBusBroker } from '../servicebus/index.js';
+import { notStarted } from './services/stackServices.js';
 
 export type PartStatus = { name: string; url?: string; ready(): Promise<boolean> };
 
@@ -17,7 +18,11 @@ const READ = ['GET', 'HEAD'];
  * inspector (its page, views and actions). Loopback and same-origin only; only the inspector's actions change
  * state, and they need the master key.
  */
-export function localAdminMiddleware(parts: PartStatus[], broker: ServiceBusBroker, inspector: InspectorHandler) {
+export function localAdminMiddleware(
+  parts: () => PartStatus[],
+  broker: () => ServiceBusBroker | undefined,
+  inspector: InspectorHandler,
+) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     if (path !== '/_local' && !path.startsWith('/_local/')) return false;
@@ -36,12 +41,14 @@ export function localAdminMiddleware(parts: PartStatus[], broker: ServiceBusBrok
       sendProblem(res, localProblems.methodNotAllowed(method, path, READ));
     } else if (path === '/_local/health') {
       const states = await Promise.all(
-        parts.map(async (part) => ({ name: part.name, url: part.url, ready: await part.ready().catch(() => false) })),
+        parts().map(async (part) => ({ name: part.name, url: part.url, ready: await part.ready().catch(() => false) })),
       );
       const healthy = states.every((s) => s.ready);
       sendJson(res, healthy ? 200 : 503, { status: healthy ? 'healthy' : 'unhealthy', parts: states });
     } else if (path === '/_local/servicebus') {
-      sendJson(res, 200, { entities: brokerView(broker) });
+      const running = broker();
+      if (running) sendJson(res, 200, { entities: brokerView(running) });
+      else sendProblem(res, localProblems.unavailable('The Service Bus view', notStarted('serviceBus').message));
     } else {
       sendProblem(res, localProblems.notFound(path));
     }

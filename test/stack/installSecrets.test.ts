@@ -128,8 +128,8 @@ describe('ensureInstallSecrets', () => {
 
 /**
  * `npm start` finds the app folder next to its compiled file, so the CLI is copied into a temporary app folder
- * (with the repository's node_modules linked in). That folder has no Functions app: the stack stops after the
- * settings step, which is what is looked at here.
+ * (with the repository's node_modules linked in). That folder has no Functions app (no host.json): the CLI stops
+ * with exit code 2 after the settings step, which is what is looked at here.
  */
 describe('npm start (local/cli.ts)', () => {
   function copyOfCli(files: Record<string, string | object>): string {
@@ -160,7 +160,8 @@ describe('npm start (local/cli.ts)', () => {
     const dir = copyOfCli({ 'local.settings.sample.json': SAMPLE });
     const first = await run(dir);
     expect(first.output).toMatch(/Created local\.settings\.json from local\.settings\.sample\.json, with keys/);
-    expect(first.output).toMatch(/could not start/); // no app in this folder
+    expect(first.code).toBe(2);
+    expect(first.output).toMatch(/has no host\.json, so it is not a Functions app folder/); // no app in this folder
     const key = keyOf(values(dir).AzureSignalRConnectionString!, 'AccessKey')!;
     expect(isPublicKey(key)).toBe(false);
 

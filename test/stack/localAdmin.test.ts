@@ -32,7 +32,13 @@ beforeAll(async () => {
     env: {},
     logger: new CaptureLogger(),
     // No inspector here: this file checks the guard in front of every /_local endpoint.
-    middleware: [localAdminMiddleware([{ name: 'servicebus', ready: async () => true }], broker, async () => false)],
+    middleware: [
+      localAdminMiddleware(
+        () => [{ name: 'servicebus', ready: async () => true }],
+        () => broker,
+        async () => false,
+      ),
+    ],
   });
 });
 

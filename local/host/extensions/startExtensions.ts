@@ -7,8 +7,15 @@ import type { BindingAdapter } from './shared/bindingAdapter.js';
 import type { ExtensionContext, ExtensionInstance, RegisteredExtension } from './shared/extension.js';
 import type { ExtensionRegistry } from './registry.js';
 
-/** Starts the local services extensions ask for (the stack's broker, SignalR service, Azurite), by name. */
-export type LocalServices = { start(names: readonly string[]): Promise<ReadonlyMap<string, unknown>> };
+/**
+ * Starts the local services extensions ask for (the stack's broker, SignalR service, Azurite), by name. Called for
+ * every load of the app once it is indexed and before any trigger listener starts — with no names too — and given
+ * the enabled functions, so whoever runs the host can start only what they use, say why, and have it ready
+ * before the host serves.
+ */
+export type LocalServices = {
+  start(names: readonly string[], functions: readonly FunctionInfo[]): Promise<ReadonlyMap<string, unknown>>;
+};
 
 type Start = (context: Omit<ExtensionContext<unknown>, 'options'>) => ExtensionInstance | Promise<ExtensionInstance>;
 
@@ -88,7 +95,8 @@ export async function startExtensions(
         'or pass `services` to startFunctionsHost.',
     );
   }
-  const services = names.length > 0 ? await deps.services!.start(names) : new Map<string, unknown>();
+  const enabled = functions.filter((fn) => !fn.disabled);
+  const services = deps.services ? await deps.services.start(names, enabled) : new Map<string, unknown>();
   const adapters = new Map<string, BindingAdapter>();
   const webhooks = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   for (const extension of used) {

@@ -1,6 +1,6 @@
-import { parseServiceBusConnectionString } from '../servicebus/connectionString.js';
-import { isPublicKey } from '../shared/installSecrets.js';
-import { localSignalR } from '../signalr/index.js';
+import { parseServiceBusConnectionString } from '../../servicebus/connectionString.js';
+import { isPublicKey } from '../../shared/installSecrets.js';
+import { localSignalR } from '../../signalr/index.js';
 
 /**
  * Connection strings in the forms of Azure's own emulators name fixed ports (`UseDevelopmentStorage=true` means
