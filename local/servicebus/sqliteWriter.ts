@@ -102,7 +102,7 @@ function close(): never {
 // the meantime is taken at once and committed together, so the number of fsyncs follows the disk, not the load.
 port.on('message', (first: WriterRequest) => {
   const requests: Work[] = [];
-  for (let request: WriterRequest | undefined = first; request; ) {
+  for (let request: WriterRequest | undefined = first; request;) {
     if (request.kind === 'close') {
       commit(requests);
       close();
