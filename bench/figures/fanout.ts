@@ -7,6 +7,8 @@ import { withWsPair } from './wsPair.js';
 const IN_FLIGHT = 8;
 const TIMEOUT_MS = 60_000;
 const WARMUP_SENDS = 20;
+/** Issue 17: the service delivers at least what a bare `ws` server writing the same frame does. */
+const MIN_RATIO = 1.0;
 
 type Mode = 'broadcast' | 'group';
 type Delivery = { delivered: number; complete: boolean; elapsedMs: number; perSecond: number };
@@ -50,8 +52,8 @@ export async function fanout(settings: BenchSettings): Promise<FigureResult> {
     ],
     targets: [
       {
-        target: 'fan-out ≥ 0.5× bare ws',
-        met: worst >= 0.5 && incomplete === 0,
+        target: `fan-out ≥ ${MIN_RATIO.toFixed(1)}× bare ws (broadcast and group)`,
+        met: worst >= MIN_RATIO && incomplete === 0,
         detail:
           `broadcast ${(broadcast / bare).toFixed(2)}×, group ${(group / bare).toFixed(2)}× ` +
           `(${broadcast.toFixed(0)} / ${group.toFixed(0)} vs ${bare.toFixed(0)} msg/s)`,

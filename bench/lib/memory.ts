@@ -1,5 +1,5 @@
 /** Memory of this process after full collections; needs `--expose-gc`. */
-export type MemorySample = { rss: number; heapUsed: number; external: number };
+export type MemorySample = { rss: number; heapTotal: number; heapUsed: number; external: number };
 
 export async function settledMemory(): Promise<MemorySample> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -9,6 +9,6 @@ export async function settledMemory(): Promise<MemorySample> {
     gc();
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const { rss, heapUsed, external } = process.memoryUsage();
-  return { rss, heapUsed, external };
+  const { rss, heapTotal, heapUsed, external } = process.memoryUsage();
+  return { rss, heapTotal, heapUsed, external };
 }

@@ -8,6 +8,8 @@ export type Change = (typeof Change)[keyof typeof Change];
 
 /** Writes handed to the store at once: the next batch is built and sent while the previous one is fsynced. */
 const MAX_IN_FLIGHT = 2;
+/** Below this many waiters a batch is never cut early: light load keeps one commit per event-loop turn. */
+const MIN_EARLY_CUT = 32;
 
 type Waiter = {
   resolve: () => void;
@@ -34,6 +36,12 @@ export class GroupCommit {
   /** A write was asked for (a commit() or a change that is not piggyback) and not started yet. */
   #wanted = false;
   #inFlight = 0;
+  /**
+   * With the writer idle, a batch is handed over once it has this many waiters, without waiting for the end of
+   * the turn: half the last batch, so a burst of work released by one commit goes out as two commits, and the
+   * writer fsyncs the first half while this thread is still producing the second (see #write).
+   */
+  #earlyCut = Infinity;
   /** The last write handed to the store; the store applies writes in order. */
   #last: Promise<void> = Promise.resolve();
 
@@ -71,7 +79,8 @@ export class GroupCommit {
   commit(hooks: { onCommitted?: () => void; onFailed?: () => void } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject, ...hooks });
-      this.#schedule();
+      if (this.#inFlight === 0 && this.#waiters.length >= this.#earlyCut) void this.#write();
+      else this.#schedule();
     });
   }
 
@@ -109,6 +118,7 @@ export class GroupCommit {
       else batch.deliveryCounts.push(record);
     }
     const waiters = this.#waiters;
+    if (!this.#store.immediate) this.#earlyCut = Math.max(MIN_EARLY_CUT, Math.ceil(waiters.length / 2));
     this.#dirty = new Map();
     this.#sequences = new Map();
     this.#duplicates = [];

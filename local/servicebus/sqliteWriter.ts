@@ -1,7 +1,7 @@
 // Worker thread that owns the broker's write connection. A commit with synchronous=FULL waits for an fsync
 // (about a millisecond here, more when the disk is busy); on the main thread that wait would stall every HTTP
 // request and WebSocket of the stack, so commits happen here while the event loop goes on.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { SqlBatch, WriterReply, WriterRequest } from './sqliteBatch.js';
 
@@ -36,7 +36,14 @@ const probe = db.prepare(
   "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 );
 
-const write = db.transaction((batch: SqlBatch) => {
+type Work = Exclude<WriterRequest, { kind: 'close' }>;
+
+function apply(request: Work): void {
+  if (request.kind === 'probe') {
+    probe.run(String(Date.now()));
+    return;
+  }
+  const batch: SqlBatch = request.batch;
   for (const row of batch.inserts) {
     const body = row[11];
     // A Buffer arrives as a plain Uint8Array after the thread hop.
@@ -49,26 +56,59 @@ const write = db.transaction((batch: SqlBatch) => {
   for (const row of batch.duplicates) saveDuplicate.run(...row);
   for (const row of batch.prunes) prune.run(...row);
   for (const row of batch.ruleSets) saveRules.run(...row);
-});
+}
 
-port.on('message', (request: WriterRequest) => {
-  if (request.kind === 'close') {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    process.exit(0); // ends this thread only
-  }
+/** Every request in one transaction, in order: one fsync for all that queued up while the last one ran. */
+const applyAll = db.transaction((requests: Work[]) => requests.forEach(apply));
+
+function failed(request: Work, error: unknown): WriterReply {
+  // The transaction was rolled back: nothing of the batch is on disk, and the connection stays usable.
+  const { message, code } = error as Error & { code?: unknown };
+  return { kind: 'failed', id: request.id, message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/**
+ * Commits the requests together; if that fails, one by one in order, so a batch fails only for a reason of its
+ * own (each is still all or nothing).
+ */
+function commit(requests: Work[]): void {
   try {
-    if (request.kind === 'probe') probe.run(String(Date.now()));
-    else write(request.batch);
-    port.postMessage({ kind: 'written', id: request.id } satisfies WriterReply);
+    applyAll(requests);
+    for (const { id } of requests) port.postMessage({ kind: 'written', id } satisfies WriterReply);
+    return;
   } catch (error) {
-    // The transaction was rolled back: nothing of the batch is on disk, and the connection stays usable.
-    const { message, code } = error as Error & { code?: unknown };
-    port.postMessage({
-      kind: 'failed',
-      id: request.id,
-      message,
-      ...(typeof code === 'string' ? { code } : {}),
-    } satisfies WriterReply);
+    if (requests.length === 1) {
+      port.postMessage(failed(requests[0]!, error));
+      return;
+    }
   }
+  for (const request of requests) {
+    try {
+      applyAll([request]);
+      port.postMessage({ kind: 'written', id: request.id } satisfies WriterReply);
+    } catch (error) {
+      port.postMessage(failed(request, error));
+    }
+  }
+}
+
+function close(): never {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  process.exit(0); // ends this thread only
+}
+
+// Under load the main thread hands over a batch while the previous one is being fsynced: whatever queued up in
+// the meantime is taken at once and committed together, so the number of fsyncs follows the disk, not the load.
+port.on('message', (first: WriterRequest) => {
+  const requests: Work[] = [];
+  for (let request: WriterRequest | undefined = first; request;) {
+    if (request.kind === 'close') {
+      commit(requests);
+      close();
+    }
+    requests.push(request);
+    request = receiveMessageOnPort(port)?.message as WriterRequest | undefined;
+  }
+  commit(requests);
 });

@@ -43,6 +43,8 @@ export type WriteBatch = {
 };
 
 export interface MessageStore {
+  /** Writes resolve at once (nothing to overlap a commit with, so batches are never cut early). */
+  readonly immediate?: boolean;
   load(): StoredState;
   /** Resolves once the batch is durable (or rejects, leaving nothing of it applied); batches apply in call order. */
   write(batch: WriteBatch): Promise<void>;
@@ -56,6 +58,7 @@ export interface MessageStore {
 
 /** `inMemory: true`: same commit path, nothing kept. */
 export const memoryStore: MessageStore = {
+  immediate: true,
   load: () => ({ rows: [], sequences: new Map(), duplicates: [], ruleSets: new Map() }),
   write: () => Promise.resolve(),
   check: () => Promise.resolve(),

@@ -71,7 +71,7 @@ export function handleClientUpgrade(
     socket.off('error', dropOnError);
     wss.handleUpgrade(request, socket, head, (ws) => {
       connection.query = clientQuery(url);
-      connection.attach(new WebSocketTransport(ws, connection));
+      connection.attach(new WebSocketTransport(ws, socket, connection));
     });
   })().catch((error: unknown) => {
     if (error instanceof HttpError) rejectUpgrade(socket, error.status, error.message);

@@ -64,9 +64,10 @@ export class ServiceConnection implements TransportPeer {
     this.lastReceivedAt = this.lastSentAt = this.events.now();
   }
 
-  send(frame: OutboundFrame): void {
+  /** `now`: the fan-out's clock reading, taken once for all its connections. */
+  send(frame: OutboundFrame, now = this.events.now()): void {
     if (this.state !== 'connected' || !this.transport) return;
-    this.lastSentAt = this.events.now();
+    this.lastSentAt = now;
     this.transport.write(frame);
   }
 

@@ -36,16 +36,17 @@ export class Hub {
     connection.groups = undefined;
   }
 
-  /** Sends one pre-serialized frame to every target not excluded; returns how many got it. */
+  /** Sends one pre-serialized frame to every target not excluded at `now`; returns how many got it. */
   static sendTo(
     targets: Iterable<ServiceConnection> | undefined,
     frame: OutboundFrame,
+    now: number,
     excluded?: ReadonlySet<string>,
   ): number {
     let count = 0;
     for (const connection of targets ?? []) {
       if (excluded?.has(connection.id)) continue;
-      connection.send(frame);
+      connection.send(frame, now);
       count++;
     }
     return count;

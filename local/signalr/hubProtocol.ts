@@ -1,4 +1,5 @@
 /** The JSON hub protocol's framing and the messages this service writes (ASP.NET Core SignalR HubProtocol.md). */
+import { webSocketTextFrame } from './transports/webSocketFrame.js';
 
 export const RECORD_SEPARATOR = '\x1e';
 
@@ -24,11 +25,12 @@ export interface HubMessage {
 }
 
 /**
- * One serialized message, shared by every recipient so a fan-out serializes once. The SSE framing is derived
- * lazily and cached for the same reason.
+ * One serialized message, shared by every recipient so a fan-out serializes once. The SSE and WebSocket framings
+ * are derived lazily and cached for the same reason.
  */
 export class OutboundFrame {
   #sse: Buffer | undefined;
+  #webSocket: Buffer | undefined;
   constructor(readonly text: Buffer) {}
 
   static of(message: object): OutboundFrame {
@@ -50,6 +52,11 @@ export class OutboundFrame {
       this.#sse = Buffer.from(lines.map((line) => `data: ${line.replace(/\r$/, '')}\r\n`).join('') + '\r\n', 'utf8');
     }
     return this.#sse;
+  }
+
+  /** The record as one WebSocket text frame, header included. */
+  get webSocket(): Buffer {
+    return (this.#webSocket ??= webSocketTextFrame(this.text));
   }
 }
 

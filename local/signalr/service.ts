@@ -143,6 +143,7 @@ type Routing = {
  * and the REST API; WebSocket upgrades go through the same checks.
  */
 function createServiceServer(core: ServiceCore, routing: Routing): { server: Server; wss: WebSocketServer } {
+  // No per-message deflate: WebSocketTransport writes pre-framed messages beside ws, which only works uncompressed.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   // A handshake ws refuses (a bad key, version or subprotocol list) is answered as the client endpoint's own errors.
   wss.on('wsClientError', (error, socket) => rejectUpgrade(socket, 400, error.message));

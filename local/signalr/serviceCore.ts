@@ -173,12 +173,12 @@ export class ServiceCore implements ConnectionEvents {
     span?: TelemetrySpan,
   ): void {
     if (!span) {
-      this.messagesSent += Hub.sendTo(targets, frame, excluded);
+      this.messagesSent += Hub.sendTo(targets, frame, this.now(), excluded);
       return;
     }
     const reached = [...(targets ?? [])].filter((c) => !excluded?.has(c.id) && c.state === 'connected');
     this.tracing.delivered(span, reached);
-    this.messagesSent += Hub.sendTo(reached, frame);
+    this.messagesSent += Hub.sendTo(reached, frame, this.now());
   }
 
   stats(): SignalRServiceStats {

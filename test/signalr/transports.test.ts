@@ -31,6 +31,24 @@ describe.each(TRANSPORTS)('the real @microsoft/signalr client over %s', (name, t
     expect(await inboxes[2]!.nth(0)).toEqual([{ n: 3 }]);
     expect(inboxes[2]!.received).toHaveLength(1);
   });
+
+  // WebSocket frames carry their length in 7, 16 or 64 bits; each size class, in order, to two connections at once.
+  it('delivers messages of every frame length whole and in order', async () => {
+    const service = await fixture.start();
+    const key = accessKeyOf(service);
+    const rest = createSignalRRestClient(service.connectionString);
+    const clients = [
+      await fixture.connect(service, key, { userId: 'alice', transport }),
+      await fixture.connect(service, key, { userId: 'bob', transport }),
+    ];
+    const inboxes = clients.map((c) => new Inbox(c, 'orderStatus'));
+    const texts = [10, 90, 126, 1_000, 65_535, 70_000].map((n, i) => String(i).repeat(n));
+    for (const text of texts) await rest.sendToAll(HUB, { target: 'orderStatus', arguments: [text] });
+    for (const inbox of inboxes) {
+      await inbox.nth(texts.length - 1);
+      expect(inbox.received).toEqual(texts.map((text) => [text]));
+    }
+  });
 });
 
 function lowerFirst(name: string): 'webSockets' | 'serverSentEvents' | 'longPolling' {

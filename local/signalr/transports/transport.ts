@@ -1,9 +1,10 @@
 export type TransportKind = 'webSockets' | 'serverSentEvents' | 'longPolling';
 
-/** A hub protocol record as transports write it: the text, and its Server-Sent Events form. */
+/** A hub protocol record as transports write it: the text, its Server-Sent Events form and its WebSocket frame. */
 export interface TransportFrame {
   readonly text: Buffer;
   readonly sse: Buffer;
+  readonly webSocket: Buffer;
 }
 
 /** The server-to-client half of a transport. */
