@@ -4,32 +4,23 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const web = fileURLToPath(new URL('../web/', import.meta.url));
-mkdirSync(`${web}dist`, { recursive: true });
-await build({
-  entryPoints: [`${web}src/main.ts`],
-  outfile: `${web}dist/app.js`,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: ['es2022'],
-  minify: true,
-  sourcemap: true,
-  logLevel: 'warning',
-});
-for (const file of ['index.html', 'styles.css']) copyFileSync(`${web}${file}`, `${web}dist/${file}`);
+/** One page: `<folder>/src/main.ts` bundled to `<folder>/dist/<script>`, and its static files copied beside it. */
+async function bundlePage(folder, script, files) {
+  const root = fileURLToPath(new URL(`../${folder}/`, import.meta.url));
+  mkdirSync(`${root}dist`, { recursive: true });
+  await build({
+    entryPoints: [`${root}src/main.ts`],
+    outfile: `${root}dist/${script}`,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  for (const file of files) copyFileSync(`${root}${file}`, `${root}dist/${file}`);
+}
 
-const inspector = fileURLToPath(new URL('../inspector/', import.meta.url));
-mkdirSync(`${inspector}dist`, { recursive: true });
-await build({
-  entryPoints: [`${inspector}src/main.ts`],
-  outfile: `${inspector}dist/inspector.js`,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: ['es2022'],
-  minify: true,
-  sourcemap: true,
-  logLevel: 'warning',
-});
-for (const file of ['index.html', 'inspector.css']) copyFileSync(`${inspector}${file}`, `${inspector}dist/${file}`);
+await bundlePage('web', 'app.js', ['index.html', 'styles.css']);
+await bundlePage('inspector', 'inspector.js', ['index.html', 'inspector.css']);

@@ -1,34 +1,13 @@
-// The JSON the inspector's endpoints send (see local/telemetry/spanStore.ts and local/inspector).
+// The JSON the inspector's endpoints send: the span store's own records. Type-only, so nothing of the server
+// is bundled into the page.
+import type { StoredLog, StoredTrace } from '../../local/telemetry/records.js';
 
-export type Attributes = Record<string, string | number | boolean | (string | number | boolean | null)[]>;
+export type {
+  StoredAttributes as Attributes,
+  StoredSpan as Span,
+  StoredLog as Log,
+  StoredTrace as Trace,
+  StoreBatch as Batch,
+} from '../../local/telemetry/records.js';
 
-export type Span = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: string;
-  service: string;
-  startMs: number;
-  endMs: number;
-  status: 'unset' | 'ok' | 'error';
-  statusMessage?: string;
-  attributes: Attributes;
-  events: { name: string; timeMs: number; attributes: Attributes }[];
-  links: { traceId: string; spanId: string }[];
-};
-
-export type Log = {
-  timeMs: number;
-  traceId?: string;
-  spanId?: string;
-  level: string;
-  category: string;
-  message: string;
-  invocationId?: string;
-};
-
-export type Trace = { traceId: string; spans: Span[]; logs: Log[] };
-
-export type Snapshot = { traces: Trace[]; looseLogs: Log[] };
-export type Batch = { spans: Span[]; logs: Log[] };
+export type Snapshot = { traces: StoredTrace[]; looseLogs: StoredLog[] };

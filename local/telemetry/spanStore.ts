@@ -1,41 +1,14 @@
-/** Attribute values as the store keeps them: what OpenTelemetry allows, arrays included. */
-export type StoredValue = string | number | boolean | (string | number | boolean | null | undefined)[];
-export type StoredAttributes = Record<string, StoredValue>;
+import type { StoredSpan, StoredLog, StoredTrace, StoreBatch } from './records.js';
 
-export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
-
-/** One finished span, in plain JSON (times in ms since the epoch, fractional). */
-export type StoredSpan = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: SpanKindName;
-  /** The resource's `service.name`: which part of the stack emitted it. */
-  service: string;
-  startMs: number;
-  endMs: number;
-  status: 'unset' | 'ok' | 'error';
-  statusMessage?: string;
-  attributes: StoredAttributes;
-  events: { name: string; timeMs: number; attributes: StoredAttributes }[];
-  links: { traceId: string; spanId: string }[];
-};
-
-export type StoredLog = {
-  timeMs: number;
-  traceId?: string;
-  spanId?: string;
-  level: string;
-  category: string;
-  message: string;
-  invocationId?: string;
-};
-
-export type StoredTrace = { traceId: string; spans: StoredSpan[]; logs: StoredLog[] };
-
-/** What a watcher is told: everything recorded since the last batch, in recording order. */
-export type StoreBatch = { spans: StoredSpan[]; logs: StoredLog[] };
+export type {
+  StoredValue,
+  StoredAttributes,
+  SpanKindName,
+  StoredSpan,
+  StoredLog,
+  StoredTrace,
+  StoreBatch,
+} from './records.js';
 
 export type SpanStoreLimits = {
   /** Traces kept; the least recently active one goes first. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import chromiumLaunchOptions from '../../scripts/chromium.json' with { type: 'json' };
+import { ORDER_PATH_SPANS } from '../support/orderTrace.js';
 import { APP_DIR, OrdersClient, pollUntil, storeAcceptedOrder, useLocalStack } from '../support/stack.js';
 
 // The dead-letter handler stays off, so a poison message waits on its dead-letter queue to be resubmitted.
@@ -70,17 +71,7 @@ describe('the inspector in Chromium', () => {
     await trace.filter({ hasText: 'processOrder' }).waitFor({ timeout: 1000 });
 
     await trace.locator('button').click();
-    for (const name of [
-      'POST /api/orders',
-      'EasyAuth authenticated',
-      'createOrder',
-      'send orders',
-      'enqueue orders',
-      'deliver orders/Subscriptions/order-processor',
-      'processOrder',
-      'SignalR output signalRMessages',
-      'SignalR sendToGroup',
-    ]) {
+    for (const name of ORDER_PATH_SPANS) {
       await span(name).waitFor();
     }
     await span('createOrder')

@@ -1,3 +1,4 @@
+import { ORDER_PATH_SPANS } from '../support/orderTrace.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,17 +68,7 @@ const fixture = useLocalStack({
 });
 afterAll(() => collector.close());
 
-const PATH = [
-  'POST /api/orders',
-  'EasyAuth authenticated',
-  'createOrder',
-  'send orders',
-  'enqueue orders',
-  'deliver orders/Subscriptions/order-processor',
-  'processOrder',
-  'SignalR output signalRMessages',
-  'SignalR sendToGroup',
-];
+const PATH = ORDER_PATH_SPANS;
 
 describe('OTLP export', () => {
   it("sends an order's whole path to the collector, every span under its parent, with its logs", async () => {
@@ -94,7 +85,7 @@ describe('OTLP export', () => {
       "the order's spans and logs at the collector",
     );
     const spans = inTrace();
-    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(PATH));
+    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining([...PATH]));
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     for (const span of spans) if (span !== root()) expect(byId.has(span.parentSpanId ?? ''), span.name).toBe(true);
     // From the SignalR send up to the request, one parent at a time: the names of the order's path, in order.
