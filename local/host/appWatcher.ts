@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isDynamicPattern } from 'globby';
+// fast-glob's own check, as globby (which the worker loads apps with) re-exports it, without globby's start-up cost.
+import fastGlob from 'fast-glob';
 import type { Clock, ClockTimer } from '../shared/clock.js';
 
 // The host restarts on changes to files with a worker extension, debounced 300 ms.
@@ -13,7 +14,7 @@ const DEBOUNCE_MS = 300;
  */
 export function appCodeRoot(appDir: string, main: string | undefined): string {
   const first = (main ?? '').replace(/^\.\//, '').split('/')[0] ?? '';
-  const isDir = first !== '' && !isDynamicPattern(first) && (main ?? '').replace(/^\.\//, '').includes('/');
+  const isDir = first !== '' && !fastGlob.isDynamicPattern(first) && (main ?? '').replace(/^\.\//, '').includes('/');
   return resolve(appDir, isDir ? first : '.');
 }
 

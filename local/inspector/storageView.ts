@@ -1,4 +1,6 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { lazyModule } from '../shared/lazyModule.js';
+
+const tablesSdk = lazyModule<typeof import('@azure/data-tables')>('@azure/data-tables');
 
 const MAX_ENTITIES = 200;
 
@@ -11,7 +13,9 @@ export class StorageView {
   }
 
   async tables(): Promise<string[]> {
-    const service = TableServiceClient.fromConnectionString(this.#connectionString, { allowInsecureConnection: true });
+    const service = tablesSdk().TableServiceClient.fromConnectionString(this.#connectionString, {
+      allowInsecureConnection: true,
+    });
     const names: string[] = [];
     for await (const table of service.listTables()) if (table.name) names.push(table.name);
     return names.sort();
@@ -19,7 +23,9 @@ export class StorageView {
 
   /** The first entities of a table (at most `top`, 200 at most), with whether more exist. */
   async entities(table: string, top: number): Promise<{ entities: Record<string, unknown>[]; more: boolean }> {
-    const client = TableClient.fromConnectionString(this.#connectionString, table, { allowInsecureConnection: true });
+    const client = tablesSdk().TableClient.fromConnectionString(this.#connectionString, table, {
+      allowInsecureConnection: true,
+    });
     const size = Math.min(Math.max(1, top), MAX_ENTITIES);
     const pages = client.listEntities().byPage({ maxPageSize: size });
     const first = await pages.next();

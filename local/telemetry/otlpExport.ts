@@ -1,5 +1,4 @@
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { lazyModule } from '../shared/lazyModule.js';
 import { BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 
@@ -48,9 +47,19 @@ function decode(text: string): string {
   }
 }
 
+// Loaded only when an endpoint is set: most runs export nothing.
+const traceExporter = lazyModule<typeof import('@opentelemetry/exporter-trace-otlp-http')>(
+  '@opentelemetry/exporter-trace-otlp-http',
+);
+const logExporter = lazyModule<typeof import('@opentelemetry/exporter-logs-otlp-http')>(
+  '@opentelemetry/exporter-logs-otlp-http',
+);
+
 /** Batching exporters of spans (`<endpoint>/v1/traces`) and logs (`<endpoint>/v1/logs`), OTLP/HTTP with JSON. */
 export function otlpProcessors(target: OtlpTarget): { spans: SpanProcessor; logs: LogRecordProcessor } {
   const options = (signal: string) => ({ url: `${target.endpoint}/v1/${signal}`, headers: { ...target.headers } });
+  const { OTLPTraceExporter } = traceExporter();
+  const { OTLPLogExporter } = logExporter();
   return {
     spans: new BatchSpanProcessor({ exporter: new OTLPTraceExporter(options('traces')), scheduledDelayMillis: 1000 }),
     logs: new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(options('logs')), scheduledDelayMillis: 1000 }),

@@ -1,4 +1,5 @@
-import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { restStatus } from '../../../shared/lazyModule.js';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { RpcTypedData } from '../../../rpc/types.js';
 import { fromRpcTypedData } from '../../codec/index.js';
 
@@ -23,7 +24,7 @@ export async function readBlob(
   try {
     return await service.getContainerClient(container).getBlobClient(name).downloadToBuffer();
   } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404) return undefined;
+    if (restStatus(error) === 404) return undefined;
     throw error;
   }
 }
@@ -34,7 +35,7 @@ export async function writeBlob(container: ContainerClient, name: string, bytes:
   try {
     await upload();
   } catch (error) {
-    if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    if (!(restStatus(error) === 404)) throw error;
     await container.createIfNotExists();
     await upload();
   }

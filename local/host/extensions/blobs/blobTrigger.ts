@@ -1,4 +1,5 @@
-import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { restStatus } from '../../../shared/lazyModule.js';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { DequeuedMessageItem, QueueServiceClient } from '@azure/storage-queue';
 import type { Clock, ClockTimer } from '../../../shared/clock.js';
 import { toRpcMetadata } from '../../codec/index.js';
@@ -148,7 +149,7 @@ export class BlobTriggers {
         this.#listener.notify();
       }
     } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error; // no container yet: nothing to do
+      if (!(restStatus(error) === 404)) throw error; // no container yet: nothing to do
     }
   }
 
@@ -170,7 +171,7 @@ export class BlobTriggers {
     try {
       properties = await blob.getProperties();
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return true; // deleted since: nothing to run
+      if (restStatus(error) === 404) return true; // deleted since: nothing to run
       throw error;
     }
     if ((properties.etag ?? '').replace(/"/g, '') !== job.ETag) return true; // a newer version has its own message
@@ -195,7 +196,7 @@ export class BlobTriggers {
 }
 
 function ignoreConflict(error: unknown): void {
-  if (!(error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412))) throw error;
+  if (!(restStatus(error) === 409 || restStatus(error) === 412)) throw error;
 }
 
 /** The blob's properties under the .NET SDK's names, as the trigger metadata carries them. */

@@ -1,4 +1,5 @@
-import { RestError, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
+import { restStatus } from '../../../shared/lazyModule.js';
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { Clock, ClockTimer } from '../../../shared/clock.js';
 import type { TriggerHost } from '../shared/bindingAdapter.js';
 import { decodeMessage, sendCreatingQueue } from './message.js';
@@ -105,7 +106,7 @@ export class QueueListener {
       });
       items = response.receivedMessageItems;
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return 0; // no queue yet: as empty
+      if (restStatus(error) === 404) return 0; // no queue yet: as empty
       throw error;
     }
     for (const message of items) {

@@ -1,4 +1,5 @@
-import { RestError, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
+import { restStatus } from '../../../shared/lazyModule.js';
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { RpcTypedData } from '../../../rpc/types.js';
 import { toRpcMetadata } from '../../codec/index.js';
 
@@ -67,7 +68,7 @@ export async function sendCreatingQueue(queue: QueueClient, text: string): Promi
   try {
     await queue.sendMessage(text);
   } catch (error) {
-    if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    if (!(restStatus(error) === 404)) throw error;
     await queue.createIfNotExists();
     await queue.sendMessage(text);
   }

@@ -1,6 +1,12 @@
-import { AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
-import { BlobServiceClient, StorageSharedKeyCredential as BlobKey } from '@azure/storage-blob';
-import { QueueServiceClient, StorageSharedKeyCredential as QueueKey } from '@azure/storage-queue';
+import type { TableClient } from '@azure/data-tables';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { lazyModule } from '../../../shared/lazyModule.js';
+
+// The SDKs load when a binding first reaches storage: an app without storage bindings never pays for them.
+const blobSdk = lazyModule<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+const queueSdk = lazyModule<typeof import('@azure/storage-queue')>('@azure/storage-queue');
+const tablesSdk = lazyModule<typeof import('@azure/data-tables')>('@azure/data-tables');
 
 /** The local `storage` service: Azurite's endpoints, path-style, for the emulator account. */
 export type StorageEmulator = {
@@ -74,14 +80,17 @@ export function storageAccount(
     setting: name,
     blobs: () => {
       const at = locate('blob');
-      return new BlobServiceClient(at.endpoint, new BlobKey(at.accountName, at.accountKey));
+      const { BlobServiceClient, StorageSharedKeyCredential } = blobSdk();
+      return new BlobServiceClient(at.endpoint, new StorageSharedKeyCredential(at.accountName, at.accountKey));
     },
     queues: () => {
       const at = locate('queue');
-      return new QueueServiceClient(at.endpoint, new QueueKey(at.accountName, at.accountKey));
+      const { QueueServiceClient, StorageSharedKeyCredential } = queueSdk();
+      return new QueueServiceClient(at.endpoint, new StorageSharedKeyCredential(at.accountName, at.accountKey));
     },
     table: (table) => {
       const at = locate('table');
+      const { TableClient, AzureNamedKeyCredential } = tablesSdk();
       return new TableClient(at.endpoint, table, new AzureNamedKeyCredential(at.accountName, at.accountKey), {
         allowInsecureConnection: at.endpoint.startsWith('http:'),
       });

@@ -1,4 +1,5 @@
-import { odata, RestError, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { lazyModule, restStatus } from '../../../shared/lazyModule.js';
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import type { BindingInfo } from '../../core/functionIndex.js';
 import { toRpcTypedData } from '../../codec/index.js';
@@ -12,6 +13,8 @@ import {
   storageAccount,
   type StorageEmulator,
 } from '../shared/storageAccount.js';
+
+const tablesSdk = lazyModule<typeof import('@azure/data-tables')>('@azure/data-tables');
 
 type Entity = Record<string, unknown>;
 // Azure Tables takes at most 100 operations per transaction, all in one partition.
@@ -44,12 +47,12 @@ async function readInput(binding: BindingInfo, table: TableClient): Promise<unkn
     try {
       return asJson(await table.getEntity<Entity>(partitionKey, rowKey));
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (restStatus(error) === 404) return undefined;
       throw error;
     }
   }
   const filters = [
-    partitionKey === undefined ? undefined : odata`PartitionKey eq ${partitionKey}`,
+    partitionKey === undefined ? undefined : tablesSdk().odata`PartitionKey eq ${partitionKey}`,
     text(binding, 'filter'),
   ];
   const filter = filters.filter((f) => f !== undefined).join(' and ');
@@ -61,7 +64,7 @@ async function readInput(binding: BindingInfo, table: TableClient): Promise<unkn
       if (entities.length >= take) break;
     }
   } catch (error) {
-    if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    if (!(restStatus(error) === 404)) throw error;
   }
   return entities;
 }
@@ -115,7 +118,7 @@ async function writeOutput(items: unknown[], binding: BindingInfo, table: TableC
       try {
         await table.submitTransaction(batch);
       } catch (error) {
-        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+        if (!(restStatus(error) === 404)) throw error;
         await table.createTable();
         await table.submitTransaction(batch);
       }

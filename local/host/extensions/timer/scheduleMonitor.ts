@@ -1,4 +1,5 @@
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { restStatus } from '../../../shared/lazyModule.js';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { TimerSchedule } from './schedule.js';
 import { formatLocal } from './schedule.js';
 
@@ -31,7 +32,7 @@ export class ScheduleMonitor {
       const json = JSON.parse(text) as { Last: string; Next: string; LastUpdated: string };
       return { last: Date.parse(json.Last), next: Date.parse(json.Next), lastUpdated: Date.parse(json.LastUpdated) };
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (restStatus(error) === 404) return undefined;
       throw error;
     }
   }

@@ -1,0 +1,21 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A package loaded the first time it is used, not at start-up: the Azure Storage SDKs and the OTLP exporters
+ * each take 0.1–0.3 s to load, and most runs of the stack never touch them. Loaded through `require` (their
+ * CommonJS build), so a caller stays synchronous; compare errors by their fields, not with `instanceof`.
+ */
+export function lazyModule<T>(id: string): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= require(id) as T);
+}
+
+/** The HTTP status of an Azure SDK's RestError (of whichever copy of core-rest-pipeline threw it). */
+export function restStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || (error as { name?: unknown }).name !== 'RestError')
+    return undefined;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
