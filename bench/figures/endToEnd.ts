@@ -6,7 +6,7 @@ import { BenchChild } from '../lib/rpc.js';
 import { lineChart } from '../lib/svg.js';
 
 const DRAIN_MS = 15_000;
-const TARGET_RATE = 200;
+const TARGET_RATE = 500;
 const TARGET_P99_MS = 25;
 const SUSTAINED_P99_MS = 50;
 /** Orders before the measured rates, not counted: the first ones through a fresh stack run cold (JIT, pools). */
