@@ -160,6 +160,12 @@ describe('the inspector in Chromium', () => {
     await inspector.locator('#tab-functions').click();
     const processOrder = inspector.locator('article[data-function="processOrder"]');
     await processOrder.locator('textarea').fill(JSON.stringify(message));
+    // The view redraws whenever something is recorded (here: a listOrders invocation); what was typed stays.
+    const listOrders = inspector.locator('article[data-function="listOrders"] table.invocations tr');
+    const before = await listOrders.count();
+    await client.list();
+    await expect.poll(() => listOrders.count()).toBeGreaterThan(before);
+    expect(await processOrder.locator('textarea').inputValue()).toBe(JSON.stringify(message));
     await processOrder.locator('.run-now').click();
     await inspector.locator('#status', { hasText: 'processOrder was started' }).waitFor();
     expect((await client.waitUntilFinal(orderId)).status).toBe('Completed');
