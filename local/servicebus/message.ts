@@ -70,7 +70,8 @@ export type EncodedBody =
 /** Azure Standard tier's limit for one message (body plus properties). */
 export const maxMessageBytes = 256 * 1024;
 const maxIdLength = 128;
-const stringFields = [
+/** The string properties a message may carry, as sent and as received. */
+export const stringFields = [
   'contentType',
   'messageId',
   'correlationId',

@@ -1,16 +1,8 @@
 import type { MessageRecord } from './entities.js';
-import { decodeBody, type MessageState, type ReceivedMessage } from './message.js';
+import { decodeBody, stringFields, type MessageState, type ReceivedMessage } from './message.js';
 
-const optionalStrings = [
-  'contentType',
-  'correlationId',
-  'subject',
-  'to',
-  'replyTo',
-  'sessionId',
-  'replyToSessionId',
-  'partitionKey',
-] as const;
+// The message id is always set on a received message; the others only when the sender gave them.
+const optionalStrings = stringFields.filter((field) => field !== 'messageId');
 
 function stateOf(record: MessageRecord): MessageState {
   if (record.state === 'scheduled') return 'scheduled';
