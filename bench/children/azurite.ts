@@ -1,24 +1,14 @@
 // Bench child: Azurite's table service started as the stack starts it (startAzurite: its own process, port 0,
 // durable in a fresh folder or in memory), for figure 2's storage ceiling.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzurite, type AzuriteHandle } from '../../local/storage/azurite.js';
+import { cpuSecondsOf } from '../lib/processCpu.js';
 import { serveRpc } from '../lib/rpc.js';
-
-// Linux's USER_HZ, the unit of /proc/<pid>/stat CPU times, is 100 on every architecture Node supports.
-const TICKS_PER_SECOND = 100;
 
 let azurite: AzuriteHandle | undefined;
 let dataDir: string | undefined;
-
-/** User + system CPU seconds of a process, all threads (fields 14 and 15 of /proc/<pid>/stat). */
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // After the command name, which may hold spaces, in parentheses; fields from the 3rd on.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
 
 export const azuriteApi = {
   /** Starts Azurite on a free port; returns the connection string the app would be given. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { AzuriteApi } from '../children/azurite.js';
 import type { HttpLoadApi } from '../children/httpLoad.js';
 import type { StackApi } from '../children/stack.js';
@@ -25,6 +26,23 @@ type TableStoreRun = {
   /** The SDK side (the load child) and Azurite's process (Linux only). */
   cpu: { client: ProcessCpu; azurite?: ProcessCpu };
 };
+
+/** One measured round of orders, and the CPU each process spent per order on them (acceptance and processing). */
+type OrdersRun = { load: LoadResult; cpu: Map<string, number> };
+
+const DRAIN_TIMEOUT_MS = 120_000;
+
+type StackCpu = { stackMs: number; children: Record<string, number> };
+
+/** Milliseconds of CPU per counted order: the stack's process, each child process by role, the load generator. */
+function cpuPerOrder(before: StackCpu, after: StackCpu, loadMs: number, load: LoadResult): Map<string, number> {
+  const perOrder = new Map<string, number>([['stack process', (after.stackMs - before.stackMs) / load.completed]]);
+  for (const [role, ms] of Object.entries(after.children)) {
+    perOrder.set(role, (ms - (before.children[role] ?? 0)) / load.completed);
+  }
+  perOrder.set('load generator', loadMs / load.completed);
+  return perOrder;
+}
 
 const processCpu = (cpuMs: number, load: LoadResult): ProcessCpu => ({
   msPerOrder: cpuMs / load.completed,
@@ -76,11 +94,18 @@ export async function orderIntake(settings: BenchSettings): Promise<FigureResult
     execArgv: profileArgs({ ...settings, profile: true }, PROFILE),
   });
   const load = await BenchChild.start<HttpLoadApi>(new URL('../children/httpLoad.js', import.meta.url));
-  const runs: { orders: LoadResult[]; products: LoadResult[] } = { orders: [], products: [] };
+  const runs: { orders: OrdersRun[]; products: LoadResult[] } = { orders: [], products: [] };
   try {
     const { functions } = await stack.call('start', undefined);
     const token = await signIn(functions, 'bench-user');
-    const run = (method: string, path: string, expectStatus: number, body?: string) =>
+    const loop = (
+      method: string,
+      path: string,
+      expectStatus: number,
+      body: string | undefined,
+      warmupMs: number,
+      durationMs: number,
+    ) =>
       load.call('closedLoop', {
         request: {
           method,
@@ -89,13 +114,22 @@ export async function orderIntake(settings: BenchSettings): Promise<FigureResult
           body,
         },
         connections: CONNECTIONS,
-        durationMs: settings.measureSeconds * 1000,
-        warmupMs: settings.warmupSeconds * 1000,
+        durationMs,
+        warmupMs,
         expectStatus,
       });
+    const warmupMs = settings.warmupSeconds * 1000;
+    const measureMs = settings.measureSeconds * 1000;
     for (let round = 0; round < settings.rounds; round++) {
-      runs.products.push(await run('GET', '/api/products', 200));
-      runs.orders.push(await run('POST', '/api/orders', 202, ORDER_BODY));
+      runs.products.push(await loop('GET', '/api/products', 200, undefined, warmupMs, measureMs));
+      // Warm-up as a call of its own and both ends drained, so the CPU readings bracket exactly the counted
+      // orders, their processing included.
+      await loop('POST', '/api/orders', 202, ORDER_BODY, 0, warmupMs);
+      await stack.call('drained', { timeoutMs: DRAIN_TIMEOUT_MS });
+      const before = await stack.call('cpu', undefined);
+      const { cpuMs: loadMs, ...result } = await loop('POST', '/api/orders', 202, ORDER_BODY, 0, measureMs);
+      await stack.call('drained', { timeoutMs: DRAIN_TIMEOUT_MS });
+      runs.orders.push({ load: result, cpu: cpuPerOrder(before, await stack.call('cpu', undefined), loadMs, result) });
     }
   } finally {
     await load.stop();
@@ -108,7 +142,8 @@ export async function orderIntake(settings: BenchSettings): Promise<FigureResult
     tables.inMemory.push(await measureTableStore(true, settings));
   }
   const pick = (results: LoadResult[]): LoadResult => medianRound(results, (r) => r.requestsPerSecond);
-  const orders = pick(runs.orders);
+  const ordersRun = medianRound(runs.orders, (r) => r.load.requestsPerSecond);
+  const orders = ordersRun.load;
   const products = pick(runs.products);
   const durable = medianRound(tables.durable, (r) => r.load.requestsPerSecond);
   const inMemory = medianRound(tables.inMemory, (r) => r.load.requestsPerSecond);
@@ -168,7 +203,12 @@ export async function orderIntake(settings: BenchSettings): Promise<FigureResult
         `take orders faster than its store does their table work (there the SDK also shares the stack's event ` +
         `loop; a short run can accept orders ahead of processing them): it reached ${((orders.requestsPerSecond / ceiling) * 100).toFixed(0)}% of this ceiling, ` +
         `against a target of ${(MIN_SHARE_OF_CEILING * 100).toFixed(0)}%.`,
-      ...[...runs.orders, ...runs.products, ...[...tables.durable, ...tables.inMemory].map((r) => r.load)]
+      cpuNote(ordersRun.cpu, orders),
+      ...[
+        ...runs.orders.map((r) => r.load),
+        ...runs.products,
+        ...[...tables.durable, ...tables.inMemory].map((r) => r.load),
+      ]
         .filter((r) => r.errors > 0)
         .map((r) => `${r.errors} failed requests (or table iterations) in a round, first: ${r.firstError}`),
       ...(profile
@@ -199,6 +239,22 @@ export async function orderIntake(settings: BenchSettings): Promise<FigureResult
         }),
       },
     ],
-    raw: { runs, tables, profile },
+    raw: {
+      runs: { ...runs, orders: runs.orders.map((r) => ({ ...r, cpu: Object.fromEntries(r.cpu) })) },
+      tables,
+      profile,
+    },
   };
+}
+
+/** Where an order's CPU went, process by process, and the rate two cores could give at that cost. */
+function cpuNote(perOrder: Map<string, number>, orders: LoadResult): string {
+  const total = [...perOrder.values()].reduce((sum, ms) => sum + ms, 0);
+  const cores = availableParallelism();
+  return (
+    `CPU per accepted order, its processing included (median round): ` +
+    `${[...perOrder].map(([role, ms]) => `${role} ${ms.toFixed(2)} ms`).join(', ')}; ${total.toFixed(2)} ms in all, ` +
+    `so ${cores} cores allow at most ${((cores * 1000) / total).toFixed(0)} orders/s at this cost ` +
+    `(reached: ${orders.requestsPerSecond.toFixed(0)}).`
+  );
 }
