@@ -8,7 +8,7 @@ import { problem, validationProblem } from '../platform/problem.js';
 import { readIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { newOrder, type Order } from './order.js';
 import { orderMessage } from './orderMessage.js';
-import { parseCreateOrder } from './schema.js';
+import { parseCreateOrder, type CreateOrderInput } from './schema.js';
 
 /** POST /api/orders: validate, store as Accepted, put the order message on topic `orders`, answer 202. */
 export async function handleCreateOrder(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -24,15 +24,15 @@ export async function handleCreateOrder(request: HttpRequest, context: Invocatio
   const { userId } = auth.principal;
   const store = await getOrderStore();
   const key = idempotency.key;
-  const requestHash = requestFingerprint(input.value);
   if (key) {
     const existing = await store.findIdempotencyRecord(userId, key);
-    if (existing) return replay(store, userId, existing, requestHash, request, context);
+    if (existing) return replay(store, userId, existing, input.value, request, context);
   }
 
   const order = newOrder({ orderId: randomUUID(), userId, ...input.value, now: new Date() });
-  const result = await store.create(order, key ? { key, requestHash } : undefined);
-  if (!result.created) return replay(store, userId, result.existing, requestHash, request, context);
+  // Only a request with a key is ever compared with another, so only then is its fingerprint hashed.
+  const result = await store.create(order, key ? { key, requestHash: requestFingerprint(input.value) } : undefined);
+  if (!result.created) return replay(store, userId, result.existing, input.value, request, context);
   context.extraOutputs.set(orderTopicOutput, orderMessage(order, result.etag));
   context.log(`Order ${order.orderId} accepted for user ${userId}.`);
   return accepted(order.orderId, request);
@@ -47,11 +47,11 @@ async function replay(
   store: OrderStore,
   userId: string,
   record: IdempotencyRecord,
-  requestHash: string,
+  input: CreateOrderInput,
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  if (record.requestHash !== requestHash) {
+  if (record.requestHash !== requestFingerprint(input)) {
     return problem(422, 'This Idempotency-Key was already used for a different order request.');
   }
   const stored = await store.get(userId, record.orderId);
