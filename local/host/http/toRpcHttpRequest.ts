@@ -37,8 +37,13 @@ export function collectQuery(search: URLSearchParams): Record<string, string> {
   return query;
 }
 
-const nullable = (map: Record<string, string>): Record<string, RpcNullableString> =>
-  Object.fromEntries(Object.entries(map).map(([k, v]) => [k, { value: v }]));
+/** `{ value }` per entry, in one loop: it runs three times per request. */
+function nullable(map: Record<string, string>): Record<string, RpcNullableString> {
+  // Keys come from the client: without a prototype, a header named __proto__ stays an ordinary entry.
+  const out = Object.create(null) as Record<string, RpcNullableString>;
+  for (const key of Object.keys(map)) out[key] = { value: map[key] as string };
+  return out;
+}
 
 /**
  * The RpcHttp the host sends for a request, with the capabilities the Node worker advertises

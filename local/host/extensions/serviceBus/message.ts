@@ -3,8 +3,11 @@ import type { RpcTypedData } from '../../../rpc/types.js';
 import { toRpcMetadata } from '../../codec/index.js';
 import { collectorItems } from '../shared/collectorItems.js';
 
-/** The top-level properties of a JSON object body (the host adds them to the binding data), else none. */
-function bodyProperties(body: unknown): Record<string, unknown> {
+/**
+ * The top-level properties of a JSON object body (the host adds them to the trigger metadata and binding data),
+ * else none. Parsed once per delivery and handed to both.
+ */
+export function bodyProperties(body: unknown): Record<string, unknown> {
   let value = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     try {
@@ -21,9 +24,12 @@ function bodyProperties(body: unknown): Record<string, unknown> {
  * body, then the extension's PascalCase names (strings as `string`, numbers, dates and dictionaries as `json`,
  * unset values left out). The library camel-cases the keys.
  */
-export function toTriggerMetadata(message: ReceivedMessage): Record<string, RpcTypedData> {
+export function toTriggerMetadata(
+  message: ReceivedMessage,
+  properties: Record<string, unknown>,
+): Record<string, RpcTypedData> {
   return toRpcMetadata({
-    ...bodyProperties(message.body),
+    ...properties,
     DeliveryCount: message.deliveryCount,
     LockToken: message.lockToken,
     ExpiresAtUtc: message.expiresAtUtc,
@@ -46,9 +52,9 @@ export function toTriggerMetadata(message: ReceivedMessage): Record<string, RpcT
 }
 
 /** Binding data for `{expressions}` in the function's other bindings (`{MessageId}`, `{ApplicationProperties.x}`). */
-export function toBindingData(message: ReceivedMessage): Record<string, unknown> {
+export function toBindingData(message: ReceivedMessage, properties: Record<string, unknown>): Record<string, unknown> {
   return {
-    ...bodyProperties(message.body),
+    ...properties,
     DeliveryCount: message.deliveryCount,
     DeadLetterSource: message.deadLetterSource,
     LockToken: message.lockToken,
