@@ -17,19 +17,16 @@ function bodyProperties(body: unknown): Record<string, unknown> {
 }
 
 /**
- * Trigger metadata as the Service Bus extension's binding contract sends it: the top-level properties of a JSON
- * body, then the extension's PascalCase names (strings as `string`, numbers, dates and dictionaries as `json`,
- * unset values left out). The library camel-cases the keys.
+ * The Service Bus extension's binding contract: the top-level properties of a JSON body, then the extension's
+ * PascalCase names for the message's fields.
  */
-export function toTriggerMetadata(message: ReceivedMessage): Record<string, RpcTypedData> {
-  return toRpcMetadata({
+function contract(message: ReceivedMessage): Record<string, unknown> {
+  return {
     ...bodyProperties(message.body),
     DeliveryCount: message.deliveryCount,
     LockToken: message.lockToken,
     ExpiresAtUtc: message.expiresAtUtc,
-    ExpiresAt: message.expiresAtUtc,
     EnqueuedTimeUtc: message.enqueuedTimeUtc,
-    EnqueuedTime: message.enqueuedTimeUtc,
     MessageId: message.messageId,
     SequenceNumber: message.sequenceNumber,
     ApplicationProperties: message.applicationProperties ?? {},
@@ -42,29 +39,28 @@ export function toTriggerMetadata(message: ReceivedMessage): Record<string, RpcT
     Label: message.subject,
     CorrelationId: message.correlationId,
     SessionId: message.sessionId,
+  };
+}
+
+/**
+ * Trigger metadata as the extension sends it: the contract, with the times also under their older names
+ * (strings as `string`, numbers, dates and dictionaries as `json`, unset values left out). The library
+ * camel-cases the keys.
+ */
+export function toTriggerMetadata(message: ReceivedMessage): Record<string, RpcTypedData> {
+  return toRpcMetadata({
+    ...contract(message),
+    ExpiresAt: message.expiresAtUtc,
+    EnqueuedTime: message.enqueuedTimeUtc,
   });
 }
 
 /** Binding data for `{expressions}` in the function's other bindings (`{MessageId}`, `{ApplicationProperties.x}`). */
 export function toBindingData(message: ReceivedMessage): Record<string, unknown> {
   return {
-    ...bodyProperties(message.body),
-    DeliveryCount: message.deliveryCount,
-    DeadLetterSource: message.deadLetterSource,
-    LockToken: message.lockToken,
+    ...contract(message),
     ExpiresAtUtc: message.expiresAtUtc.toISOString(),
     EnqueuedTimeUtc: message.enqueuedTimeUtc.toISOString(),
-    MessageId: message.messageId,
-    ContentType: message.contentType,
-    ReplyTo: message.replyTo,
-    To: message.to,
-    Subject: message.subject,
-    Label: message.subject,
-    CorrelationId: message.correlationId,
-    SessionId: message.sessionId,
-    SequenceNumber: message.sequenceNumber,
-    ApplicationProperties: message.applicationProperties ?? {},
-    UserProperties: message.applicationProperties ?? {},
   };
 }
 
