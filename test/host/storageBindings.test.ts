@@ -29,9 +29,9 @@ const settings = {
   AzureFunctionsWebHost__hostid: 'bindings-test',
 };
 
-function start(): Promise<FunctionsHost> {
+function start(appDir = app.dir): Promise<FunctionsHost> {
   return startFunctionsHost({
-    appDir: app.dir,
+    appDir,
     port: 0,
     env: {},
     logger,
@@ -252,15 +252,7 @@ describe('host.json and start-up', () => {
     const bad = copyFixture('storage-app', { IsEncrypted: false, Values: settings });
     bad.write('host.json', JSON.stringify({ version: '2.0', extensions: { queues: { batchsize: 4, maxDequeue: 3 } } }));
     try {
-      await expect(
-        startFunctionsHost({
-          appDir: bad.dir,
-          port: 0,
-          env: {},
-          logger,
-          services: runningServices({ storage: storage() }),
-        }),
-      ).rejects.toThrow("'extensions.queues' has unknown setting(s) 'maxDequeue'");
+      await expect(start(bad.dir)).rejects.toThrow("'extensions.queues' has unknown setting(s) 'maxDequeue'");
     } finally {
       bad.remove();
     }
