@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import type AzuriteServer from 'azurite/dist/src/common/ServerBase.js';
 
 export type BlobQueueServerOptions = {
   host: string;
@@ -11,7 +12,6 @@ export type BlobQueueServerOptions = {
   inMemory?: boolean;
 };
 
-type AzuriteServer = { start(): Promise<void>; close(): Promise<void>; getHttpServerAddress(): string };
 /** The parts of Azurite's blob and queue servers that durability needs; not in its typings. */
 type LokiDb = { collections: { dirty: boolean }[]; saveDatabase(callback: (error?: Error | null) => void): void };
 type ServerInternals = { httpServer: Server; metadataStore: { db: LokiDb }; extentMetadataStore: { db: LokiDb } };

@@ -8,6 +8,7 @@ import {
   runningServices,
   startFunctionsHost,
   type FunctionsHost,
+  type LocalServices,
 } from '../../local/host/index.js';
 import { readBody } from '../../local/host/http/readBody.js';
 import { CaptureLogger } from './helpers/captureLogger.js';
@@ -62,16 +63,29 @@ let app: FixtureApp;
 let host: FunctionsHost;
 const logger = new CaptureLogger();
 
-beforeAll(async () => {
-  app = copyFixture('notes-app');
-  host = await startFunctionsHost({
-    appDir: app.dir,
+/** A host with the notes extension registered on `appDir`, with `services` running next to it. */
+const startNotesHost = (appDir: string, services?: LocalServices): Promise<FunctionsHost> =>
+  startFunctionsHost({
+    appDir,
     port: 0,
     env: {},
     logger,
     extensions: [...builtInExtensions, notesExtension],
-    services: runningServices({ noteBoard: board }),
+    services,
   });
+
+/** Expects the host to refuse to start on `candidate` (without the note board) with `message`; removes the copy. */
+async function expectStartRefused(candidate: FixtureApp, message: string): Promise<void> {
+  try {
+    await expect(startNotesHost(candidate.dir)).rejects.toThrow(message);
+  } finally {
+    candidate.remove();
+  }
+}
+
+beforeAll(async () => {
+  app = copyFixture('notes-app');
+  host = await startNotesHost(app.dir, runningServices({ noteBoard: board }));
 });
 
 afterAll(async () => {
@@ -101,35 +115,10 @@ describe('an extension added through the registry alone', () => {
   it('refuses an unknown key in its section at start-up, naming it', async () => {
     const bad = copyFixture('notes-app');
     bad.write('host.json', JSON.stringify({ version: '2.0', extensions: { notes: { prefx: '>' } } }));
-    try {
-      await expect(
-        startFunctionsHost({
-          appDir: bad.dir,
-          port: 0,
-          env: {},
-          logger,
-          extensions: [...builtInExtensions, notesExtension],
-        }),
-      ).rejects.toThrow("host.json: 'extensions.notes' has unknown setting(s) 'prefx' (known: prefix).");
-    } finally {
-      bad.remove();
-    }
+    await expectStartRefused(bad, "host.json: 'extensions.notes' has unknown setting(s) 'prefx' (known: prefix).");
   });
 
   it('says what is missing when the host runs without the service the extension needs', async () => {
-    const bare = copyFixture('notes-app');
-    try {
-      await expect(
-        startFunctionsHost({
-          appDir: bare.dir,
-          port: 0,
-          env: {},
-          logger,
-          extensions: [...builtInExtensions, notesExtension],
-        }),
-      ).rejects.toThrow("The app's bindings need the local service(s) noteBoard");
-    } finally {
-      bare.remove();
-    }
+    await expectStartRefused(copyFixture('notes-app'), "The app's bindings need the local service(s) noteBoard");
   });
 });

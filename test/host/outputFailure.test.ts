@@ -1,24 +1,12 @@
 import { appendFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf, fromRpcTypedData } from '../../local/host/codec/index.js';
-import {
-  builtInExtensions,
-  defineExtension,
-  runningServices,
-  startFunctionsHost,
-  type FunctionsHost,
-} from '../../local/host/index.js';
-import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
+import { builtInExtensions, defineExtension, type FunctionsHost } from '../../local/host/index.js';
+import type { ServiceBusBroker } from '../../local/servicebus/index.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
+import { startHostWithBroker } from '../support/hostWithBroker.js';
 
-const EMULATOR =
-  'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;';
-const topology = parseTopology(
-  JSON.parse(readFileSync(new URL('../../servicebus.config.json', import.meta.url), 'utf8')),
-  'servicebus.config.json',
-);
 const handled = (): string[] => reported<string>(logger, 'handled');
 
 /** An extension whose output appends its value to the file its `path` names (the fixture names /dev/full). */
@@ -42,16 +30,11 @@ const logger = new CaptureLogger();
 
 beforeAll(async () => {
   app = copyFixture('output-failure-app', { IsEncrypted: false, Values: {} });
-  broker = await ServiceBusBroker.open({ topology, inMemory: true });
-  host = await startFunctionsHost({
+  ({ broker, host } = await startHostWithBroker({
     appDir: app.dir,
-    port: 0,
-    env: {},
-    settingsOverrides: { ServiceBusConnection: EMULATOR },
     extensions: [...builtInExtensions, appendFileExtension],
-    services: runningServices({ serviceBus: broker }),
     logger,
-  });
+  }));
 });
 
 afterAll(async () => {

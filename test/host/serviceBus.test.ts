@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runningServices, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
-import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
+import type { ServiceBusBroker } from '../../local/servicebus/index.js';
 import { CaptureLogger, reported } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
+import { startHostWithBroker } from '../support/hostWithBroker.js';
 
 type Seen = { message: Record<string, unknown>; metadata: Record<string, unknown> };
 let since = 0;
@@ -11,13 +11,6 @@ const seen = (): { processed: Seen[]; deadLetters: Seen[] } => ({
   processed: reported<Seen>(logger, 'processed', since),
   deadLetters: reported<Seen>(logger, 'deadLetter', since),
 });
-
-const EMULATOR =
-  'Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;';
-const topology = parseTopology(
-  JSON.parse(readFileSync(new URL('../../servicebus.config.json', import.meta.url), 'utf8')),
-  'servicebus.config.json',
-);
 
 let app: FixtureApp;
 let broker: ServiceBusBroker;
@@ -27,15 +20,7 @@ const executed = (name: string) => (e: { message: string }) => e.message.startsW
 
 beforeAll(async () => {
   app = copyFixture('sb-app', { IsEncrypted: false, Values: {} });
-  broker = await ServiceBusBroker.open({ topology, inMemory: true });
-  host = await startFunctionsHost({
-    appDir: app.dir,
-    port: 0,
-    env: {},
-    settingsOverrides: { ServiceBusConnection: EMULATOR },
-    services: runningServices({ serviceBus: broker }),
-    logger,
-  });
+  ({ broker, host } = await startHostWithBroker({ appDir: app.dir, logger }));
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
+import { QueueServiceClient, type PeekedMessageItem, type QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runningServices, startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
@@ -29,9 +29,9 @@ const settings = {
   AzureFunctionsWebHost__hostid: 'bindings-test',
 };
 
-function start(): Promise<FunctionsHost> {
+function start(appDir = app.dir): Promise<FunctionsHost> {
   return startFunctionsHost({
-    appDir: app.dir,
+    appDir,
     port: 0,
     env: {},
     logger,
@@ -62,6 +62,18 @@ afterAll(async () => {
 const queues = () => QueueServiceClient.fromConnectionString(connection);
 const blobs = () => BlobServiceClient.fromConnectionString(connection);
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+
+/** The messages on `queue` once there are any; a queue not created yet counts as empty. */
+async function firstMessages(queue: QueueClient): Promise<PeekedMessageItem[]> {
+  for (;;) {
+    const items = await queue.peekMessages().then(
+      (r) => r.peekedMessageItems,
+      () => [],
+    );
+    if (items.length > 0) return items;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('timerTrigger', () => {
   it('fires on its NCRONTAB schedule with the timer object the library expects, and keeps its status in azure-webjobs-hosts', async () => {
@@ -175,17 +187,7 @@ describe('queueTrigger and the queue, blob and table outputs', () => {
       .getQueueClient('work')
       .sendMessage(base64({ name: 'broken', fail: true }));
     const poison = queues().getQueueClient('work-poison');
-    const poisoned = async () => {
-      for (;;) {
-        const items = await poison.peekMessages().then(
-          (r) => r.peekedMessageItems,
-          () => [],
-        );
-        if (items.length > 0) return items;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const [item] = await advanceUntil(clock, poisoned());
+    const [item] = await advanceUntil(clock, firstMessages(poison));
     expect(JSON.parse(Buffer.from(item!.messageText, 'base64').toString())).toEqual({ name: 'broken', fail: true });
     expect(reported<Work>(logger, 'work', from).map((w) => w.metadata.dequeueCount)).toEqual([1, 2]);
   });
@@ -234,17 +236,7 @@ describe('blobTrigger', () => {
     const from = logger.entries.length;
     await blobs().getContainerClient('uploads').getBlockBlobClient('b.txt').upload('bad', 3);
     const poison = queues().getQueueClient('webjobs-blobtrigger-poison');
-    const poisoned = async () => {
-      for (;;) {
-        const items = await poison.peekMessages().then(
-          (r) => r.peekedMessageItems,
-          () => [],
-        );
-        if (items.length > 0) return items;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const [item] = await advanceUntil(clock, poisoned());
+    const [item] = await advanceUntil(clock, firstMessages(poison));
     expect(JSON.parse(Buffer.from(item!.messageText, 'base64').toString())).toMatchObject({
       Type: 'BlobTrigger',
       FunctionId: 'Host.Functions.upload',
@@ -260,15 +252,7 @@ describe('host.json and start-up', () => {
     const bad = copyFixture('storage-app', { IsEncrypted: false, Values: settings });
     bad.write('host.json', JSON.stringify({ version: '2.0', extensions: { queues: { batchsize: 4, maxDequeue: 3 } } }));
     try {
-      await expect(
-        startFunctionsHost({
-          appDir: bad.dir,
-          port: 0,
-          env: {},
-          logger,
-          services: runningServices({ storage: storage() }),
-        }),
-      ).rejects.toThrow("'extensions.queues' has unknown setting(s) 'maxDequeue'");
+      await expect(start(bad.dir)).rejects.toThrow("'extensions.queues' has unknown setting(s) 'maxDequeue'");
     } finally {
       bad.remove();
     }

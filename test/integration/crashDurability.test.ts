@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, StackProcess } from '../support/cliStack.js';
-import { FINAL_STATUSES, OrdersClient, pollUntil, type OrderView } from '../support/stack.js';
+import { OrdersClient, type OrderView } from '../support/stack.js';
+import { untilAllSettled } from '../support/settledOrders.js';
 
 const USERS = ['crash-ann', 'crash-ben', 'crash-cai', 'crash-dee'];
 const WORKERS_PER_USER = 2;
@@ -85,20 +86,11 @@ describe('the CLI stack under SIGKILL', () => {
     expect(new Set(accepted.map((a) => a.orderId)).size).toBe(accepted.length);
 
     // Polled until none is missing or still Accepted; a status change applied twice would show as version 3.
-    let latest = new Map<string, OrderView>();
-    const finalOrders = await pollUntil(
-      async () => {
-        const lists = await Promise.all(finalClients.map((client) => client.list()));
-        latest = new Map(lists.flat().map((order) => [order.orderId, order]));
-        const settled = accepted.every(({ orderId }) => FINAL_STATUSES.includes(latest.get(orderId)?.status ?? ''));
-        return settled ? latest : undefined;
-      },
-      { timeoutMs: 20_000, what: `all ${accepted.length} accepted orders to settle` },
-    ).catch((error: Error) => {
-      const missing = accepted.filter((a) => !latest.has(a.orderId)).length;
-      const stuck = accepted.filter((a) => latest.get(a.orderId)?.status === 'Accepted').length;
-      throw new Error(`${error.message} Missing: ${missing}, still Accepted: ${stuck}.`);
-    });
+    const finalOrders = await untilAllSettled(
+      finalClients,
+      accepted.map((a) => a.orderId),
+      20_000,
+    );
     const wrong: (Accepted & { order?: OrderView })[] = accepted
       .map((a) => ({ ...a, order: finalOrders.get(a.orderId) }))
       .filter(({ order }) => order?.status !== 'Completed' || order.version !== 2);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StackProcess } from '../support/cliStack.js';
-import { FINAL_STATUSES, OrdersClient, pollUntil, type OrderView } from '../support/stack.js';
+import { OrdersClient } from '../support/stack.js';
+import { untilAllSettled } from '../support/settledOrders.js';
 import { tmpfsTestName, tmpfsUnavailable, withTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 const USERS = ['full-ann', 'full-ben', 'full-cai', 'full-dee'];
@@ -139,20 +140,11 @@ async function fillKillAndSettle(disk: Tmpfs): Promise<void> {
   cpSync(dataDir, bigger, { recursive: true });
   ({ process: stack, functionsUrl } = await StackProcess.start(bigger, running));
   const clients = clientsAt(functionsUrl);
-  let latest = new Map<string, OrderView>();
-  await pollUntil(
-    async () => {
-      const lists = await Promise.all(clients.map((client) => client.list()));
-      latest = new Map(lists.flat().map((order) => [order.orderId, order]));
-      const settled = accepted.every(({ orderId }) => FINAL_STATUSES.includes(latest.get(orderId)?.status ?? ''));
-      return settled ? true : undefined;
-    },
-    { timeoutMs: 30_000, what: `all ${accepted.length} accepted orders to settle` },
-  ).catch((error: Error) => {
-    const missing = accepted.filter((a) => !latest.has(a.orderId)).length;
-    const stuck = accepted.filter((a) => latest.get(a.orderId)?.status === 'Accepted').length;
-    throw new Error(`${error.message} Missing: ${missing}, still Accepted: ${stuck}.`);
-  });
+  await untilAllSettled(
+    clients,
+    accepted.map((a) => a.orderId),
+    30_000,
+  );
   expect(new Set(accepted.map((a) => a.orderId)).size).toBe(accepted.length);
 }
 

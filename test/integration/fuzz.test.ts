@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rawRequest, type RawResponse } from '../host/helpers/rawHttp.js';
+import type { RawResponse } from '../host/helpers/rawHttp.js';
+import { seededFuzz, sendRawCalls, type Fuzz, type RawCall } from '../support/rawFuzz.js';
 import { APP_DIR, signIn, useLocalStack } from '../support/stack.js';
 
 /**
@@ -17,29 +18,6 @@ const { stack, logger } = useLocalStack({
   // Short, so a request that never completes its body ends with a 408 instead of holding the run.
   httpTimeouts: { headersMs: 2000, requestMs: 4000 },
 });
-
-/** mulberry32: a small seeded generator, so every run sends the same requests. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Fuzz = { next: () => number; pick<T>(items: readonly T[]): T; chance(p: number): boolean };
-
-function fuzz(seed: number): Fuzz {
-  const next = random(seed);
-  return {
-    next,
-    pick: (items) => items[Math.floor(next() * items.length)]!,
-    chance: (p) => next() < p,
-  };
-}
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
 const ODD_METHODS = ['TRACE', 'CONNECT', 'PROPFIND', 'M-SEARCH', 'FOO', 'get', 'G ET', 'GET\t', '', 'POST /x'] as const;
@@ -183,10 +161,10 @@ function bodyFor(f: Fuzz, tokens: Tokens): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
 }
 
-type RawCall = { bytes: Buffer; head: boolean; what: string };
+type Call = RawCall & { head: boolean };
 
 /** A well-formed call of the app, signed in, so the run also reaches the functions, Azurite and the broker. */
-function appCall(f: Fuzz, port: number, tokens: Tokens): RawCall {
+function appCall(f: Fuzz, port: number, tokens: Tokens): Call {
   const order = JSON.stringify({ items: [{ sku: f.pick(['MUG-CERAMIC', 'KETTLE-GOOSENECK', 'NOPE']), quantity: 1 }] });
   const [method, path, body] = f.pick([
     ['POST', '/api/orders', order],
@@ -204,7 +182,7 @@ function appCall(f: Fuzz, port: number, tokens: Tokens): RawCall {
 }
 
 /** One generated request as raw bytes, and a line describing it for failure messages. */
-function generate(f: Fuzz, port: number, tokens: Tokens): RawCall {
+function generate(f: Fuzz, port: number, tokens: Tokens): Call {
   if (f.chance(0.12)) return appCall(f, port, tokens);
   // Mostly well-formed, so most requests get past the parser and the Host check to the parts behind them.
   const method = f.chance(0.9) ? f.pick(METHODS) : f.pick(ODD_METHODS);
@@ -261,7 +239,7 @@ function generate(f: Fuzz, port: number, tokens: Tokens): RawCall {
 }
 
 /** The requests every run sends first, whatever the seed: one per case named in the issue. */
-function table(port: number, tokens: Tokens): RawCall[] {
+function table(port: number, tokens: Tokens): Call[] {
   const own = `Host: localhost:${port}`;
   const requests = [
     `GET /api/nothing HTTP/1.1\r\n${own}\r\n`,
@@ -283,8 +261,6 @@ function table(port: number, tokens: Tokens): RawCall[] {
     return { bytes: Buffer.from(text), head: false, what: r.split('\r\n')[0]! };
   });
 }
-
-type Failure = { what: string; why: string };
 
 function check(response: RawResponse, head: boolean): string | undefined {
   if (!(response.status >= 100 && response.status < 500)) return `status ${response.status}`;
@@ -310,30 +286,14 @@ describe('fuzzing the stack', () => {
       valid: await Promise.all(['fuzz-user', '__proto__', 'constructor', '..'].map((id) => signIn(base, id))),
       masterKey: stack().masterKey,
     };
-    const f = fuzz(SEED);
+    const f = seededFuzz(SEED);
     const requests = [...table(port, tokens), ...Array.from({ length: GENERATED }, () => generate(f, port, tokens))];
-    const failures: Failure[] = [];
-    const statuses = new Map<number, number>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < requests.length) {
-        const request = requests[next++]!;
-        try {
-          const response = await rawRequest(port, request.bytes, '127.0.0.1', 15_000);
-          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-          const why = check(response, request.head);
-          if (why) failures.push({ what: request.what, why });
-        } catch (error) {
-          failures.push({ what: request.what, why: (error as Error).message });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const { failures, statuses, summary } = await sendRawCalls(port, requests, {
+      concurrency: CONCURRENCY,
+      timeoutMs: 15_000,
+      check: (response, request) => check(response, request.head),
+    });
 
-    const summary = [...statuses]
-      .sort(([a], [b]) => a - b)
-      .map(([s, n]) => `${s}×${n}`)
-      .join(' ');
     expect(failures.slice(0, 20), `seed ${SEED}; statuses ${summary}; ${failures.length} failures`).toEqual([]);
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(requests.length);
     // Nothing reached the pipeline's last-resort handler: every case had its own answer.

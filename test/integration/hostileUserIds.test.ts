@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpTransportType, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
+import { HubConnectionState } from '@microsoft/signalr';
 import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrdersClient, useLocalStack, withDeadline } from '../support/stack.js';
+import { appHubConnection } from '../support/appHub.js';
 
 // Durable on purpose: the SignalR state file is where a user id once became a property of Object.prototype.
 const dataDir = mkdtempSync(join(tmpdir(), 'hostile-ids-'));
@@ -62,13 +63,7 @@ class Session {
   }
 
   static async connect(client: OrdersClient): Promise<Session> {
-    const connection = new HubConnectionBuilder()
-      .withUrl(`${client.baseUrl}/api`, {
-        headers: { 'X-ZUMO-AUTH': client.token },
-        transport: HttpTransportType.WebSockets,
-      })
-      .configureLogging(LogLevel.None)
-      .build();
+    const connection = appHubConnection(client);
     const session = new Session(client, connection);
     await connection.start();
     return session;

@@ -1,7 +1,7 @@
-import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, expect, it } from 'vitest';
 import { ManualClock } from '../../local/shared/clock.js';
 import { OrdersClient, useLocalStack, withDeadline } from '../support/stack.js';
+import { appHubConnection } from '../support/appHub.js';
 
 // The stack's clock starts at the real time (the app stamps orders with its own clock) and moves only when told.
 const clock = new ManualClock(Date.now());
@@ -18,13 +18,7 @@ async function sweepAt(at: number): Promise<void> {
 
 /** Signs in a hub connection as the web client does, recording every orderStatus it hears. */
 async function listen(client: OrdersClient): Promise<{ updates: Update[]; stop(): Promise<void> }> {
-  const connection = new HubConnectionBuilder()
-    .withUrl(`${client.baseUrl}/api`, {
-      headers: { 'X-ZUMO-AUTH': client.token },
-      transport: HttpTransportType.WebSockets,
-    })
-    .configureLogging(LogLevel.None)
-    .build();
+  const connection = appHubConnection(client);
   const updates: Update[] = [];
   connection.on('orderStatus', (update: Update) => updates.push(update));
   await connection.start();

@@ -34,23 +34,7 @@ describe('ServiceBusBroker semantics', () => {
   it('keeps bodies and properties as given, handing out fresh copies', async () => {
     await setup();
     const bytes = Buffer.from([0, 1, 255]);
-    await broker.send('jobs', [
-      {
-        body: { order: 1, items: ['x'] },
-        contentType: 'application/json',
-        correlationId: 'c1',
-        subject: 's',
-        to: 'to',
-        replyTo: 'r',
-        sessionId: 'sess',
-        applicationProperties: { orderType: 'rush', n: 2, ok: true, none: null },
-        timeToLiveMs: 5000,
-      },
-      { body: bytes },
-      { body: '{"not":"parsed"}' },
-    ]);
-    const [json, binary, text] = broker.receive('jobs', 3);
-    expect(json).toMatchObject({
+    const rich = {
       body: { order: 1, items: ['x'] },
       contentType: 'application/json',
       correlationId: 'c1',
@@ -60,6 +44,11 @@ describe('ServiceBusBroker semantics', () => {
       sessionId: 'sess',
       applicationProperties: { orderType: 'rush', n: 2, ok: true, none: null },
       timeToLiveMs: 5000,
+    };
+    await broker.send('jobs', [rich, { body: bytes }, { body: '{"not":"parsed"}' }]);
+    const [json, binary, text] = broker.receive('jobs', 3);
+    expect(json).toMatchObject({
+      ...rich,
       expiresAtUtc: new Date(t.clock.now() + 5000),
     });
     expect(Buffer.isBuffer(binary!.body) && (binary!.body as Buffer).equals(bytes)).toBe(true);

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import { expect } from 'vitest';
 import { ManualClock } from '../../local/shared/clock.js';
-import { parseTopology, ServiceBusBroker, type Topology } from '../../local/servicebus/index.js';
+import { parseTopology, ServiceBusBroker, type ReceivedMessage, type Topology } from '../../local/servicebus/index.js';
 
 /** A Config.json exercising every feature the broker has. */
 export const testConfig = {
@@ -117,4 +118,30 @@ export async function bundleChild(entry: string, outDir: string): Promise<string
     logLevel: 'error',
   });
   return join(outDir, basename(entry).replace(/\.ts$/, '.js'));
+}
+
+/** What the clients of a crash run saw acknowledged: messages sent, completions asked for, completions done. */
+export type Ledger = { sent: Set<string>; completing: Set<string>; completed: Set<string> };
+
+/**
+ * Opens the broker's store at `dataDir` after the crashes and checks it against `ledger`: no message is there
+ * twice, none that was sent is gone unless its completion was asked for, and none that was completed is back.
+ */
+export async function expectLedgerKept(dataDir: string, ledger: Ledger): Promise<void> {
+  const broker = await ServiceBusBroker.open({ topology, dataDir, clock: new ManualClock(Date.now()) });
+  try {
+    const remaining: ReceivedMessage[] = [];
+    for (const entity of ['jobs', 'jobs/$DeadLetterQueue']) {
+      for (let batch = broker.receive(entity, 500); batch.length > 0; batch = broker.receive(entity, 500)) {
+        remaining.push(...batch);
+      }
+    }
+    const ids = remaining.map((m) => m.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const present = new Set(ids);
+    expect([...ledger.sent].filter((id) => !ledger.completing.has(id) && !present.has(id))).toEqual([]);
+    expect([...ledger.completed].filter((id) => present.has(id))).toEqual([]);
+  } finally {
+    await broker.close();
+  }
 }

@@ -1,8 +1,7 @@
-import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import { ManualClock } from '../../local/shared/clock.js';
-import { accessKeyOf, Fixture, HUB, TRANSPORTS } from './helpers.js';
+import { accessKeyOf, Fixture, HUB, TRANSPORTS, upgradeStatus } from './helpers.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.dispose());
@@ -49,19 +48,7 @@ describe('client access tokens', () => {
     const service = await fixture.start();
     const forged = await mintClientAccessToken({ endpoint: service.url, accessKey: 'wrong', hub: HUB });
     const wsUrl = `${forged.url.replace('http:', 'ws:')}&access_token=${encodeURIComponent(forged.accessToken)}`;
-    const socket = new WebSocket(wsUrl);
-    socket.on('error', () => {});
-    const status = await new Promise<number>((resolve) => {
-      socket.on('unexpected-response', (request, response) => {
-        resolve(response.statusCode ?? 0);
-        request.destroy();
-      });
-      socket.on('open', () => {
-        resolve(101);
-        socket.terminate();
-      });
-    });
-    expect(status).toBe(401);
+    expect(await upgradeStatus(wsUrl)).toBe(401);
   });
 
   it('makes the real client fail to start with a token for another hub', async () => {

@@ -1,8 +1,7 @@
-import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import type { SignalRService } from '../../local/signalr/service.js';
-import { accessKeyOf, Fixture, HUB } from './helpers.js';
+import { accessKeyOf, Fixture, HUB, upgradeStatus } from './helpers.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.dispose());
@@ -79,19 +78,3 @@ describe('CORS', () => {
     expect(anyOrigin.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });
-
-/** The status a WebSocket upgrade gets, sent with `origin` as a browser would (Node's ws sends none by default). */
-function upgradeStatus(url: string, origin?: string): Promise<number> {
-  const socket = new WebSocket(url, origin === undefined ? {} : { origin });
-  socket.on('error', () => {});
-  return new Promise<number>((resolve) => {
-    socket.on('unexpected-response', (request, response) => {
-      resolve(response.statusCode ?? 0);
-      request.destroy();
-    });
-    socket.on('open', () => {
-      resolve(101);
-      socket.terminate();
-    });
-  });
-}

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintClientAccessToken, mintRestAccessToken } from '../../local/signalr/accessTokens.js';
 import type { SignalRService } from '../../local/signalr/service.js';
-import { rawRequest, type RawResponse } from '../host/helpers/rawHttp.js';
+import type { RawResponse } from '../host/helpers/rawHttp.js';
+import { seededFuzz, sendRawCalls, type Fuzz, type RawCall } from '../support/rawFuzz.js';
 import { accessKeyOf, Fixture, HUB } from './helpers.js';
 
 /**
@@ -30,25 +31,6 @@ beforeAll(async () => {
   key = accessKeyOf(service);
 });
 afterAll(() => fixture.dispose());
-
-/** mulberry32: a small seeded generator, so every run sends the same requests. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Fuzz = { pick<T>(items: readonly T[]): T; chance(p: number): boolean };
-
-function fuzz(seed: number): Fuzz {
-  const next = random(seed);
-  return { pick: (items) => items[Math.floor(next() * items.length)]!, chance: (p) => next() < p };
-}
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'] as const;
 const ODD_METHODS = ['FOO', 'TRACE', 'CONNECT', 'PROPFIND', 'M-SEARCH', 'get', 'G ET', '', 'POST /x'] as const;
@@ -85,7 +67,7 @@ const BODIES = [
   'x'.repeat(70_000),
 ] as const;
 
-type Call = { bytes: Buffer; head: boolean; path: string; what: string };
+type Call = RawCall & { head: boolean; path: string };
 
 /** A well-formed call with a valid token, so the run also reaches negotiate, WebSockets and the REST operations. */
 async function wellFormed(f: Fuzz, port: number): Promise<Call> {
@@ -237,31 +219,15 @@ function parse(text: string): unknown {
 
 describe('fuzzing the SignalR service', () => {
   it(`answers ${GENERATED} generated raw requests with no 5xx, every error problem+json or Azure's format`, async () => {
-    const f = fuzz(SEED);
+    const f = seededFuzz(SEED);
     const calls: Call[] = [];
     for (let i = 0; i < GENERATED; i++) calls.push(await generate(f, service.port));
-    const failures: { what: string; why: string }[] = [];
-    const statuses = new Map<number, number>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < calls.length) {
-        const call = calls[next++]!;
-        try {
-          const response = await rawRequest(service.port, call.bytes, '127.0.0.1', 10_000);
-          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-          const why = check(response, call);
-          if (why) failures.push({ what: call.what, why });
-        } catch (error) {
-          failures.push({ what: call.what, why: (error as Error).message });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const { failures, statuses, summary } = await sendRawCalls(service.port, calls, {
+      concurrency: CONCURRENCY,
+      timeoutMs: 10_000,
+      check,
+    });
 
-    const summary = [...statuses]
-      .sort(([a], [b]) => a - b)
-      .map(([s, n]) => `${s}×${n}`)
-      .join(' ');
     expect(failures.slice(0, 20), `seed ${SEED}; statuses ${summary}; ${failures.length} failures`).toEqual([]);
     expect(logged.filter((m) => m.startsWith('internal error'))).toEqual([]);
     // The run reached the service's operations, not only its refusals.

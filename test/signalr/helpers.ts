@@ -8,6 +8,7 @@ import {
 } from '@microsoft/signalr';
 import { clientUrl, mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import { startSignalRService, type SignalRService, type SignalRServiceOptions } from '../../local/signalr/service.js';
+import { WebSocket } from 'ws';
 
 export const HUB = 'orders';
 
@@ -110,4 +111,20 @@ export function closed(connection: HubConnection): Promise<Error | undefined> {
 
 export function accessKeyOf(service: SignalRService): string {
   return /AccessKey=([^;]+);/.exec(service.connectionString)![1]!;
+}
+
+/** The status a WebSocket upgrade gets, sent with `origin` as a browser would (Node's ws sends none by default). */
+export function upgradeStatus(url: string, origin?: string): Promise<number> {
+  const socket = new WebSocket(url, origin === undefined ? {} : { origin });
+  socket.on('error', () => {});
+  return new Promise<number>((resolve) => {
+    socket.on('unexpected-response', (request, response) => {
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    socket.on('open', () => {
+      resolve(101);
+      socket.terminate();
+    });
+  });
 }

@@ -1,11 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintClientAccessToken, mintRestAccessToken } from '../../local/signalr/accessTokens.js';
 import { createSignalRRestClient } from '../../local/signalr/restClient.js';
 import { ManualClock } from '../../local/shared/clock.js';
 import type { SignalRService } from '../../local/signalr/service.js';
-import { accessKeyOf, Fixture, HUB } from './helpers.js';
+import { accessKeyOf, Fixture, HUB, upgradeStatus } from './helpers.js';
 
 /**
  * Forged, stolen and misused tokens against the real service, over real HTTP: every variant must be refused
@@ -97,18 +96,7 @@ async function negotiate(token: string | undefined, hub = HUB): Promise<Response
 
 /** A WebSocket without negotiate (skipNegotiation), token in the query as browsers send it. */
 function upgrade(token: string, hub = HUB): Promise<number> {
-  const socket = new WebSocket(`${origin.replace('http:', 'ws:')}/client/?hub=${hub}&access_token=${token}`);
-  socket.on('error', () => {});
-  return new Promise((resolve) => {
-    socket.on('unexpected-response', (request, response) => {
-      resolve(response.statusCode ?? 0);
-      request.destroy();
-    });
-    socket.on('open', () => {
-      resolve(101);
-      socket.terminate();
-    });
-  });
+  return upgradeStatus(`${origin.replace('http:', 'ws:')}/client/?hub=${hub}&access_token=${token}`);
 }
 
 type Variant = [name: string, call: () => Promise<number>];

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/shared/freePort.js';
 import { CLI } from '../support/cliStack.js';
 import { withDeadline } from '../support/stack.js';
-import { appFolder, listening, type AppFolder } from './helpers/appFolder.js';
+import { appFolder, httpTimerApp, listening, type AppFolder } from './helpers/appFolder.js';
 
 /** The CLI with the real environment minus this repository's settings, run from `cwd`. */
 function cli(args: string[], cwd: string) {
@@ -21,14 +21,7 @@ describe('npm start -- --script-root <another app>', () => {
   let functionsUrl: string;
 
   beforeAll(async () => {
-    app = appFolder('http-timer-app', {
-      IsEncrypted: false,
-      Values: {
-        FUNCTIONS_WORKER_RUNTIME: 'node',
-        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-        GREETING_NAME: 'cli',
-      },
-    });
+    app = httpTimerApp('cli');
     ports = { signalr: await freePort(), servicebus: await freePort() };
     // A path relative to the caller's working directory, as func start takes it.
     child = cli(

@@ -1,17 +1,13 @@
 import { networkInterfaces } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
-import { parseTopology, ServiceBusBroker } from '../../local/servicebus/index.js';
+import { ServiceBusBroker } from '../../local/servicebus/index.js';
 import { localAdminMiddleware } from '../../local/stack/localAdmin.js';
 import { CaptureLogger } from '../host/helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from '../host/helpers/fixtureApp.js';
 import { rawRequest } from '../host/helpers/rawHttp.js';
+import { appTopology } from '../support/hostWithBroker.js';
 
-const topology = parseTopology(
-  JSON.parse(readFileSync(new URL('../../servicebus.config.json', import.meta.url), 'utf8')),
-  'servicebus.config.json',
-);
 /** An address of this machine that is not loopback, to reach the host as another machine would. */
 const outsideAddress = Object.values(networkInterfaces())
   .flat()
@@ -23,7 +19,7 @@ let host: FunctionsHost;
 
 beforeAll(async () => {
   app = copyFixture('http-app', { IsEncrypted: false, Values: {} });
-  broker = await ServiceBusBroker.open({ topology, inMemory: true });
+  broker = await ServiceBusBroker.open({ topology: appTopology, inMemory: true });
   await broker.send('orders', [{ body: { secret: 'order details' } }]);
   host = await startFunctionsHost({
     appDir: app.dir,

@@ -3,7 +3,7 @@ import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
 import { freePort } from '../../local/shared/freePort.js';
 import { CaptureLogger, reported } from '../host/helpers/captureLogger.js';
 import { EMULATOR_SETTINGS, withDeadline } from '../support/stack.js';
-import { appFolder, listening, type AppFolder } from './helpers/appFolder.js';
+import { appFolder, httpTimerApp, listening, type AppFolder } from './helpers/appFolder.js';
 
 type Health = { parts: { name: string; ready: boolean }[] };
 
@@ -13,14 +13,7 @@ describe('startLocalStack on an app with only an HTTP function and a timer', () 
   let stack: LocalStack;
   let ports: { signalr: number; servicebus: number };
   beforeAll(async () => {
-    app = appFolder('http-timer-app', {
-      IsEncrypted: false,
-      Values: {
-        FUNCTIONS_WORKER_RUNTIME: 'node',
-        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-        GREETING_NAME: 'world',
-      },
-    });
+    app = httpTimerApp('world');
     // Ports named on purpose, so the test can see that nothing opened them.
     ports = { signalr: await freePort(), servicebus: await freePort() };
     stack = await startLocalStack({

@@ -1,3 +1,4 @@
+import type { ServiceBusMessage } from '@azure/service-bus';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../local/shared/clock.js';
 import { useEndpoint } from './helpers.js';
@@ -9,12 +10,17 @@ const noAutoRenewal = { maxAutoLockRenewalDurationInMs: 0 };
 describe('AMQP endpoint: locks on the broker clock, with @azure/service-bus', () => {
   const endpoint = useEndpoint();
 
-  it('a lock lasts LockDuration on the broker clock; renewMessageLock extends it from now', async () => {
+  /** An endpoint on a clock the test moves, `message` sent to jobs, and a receiver of jobs without renewal. */
+  async function sentToJobs(message: ServiceBusMessage) {
     const clock = new ManualClock(Date.now());
     const { client } = await endpoint({ clock });
     const sb = client();
-    await sb.createSender('jobs').sendMessages({ body: 'slow work' });
-    const receiver = sb.createReceiver('jobs', noAutoRenewal);
+    await sb.createSender('jobs').sendMessages(message);
+    return { clock, sb, receiver: sb.createReceiver('jobs', noAutoRenewal) };
+  }
+
+  it('a lock lasts LockDuration on the broker clock; renewMessageLock extends it from now', async () => {
+    const { clock, receiver } = await sentToJobs({ body: 'slow work' });
     const [message] = await receiver.receiveMessages(1, waitShort);
     const receivedAt = clock.now();
     expect(message!.lockedUntilUtc!.getTime()).toBe(receivedAt + 30_000);
@@ -29,11 +35,7 @@ describe('AMQP endpoint: locks on the broker clock, with @azure/service-bus', ()
   });
 
   it('an expired lock returns the message (delivery count + 1) and settling with the old token fails with MessageLockLost', async () => {
-    const clock = new ManualClock(Date.now());
-    const { client } = await endpoint({ clock });
-    const sb = client();
-    await sb.createSender('jobs').sendMessages({ body: 'forgotten' });
-    const receiver = sb.createReceiver('jobs', noAutoRenewal);
+    const { clock, receiver } = await sentToJobs({ body: 'forgotten' });
     const [first] = await receiver.receiveMessages(1, waitShort);
     clock.advance(30_000);
     await expect(receiver.completeMessage(first!)).rejects.toMatchObject({ code: 'MessageLockLost' });
@@ -44,11 +46,7 @@ describe('AMQP endpoint: locks on the broker clock, with @azure/service-bus', ()
   });
 
   it('dead-letters after MaxDeliveryCount deliveries, by abandon or by lock expiry', async () => {
-    const clock = new ManualClock(Date.now());
-    const { client } = await endpoint({ clock });
-    const sb = client();
-    await sb.createSender('jobs').sendMessages({ body: 'poison', messageId: 'poison' });
-    const receiver = sb.createReceiver('jobs', noAutoRenewal);
+    const { clock, sb, receiver } = await sentToJobs({ body: 'poison', messageId: 'poison' });
     // MaxDeliveryCount 3: two abandons, then the third lock expires.
     for (let attempt = 0; attempt < 2; attempt++) {
       const [message] = await receiver.receiveMessages(1, waitShort);

@@ -22,6 +22,18 @@ export function appFolder(name: string, localSettings: unknown): AppFolder {
   return { parent, dir, name, remove: () => rmSync(parent, { recursive: true, force: true }) };
 }
 
+/** The http-timer-app fixture with the settings its developer would keep: storage on Azurite, a greeting name. */
+export function httpTimerApp(greetingName: string): AppFolder {
+  return appFolder('http-timer-app', {
+    IsEncrypted: false,
+    Values: {
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      GREETING_NAME: greetingName,
+    },
+  });
+}
+
 /** Whether anything accepts connections on 127.0.0.1:port. */
 export async function listening(port: number): Promise<boolean> {
   const { connect } = await import('node:net');

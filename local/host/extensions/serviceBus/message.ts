@@ -3,11 +3,8 @@ import type { RpcTypedData } from '../../../rpc/types.js';
 import { toRpcMetadata } from '../../codec/index.js';
 import { collectorItems } from '../shared/collectorItems.js';
 
-/**
- * The top-level properties of a JSON object body (the host adds them to the trigger metadata and binding data),
- * else none. Parsed once per delivery and handed to both.
- */
-export function bodyProperties(body: unknown): Record<string, unknown> {
+/** The top-level properties of a JSON object body (the host adds them to the binding data), else none. */
+function bodyProperties(body: unknown): Record<string, unknown> {
   let value = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     try {
@@ -20,22 +17,17 @@ export function bodyProperties(body: unknown): Record<string, unknown> {
 }
 
 /**
- * Trigger metadata as the Service Bus extension's binding contract sends it: the top-level properties of a JSON
- * body, then the extension's PascalCase names (strings as `string`, numbers, dates and dictionaries as `json`,
- * unset values left out). The library camel-cases the keys.
+ * The Service Bus extension's binding contract: the top-level properties of a JSON body, then the extension's
+ * PascalCase names for the message's fields. Built once per delivery (the body parsed once) for both the
+ * trigger metadata and the binding data.
  */
-export function toTriggerMetadata(
-  message: ReceivedMessage,
-  properties: Record<string, unknown>,
-): Record<string, RpcTypedData> {
-  return toRpcMetadata({
-    ...properties,
+export function bindingContract(message: ReceivedMessage): Record<string, unknown> {
+  return {
+    ...bodyProperties(message.body),
     DeliveryCount: message.deliveryCount,
     LockToken: message.lockToken,
     ExpiresAtUtc: message.expiresAtUtc,
-    ExpiresAt: message.expiresAtUtc,
     EnqueuedTimeUtc: message.enqueuedTimeUtc,
-    EnqueuedTime: message.enqueuedTimeUtc,
     MessageId: message.messageId,
     SequenceNumber: message.sequenceNumber,
     ApplicationProperties: message.applicationProperties ?? {},
@@ -48,29 +40,31 @@ export function toTriggerMetadata(
     Label: message.subject,
     CorrelationId: message.correlationId,
     SessionId: message.sessionId,
+  };
+}
+
+/**
+ * Trigger metadata as the extension sends it: the contract, with the times also under their older names
+ * (strings as `string`, numbers, dates and dictionaries as `json`, unset values left out). The library
+ * camel-cases the keys.
+ */
+export function toTriggerMetadata(
+  message: ReceivedMessage,
+  contract: Record<string, unknown>,
+): Record<string, RpcTypedData> {
+  return toRpcMetadata({
+    ...contract,
+    ExpiresAt: message.expiresAtUtc,
+    EnqueuedTime: message.enqueuedTimeUtc,
   });
 }
 
 /** Binding data for `{expressions}` in the function's other bindings (`{MessageId}`, `{ApplicationProperties.x}`). */
-export function toBindingData(message: ReceivedMessage, properties: Record<string, unknown>): Record<string, unknown> {
+export function toBindingData(message: ReceivedMessage, contract: Record<string, unknown>): Record<string, unknown> {
   return {
-    ...properties,
-    DeliveryCount: message.deliveryCount,
-    DeadLetterSource: message.deadLetterSource,
-    LockToken: message.lockToken,
+    ...contract,
     ExpiresAtUtc: message.expiresAtUtc.toISOString(),
     EnqueuedTimeUtc: message.enqueuedTimeUtc.toISOString(),
-    MessageId: message.messageId,
-    ContentType: message.contentType,
-    ReplyTo: message.replyTo,
-    To: message.to,
-    Subject: message.subject,
-    Label: message.subject,
-    CorrelationId: message.correlationId,
-    SessionId: message.sessionId,
-    SequenceNumber: message.sequenceNumber,
-    ApplicationProperties: message.applicationProperties ?? {},
-    UserProperties: message.applicationProperties ?? {},
   };
 }
 

@@ -5,7 +5,7 @@ import type { BindingAdapter } from '../shared/bindingAdapter.js';
 import { checkServiceBusConnection } from './connection.js';
 import type { ServiceBusOptions } from './options.js';
 import { textOf } from '../../codec/index.js';
-import { bodyProperties, toBindingData, toTriggerMetadata, triggerDetails } from './message.js';
+import { bindingContract, toBindingData, toTriggerMetadata, triggerDetails } from './message.js';
 import { messageTraceContext } from '../../../telemetry/index.js';
 
 function entityPath(trigger: BindingInfo, functionName: string, setting: (name: string) => string | undefined): string {
@@ -47,13 +47,13 @@ export function serviceBusTriggerAdapter(broker: ServiceBusBroker, options: Serv
           async (message, delivery) => {
             // Under the broker's delivery attempt, else the trace the message carries (as the SDK's processor).
             const carried = delivery ? undefined : messageTraceContext(message.applicationProperties);
-            const properties = bodyProperties(message.body);
+            const contract = bindingContract(message);
             const result = await host.invoke(fn.name, {
               parent: delivery ?? carried?.traceParent,
               traceState: carried?.traceState,
               triggerData: { string: textOf(message.body) },
-              triggerMetadata: toTriggerMetadata(message, properties),
-              bindingData: toBindingData(message, properties),
+              triggerMetadata: toTriggerMetadata(message, contract),
+              bindingData: toBindingData(message, contract),
               reason: '(null)',
               details: triggerDetails(message),
             });
