@@ -14,7 +14,8 @@ import { Telemetry } from '../telemetry/index.js';
 import { pointAtLocalEndpoints } from './services/emulatorSettings.js';
 import { hostMiddleware } from './hostMiddleware.js';
 import { checkScriptRoot } from './scriptRoot.js';
-import { needsOfSettings } from './services/servicePlan.js';
+import { namesAzurite, needsOfSettings } from './services/servicePlan.js';
+import { preloadStorageSdk } from './services/storageSdk.js';
 import { placeStackServices } from './placeServices.js';
 import type { StackServices, StartedService } from './services/stackServices.js';
 import { stackHandles } from './stackHandles.js';
@@ -212,6 +213,8 @@ async function startHost(
     env: options.env ?? process.env,
     rewriteSettings: (resolved) => {
       hooks.onSettings(resolved);
+      // The host forks the workers as soon as this returns; the next turn of the loop is spent waiting for them.
+      if (namesAzurite(context.setting('AzureWebJobsStorage') ?? '')) setImmediate(preloadStorageSdk);
       return pointAtLocalEndpoints(resolved, {
         storageConnectionString: azurite.storageConnectionString,
         signalrPort: signalR.port,

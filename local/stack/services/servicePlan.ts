@@ -28,6 +28,11 @@ export const NOT_NEEDED: Record<StackServiceName, string> = {
 
 const LOCAL_ENDPOINT = /(?:Blob|Queue|Table)Endpoint\s*=\s*https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\])[:/]/i;
 
+/** A connection string naming Azurite: the emulator form, or an endpoint on this machine. */
+export function namesAzurite(value: string): boolean {
+  return isDevelopmentStorage(value) || LOCAL_ENDPOINT.test(value);
+}
+
 function names(list: readonly string[]): string {
   return list.length <= 4 ? list.join(', ') : `${list.slice(0, 4).join(', ')} and ${list.length - 4} more`;
 }
@@ -44,7 +49,7 @@ export function needsOfSettings(
 ): ServiceNeeds {
   const needs: ServiceNeeds = new Map();
   const entries = Object.entries(settings);
-  const storage = entries.filter(([, v]) => isDevelopmentStorage(v) || LOCAL_ENDPOINT.test(v)).map(([k]) => k);
+  const storage = entries.filter(([, v]) => namesAzurite(v)).map(([k]) => k);
   if (storage.length > 0) needs.set('storage', `the setting(s) ${names(storage)} name Azurite`);
   if (existsSync(join(appDir, TOPOLOGY_FILE))) needs.set('serviceBus', `${TOPOLOGY_FILE} declares its entities`);
   if (!connections) return needs;
