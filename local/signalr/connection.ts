@@ -42,6 +42,10 @@ export class ServiceConnection implements TransportPeer {
   /** When the handshake completed (0 before). */
   connectedAt = 0;
   closedAt = 0;
+  /** The connect query string (leading `?`), for upstream's `X-ASRS-Client-Query`; set when a transport opens. */
+  query = '';
+  /** The access token negotiate verified, until a transport opens with it (see `authenticateClient`). */
+  accessToken: string | undefined;
   #pending = '';
 
   constructor(
@@ -51,15 +55,16 @@ export class ServiceConnection implements TransportPeer {
     readonly hub: string,
     readonly userId: string | undefined,
     readonly claims: JwtClaims,
-    /** The connect query string (leading `?`), for upstream's `X-ASRS-Client-Query`. */
-    public query: string,
     readonly events: ConnectionEvents,
   ) {
     this.lastReceivedAt = this.lastSentAt = events.now();
   }
 
-  attach(transport: Transport): void {
+  /** A transport opened with the connect `query` (leading `?`). */
+  attach(transport: Transport, query: string): void {
     this.transport = transport;
+    this.query = query;
+    this.accessToken = undefined;
     this.state = 'handshaking';
     this.lastReceivedAt = this.lastSentAt = this.events.now();
   }

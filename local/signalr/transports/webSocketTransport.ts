@@ -1,13 +1,13 @@
 import type { Duplex } from 'node:stream';
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket, WebSocketServer, type RawData, type Server } from 'ws';
 import type { Transport, TransportFrame, TransportPeer } from './transport.js';
 
-// One set of listeners for every socket, finding the connection through the socket: a service holds thousands of
-// sockets, and three closures with their context for each cost more than the connection's own state.
-const peers = new WeakMap<WebSocket, TransportPeer>();
+// One set of listeners for every socket, each finding its connection on the socket: three closures with their
+// context per socket would cost more than the connection's own state. `ws` calls them on sockets of this class.
+const peerOf = (socket: WebSocket): TransportPeer | undefined => (socket as WebSocketTransport).peer;
 
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  const connection = peers.get(this);
+  const connection = peerOf(this);
   if (!connection) return;
   if (isBinary) {
     connection.close('Binary frames are not supported: the local service speaks only the JSON protocol.', false);
@@ -17,44 +17,66 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
 }
 
 function onClose(this: WebSocket): void {
-  peers.get(this)?.transportClosed();
+  peerOf(this)?.transportClosed();
 }
 
 function onError(this: WebSocket): void {
-  peers.get(this)?.transportClosed('WebSocket error');
+  peerOf(this)?.transportClosed('WebSocket error');
 }
 
 /**
- * WebSockets: JSON hub messages go out as text frames, whole records per frame. Frames are written straight to the
- * upgraded TCP socket, framed once per message (`TransportFrame.webSocket`), not by `ws` once per socket: `ws`
- * writes every frame of its own synchronously (the server disables per-message deflate, the only reason it
- * would queue, and never sends Blobs), so these writes and its own (close, pong) keep their order.
+ * WebSockets: JSON hub messages go out as text frames, whole records per frame. The `ws` socket is the transport
+ * itself (`ws` builds every socket of `webSocketServer()` as this class), so a service holding thousands of
+ * sockets keeps no transport object and no socket → connection map beside each.
+ *
+ * Frames are written straight to the upgraded TCP socket, framed once per message (`TransportFrame.webSocket`),
+ * not by `ws` once per socket: `ws` writes every frame of its own synchronously (the server disables per-message
+ * deflate, the only reason it would queue, and never sends Blobs), so these writes and its own (close, pong)
+ * keep their order.
  */
-export class WebSocketTransport implements Transport {
-  readonly kind = 'webSockets';
-  readonly inherentKeepAlive = false;
+export class WebSocketTransport extends WebSocket implements Transport {
+  /** The connection this socket carries, from `carry` on. */
+  peer: TransportPeer | undefined;
+  /** The TCP socket this one was upgraded from. */
+  tcp: Duplex | undefined;
 
-  constructor(
-    private readonly socket: WebSocket,
-    /** The TCP socket `socket` was upgraded from. */
-    private readonly tcp: Duplex,
-    connection: TransportPeer,
-  ) {
-    peers.set(socket, connection);
-    socket.on('message', onMessage);
-    socket.on('close', onClose);
-    socket.on('error', onError);
+  get kind(): 'webSockets' {
+    return 'webSockets';
+  }
+
+  get inherentKeepAlive(): boolean {
+    return false;
+  }
+
+  /** Starts carrying `connection`: its records in, its frames out through `tcp`. */
+  carry(connection: TransportPeer, tcp: Duplex): this {
+    this.peer = connection;
+    this.tcp = tcp;
+    this.on('message', onMessage);
+    this.on('close', onClose);
+    this.on('error', onError);
+    return this;
   }
 
   write(frame: TransportFrame): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.tcp.write(frame.webSocket);
+    if (this.readyState === WebSocket.OPEN) this.tcp?.write(frame.webSocket);
   }
 
   end(): void {
-    this.socket.close(1000);
+    this.close(1000);
   }
 
   pollPending(): boolean {
     return false;
   }
 }
+
+/**
+ * The service's WebSocket server, making every socket a `WebSocketTransport`. No per-message deflate: transports
+ * write pre-framed messages beside `ws`, which only works uncompressed.
+ */
+export function webSocketServer(): WebSocketTransportServer {
+  return new WebSocketServer({ noServer: true, perMessageDeflate: false, WebSocket: WebSocketTransport });
+}
+
+export type WebSocketTransportServer = Server<typeof WebSocketTransport>;
