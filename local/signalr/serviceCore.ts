@@ -62,8 +62,11 @@ export class ServiceCore implements ConnectionEvents {
   readonly tracing: SignalRTracing;
   readonly #invocationQueues = new WeakMap<ServiceConnection, Promise<void>>();
   #sweepTimer: ClockTimer | undefined;
+  #lastAudience: string | undefined;
+  readonly #startedAt: number;
 
   constructor(readonly options: ServiceCoreOptions) {
+    this.#startedAt = options.clock.now();
     this.tracing = new SignalRTracing(options.telemetry);
     this.userGroups = new UserGroupStore(
       options.clock,
@@ -76,6 +79,10 @@ export class ServiceCore implements ConnectionEvents {
 
   now(): number {
     return this.options.clock.now();
+  }
+
+  serviceTime(): number {
+    return this.options.clock.now() - this.#startedAt;
   }
 
   hub(name: string): Hub {
@@ -130,7 +137,12 @@ export class ServiceCore implements ConnectionEvents {
   createConnection(hub: string, claims: JwtClaims, withSecretToken: boolean, accessToken?: string): ServiceConnection {
     const id = randomBytes(16).toString('base64url');
     const token = withSecretToken ? randomBytes(16).toString('base64url') : id;
-    const connection = new ServiceConnection(id, token, hubKey(hub), userIdFromClaims(claims), claims, this);
+    const key = hubKey(hub);
+    // Every connection of a hub shares one copy of its name and, mostly, of its token's audience.
+    const name = this.hubs.get(key)?.name ?? key;
+    if (claims.aud === this.#lastAudience) claims.aud = this.#lastAudience;
+    else if (typeof claims.aud === 'string') this.#lastAudience = claims.aud;
+    const connection = new ServiceConnection(id, token, name, userIdFromClaims(claims), claims, this);
     connection.accessToken = accessToken;
     this.byToken.set(token, connection);
     return connection;
@@ -184,12 +196,12 @@ export class ServiceCore implements ConnectionEvents {
     span?: TelemetrySpan,
   ): void {
     if (!span) {
-      this.messagesSent += Hub.sendTo(targets, frame, this.now(), excluded);
+      this.messagesSent += Hub.sendTo(targets, frame, this.serviceTime(), excluded);
       return;
     }
     const reached = [...(targets ?? [])].filter((c) => !excluded?.has(c.id) && c.state === 'connected');
     this.tracing.delivered(span, reached);
-    this.messagesSent += Hub.sendTo(reached, frame, this.now());
+    this.messagesSent += Hub.sendTo(reached, frame, this.serviceTime());
   }
 
   stats(): SignalRServiceStats {
@@ -224,7 +236,7 @@ export class ServiceCore implements ConnectionEvents {
           ...(connection.userId === undefined ? {} : { userId: connection.userId }),
           ...(connection.transport ? { transport: connection.transport.kind } : {}),
           groups: [...(connection.groups ?? [])],
-          connectedAt: new Date(connection.connectedAt).toISOString(),
+          connectedAt: new Date(this.#startedAt + connection.connectedAt).toISOString(),
         });
       }
     }
@@ -251,7 +263,7 @@ export class ServiceCore implements ConnectionEvents {
 
   /** One pass over all connections: pings, client and handshake timeouts, and forgetting dead connections. */
   #sweep(): void {
-    const now = this.now();
+    const now = this.serviceTime();
     const { keepAliveIntervalMs, clientTimeoutMs, handshakeTimeoutMs } = this.options;
     for (const [token, connection] of this.byToken) {
       const transport = connection.transport;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceConnection, type ConnectionEvents } from '../../local/signalr/connection.js';
 import { Hub } from '../../local/signalr/hub.js';
 
-const events: ConnectionEvents = { now: () => 0, connected: () => {}, invocation: () => {}, closed: () => {} };
+const events: ConnectionEvents = { serviceTime: () => 0, connected: () => {}, invocation: () => {}, closed: () => {} };
 let next = 0;
 const connectionOf = (userId: string | undefined) =>
   new ServiceConnection(`c${++next}`, `t${next}`, 'orders', userId, {}, events);

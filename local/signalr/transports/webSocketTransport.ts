@@ -2,28 +2,6 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData, type Server } from 'ws';
 import type { Transport, TransportFrame, TransportPeer } from './transport.js';
 
-// One set of listeners for every socket, each finding its connection on the socket: three closures with their
-// context per socket would cost more than the connection's own state. `ws` calls them on sockets of this class.
-const peerOf = (socket: WebSocket): TransportPeer | undefined => (socket as WebSocketTransport).peer;
-
-function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  const connection = peerOf(this);
-  if (!connection) return;
-  if (isBinary) {
-    connection.close('Binary frames are not supported: the local service speaks only the JSON protocol.', false);
-    return;
-  }
-  connection.receive(data.toString());
-}
-
-function onClose(this: WebSocket): void {
-  peerOf(this)?.transportClosed();
-}
-
-function onError(this: WebSocket): void {
-  peerOf(this)?.transportClosed('WebSocket error');
-}
-
 /**
  * WebSockets: JSON hub messages go out as text frames, whole records per frame. The `ws` socket is the transport
  * itself (`ws` builds every socket of `webSocketServer()` as this class), so a service holding thousands of
@@ -52,10 +30,26 @@ export class WebSocketTransport extends WebSocket implements Transport {
   carry(connection: TransportPeer, tcp: Duplex): this {
     this.peer = connection;
     this.tcp = tcp;
-    this.on('message', onMessage);
-    this.on('close', onClose);
-    this.on('error', onError);
     return this;
+  }
+
+  /**
+   * Takes the events the connection needs as `ws` emits them. Listeners would cost each socket a listener array
+   * and turn its `_events` into a dictionary, together more than the connection's own record.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const connection = this.peer;
+    if (connection !== undefined) {
+      if (event === 'message') {
+        receive(connection, args[0] as RawData, args[1] as boolean);
+      } else if (event === 'close') {
+        connection.transportClosed();
+      } else if (event === 'error') {
+        connection.transportClosed('WebSocket error');
+        if (this.listenerCount('error') === 0) return true; // handled: not an unhandled 'error' event
+      }
+    }
+    return super.emit(event, ...args);
   }
 
   write(frame: TransportFrame): void {
@@ -80,3 +74,11 @@ export function webSocketServer(): WebSocketTransportServer {
 }
 
 export type WebSocketTransportServer = Server<typeof WebSocketTransport>;
+
+function receive(connection: TransportPeer, data: RawData, isBinary: boolean): void {
+  if (isBinary) {
+    connection.close('Binary frames are not supported: the local service speaks only the JSON protocol.', false);
+    return;
+  }
+  connection.receive(data.toString());
+}
