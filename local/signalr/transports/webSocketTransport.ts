@@ -3,6 +3,19 @@ import { WebSocket, WebSocketServer, type RawData, type Server } from 'ws';
 import type { Transport, TransportFrame, TransportPeer } from './transport.js';
 
 /**
+ * Sockets written to in this turn of the event loop. Each is corked at its first frame and uncorked once the loop
+ * has run every callback of the turn, so the frames of several sends that arrived together leave in one write
+ * (one system call, one segment for the client to read) instead of one each.
+ */
+let corked: Duplex[] = [];
+
+function uncorkAll(): void {
+  const sockets = corked;
+  corked = [];
+  for (const socket of sockets) socket.uncork();
+}
+
+/**
  * WebSockets: JSON hub messages go out as text frames, whole records per frame. The `ws` socket is the transport
  * itself (`ws` builds every socket of `webSocketServer()` as this class), so a service holding thousands of
  * sockets keeps no transport object and no socket → connection map beside each.
@@ -10,7 +23,7 @@ import type { Transport, TransportFrame, TransportPeer } from './transport.js';
  * Frames are written straight to the upgraded TCP socket, framed once per message (`TransportFrame.webSocket`),
  * not by `ws` once per socket: `ws` writes every frame of its own synchronously (the server disables per-message
  * deflate, the only reason it would queue, and never sends Blobs), so these writes and its own (close, pong)
- * keep their order.
+ * keep their order, corked or not: a corked socket queues both in the order written, and `end` flushes it.
  */
 export class WebSocketTransport extends WebSocket implements Transport {
   /** The connection this socket carries, from `carry` on. */
@@ -53,7 +66,14 @@ export class WebSocketTransport extends WebSocket implements Transport {
   }
 
   write(frame: TransportFrame): void {
-    if (this.readyState === WebSocket.OPEN) this.tcp?.write(frame.webSocket);
+    const tcp = this.tcp;
+    if (this.readyState !== WebSocket.OPEN || !tcp) return;
+    if (tcp.writableCorked === 0) {
+      if (corked.length === 0) setImmediate(uncorkAll);
+      tcp.cork();
+      corked.push(tcp);
+    }
+    tcp.write(frame.webSocket);
   }
 
   end(): void {
