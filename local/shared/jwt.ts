@@ -31,6 +31,12 @@ export interface VerifyJwtOptions {
   audience: string | ((audience: string) => boolean);
   /** Names the audience in the error ("the REST URL", "a client URL of hub 'orders'"). */
   audienceName?: string;
+  /**
+   * Whether a token whose signature checks out joins the memo below (default true). A caller that sees each token
+   * once and keeps its claims itself says false: thousands of one-off tokens churning through the memo would each
+   * outlive a young-generation collection and die in the old one.
+   */
+  remember?: boolean;
 }
 
 const ENCODER = new TextEncoder();
@@ -86,9 +92,20 @@ export async function signJwt(claims: JwtClaims, key: JwtKey): Promise<string> {
  * SDK fills it with a per-process hash.
  */
 export async function verifyJwt(token: string, key: JwtKey, options: VerifyJwtOptions): Promise<JwtClaims> {
-  const now = Math.floor(options.nowMs / 1000);
   const known = verifiedTokens.get(token);
-  const payload = known?.key === key ? known.claims : await verifySignature(token, key, now);
+  const payload =
+    known?.key === key
+      ? known.claims
+      : await verifySignature(token, key, Math.floor(options.nowMs / 1000), options.remember ?? true);
+  return checkVerifiedClaims(payload, options);
+}
+
+/**
+ * The checks of `verifyJwt` that depend on the moment and the place (`exp`, `nbf`, `iat`, audience), for claims of
+ * a token whose signature `verifyJwt` checked before; returns a copy of them.
+ */
+export function checkVerifiedClaims(payload: JwtClaims, options: VerifyJwtOptions): JwtClaims {
+  const now = Math.floor(options.nowMs / 1000);
   // jose applies its tolerance to exp as well; expiry is kept exact here.
   const exp = payload.exp as number; // required and numeric, as jose checked
   if (exp <= now) throw new JwtError(`the token expired at ${new Date(exp * 1000).toISOString()}`);
@@ -110,7 +127,7 @@ export async function verifyJwt(token: string, key: JwtKey, options: VerifyJwtOp
 }
 
 /** The cryptographic half of verifying (encoding, algorithm, signature, claim types), remembered on success. */
-async function verifySignature(token: string, key: JwtKey, now: number): Promise<JwtClaims> {
+async function verifySignature(token: string, key: JwtKey, now: number, memo: boolean): Promise<JwtClaims> {
   requireCanonicalEncoding(token);
   let payload: JwtClaims;
   try {
@@ -123,7 +140,7 @@ async function verifySignature(token: string, key: JwtKey, now: number): Promise
   } catch (error) {
     throw new JwtError(describe(error));
   }
-  remember(verifiedTokens, token, { key, claims: payload });
+  if (memo) remember(verifiedTokens, token, { key, claims: payload });
   return payload;
 }
 

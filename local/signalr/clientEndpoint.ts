@@ -1,13 +1,12 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
 import { closeWithResponse } from '../shared/localHttpServer.js';
 import type { ServiceConnection } from './connection.js';
 import { bearerToken, HttpError, readBody, sendJson } from './http.js';
 import { ClientAuthError, isValidHubName, type ServiceCore } from './serviceCore.js';
 import { LongPollingTransport } from './transports/longPollingTransport.js';
 import { ServerSentEventsTransport } from './transports/serverSentEventsTransport.js';
-import { WebSocketTransport } from './transports/webSocketTransport.js';
+import type { WebSocketTransportServer } from './transports/webSocketTransport.js';
 
 const AVAILABLE_TRANSPORTS = [
   { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
@@ -45,7 +44,7 @@ export async function handleClientRequest(
 /** A WebSocket upgrade on `/client/`: with `id` after negotiate, or without (skipNegotiation) as a new connection. */
 export function handleClientUpgrade(
   core: ServiceCore,
-  wss: WebSocketServer,
+  wss: WebSocketTransportServer,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
@@ -58,7 +57,7 @@ export function handleClientUpgrade(
     if (!/^\/client\/?$/.test(url.pathname)) throw new HttpError(404, `no client endpoint at ${url.pathname}`);
     if (request.method !== 'GET') throw new HttpError(405, `a WebSocket upgrade must be a GET, not ${request.method}`);
     const hub = requireHub(url);
-    const claims = await authenticate(core, request, url, hub);
+    const { claims } = await authenticate(core, request, url, hub, negotiated(core, url));
     let connection: ServiceConnection;
     if (url.searchParams.has('id')) {
       connection = findConnection(core, url);
@@ -69,10 +68,7 @@ export function handleClientUpgrade(
     }
     // ws checks the socket is still open: a client that gave up during verification is simply dropped.
     socket.off('error', dropOnError);
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      connection.query = clientQuery(url);
-      connection.attach(new WebSocketTransport(ws, socket, connection));
-    });
+    wss.handleUpgrade(request, socket, head, (ws) => connection.attach(ws.carry(connection, socket), clientQuery(url)));
   })().catch((error: unknown) => {
     if (error instanceof HttpError) rejectUpgrade(socket, error.status, error.message);
     else rejectUpgrade(socket, 500, 'internal error');
@@ -91,9 +87,9 @@ export function rejectUpgrade(socket: Duplex, status: number, message: string): 
 async function negotiate(core: ServiceCore, request: IncomingMessage, response: ServerResponse, url: URL) {
   if (request.method !== 'POST') throw new HttpError(405, 'negotiate must be a POST');
   const hub = requireHub(url);
-  const claims = await authenticate(core, request, url, hub);
+  const { claims, token } = await authenticate(core, request, url, hub);
   const version = Number(url.searchParams.get('negotiateVersion') ?? '0');
-  const connection = core.createConnection(hub, claims, version >= 1);
+  const connection = core.createConnection(hub, claims, version >= 1, token);
   // Stateful reconnect is never offered: the client then runs the plain protocol even if it asked.
   sendJson(response, 200, {
     connectionId: connection.id,
@@ -115,16 +111,15 @@ async function openOrPoll(
     throw new HttpError(connection.state === 'closed' ? 404 : 409, 'the connection already has a transport');
   }
   const hub = requireHub(url);
-  await authenticate(core, request, url, hub);
+  await authenticate(core, request, url, hub, connection);
   checkSameHub(connection, hub);
   // Another GET may have attached a transport while this one was being verified.
   if (connection.state !== 'negotiated') throw new HttpError(409, 'the connection already has a transport');
-  connection.query = clientQuery(url);
   if ((request.headers.accept ?? '').includes('text/event-stream')) {
-    connection.attach(new ServerSentEventsTransport(request, response, connection));
+    connection.attach(new ServerSentEventsTransport(request, response, connection), clientQuery(url));
     return;
   }
-  connection.attach(new LongPollingTransport(connection, core.options.clock));
+  connection.attach(new LongPollingTransport(connection, core.options.clock), clientQuery(url));
   // The first poll returns at once: the client's connect (and so its handshake) waits for it.
   response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': '0' }).end();
 }
@@ -154,10 +149,23 @@ function requireHub(url: URL): string {
   return hub;
 }
 
-async function authenticate(core: ServiceCore, request: IncomingMessage, url: URL, hub: string) {
+/** The connection a connect request names with `id`, if any (so far unchecked: `findConnection` says why not). */
+function negotiated(core: ServiceCore, url: URL): ServiceConnection | undefined {
+  const id = url.searchParams.get('id');
+  return id ? core.byToken.get(id) : undefined;
+}
+
+/** Verifies the request's access token (see `authenticateClient`): its claims, and the token itself. */
+async function authenticate(
+  core: ServiceCore,
+  request: IncomingMessage,
+  url: URL,
+  hub: string,
+  negotiated?: ServiceConnection,
+) {
+  const token = bearerToken(request) ?? url.searchParams.get('access_token') ?? undefined;
   try {
-    const token = bearerToken(request) ?? url.searchParams.get('access_token') ?? undefined;
-    return await core.authenticateClient(token, hub, request);
+    return { claims: await core.authenticateClient(token, hub, request, negotiated), token };
   } catch (error) {
     if (error instanceof ClientAuthError) throw new HttpError(401, `Unauthorized: ${error.message}`);
     throw error;
@@ -173,5 +181,7 @@ function clientQuery(url: URL): string {
   const query = new URLSearchParams(url.search);
   query.delete('access_token');
   const text = query.toString();
-  return text ? `?${text}` : '';
+  // The serializer returns a rope of slices that keeps the whole URL alive, and a connection keeps its query as
+  // long as it lives: one flat copy instead (the text is percent-encoded ASCII, so latin1 is exact).
+  return text ? Buffer.from(`?${text}`, 'latin1').toString('latin1') : '';
 }

@@ -17,7 +17,11 @@ export type { Transport, TransportKind } from './transports/transport.js';
 
 /** What a connection needs from the service around it. */
 export interface ConnectionEvents {
-  now(): number;
+  /**
+   * The service's clock in ms since the service started. Connection records keep their times in it: small
+   * integers live in the record itself, where epoch milliseconds would each take a heap number of their own.
+   */
+  serviceTime(): number;
   /** Handshake done: join hub, user and groups; tell upstream. */
   connected(connection: ServiceConnection): void;
   /** A client Invocation (or StreamInvocation) record, raw as sent, and its parsed form. */
@@ -37,11 +41,16 @@ export class ServiceConnection implements TransportPeer {
   transport: Transport | undefined;
   /** Groups this connection is in (live membership), created on first join. */
   groups: Set<string> | undefined;
+  /** When the client was last heard from, and last sent something, in `serviceTime()`. */
   lastReceivedAt: number;
   lastSentAt: number;
-  /** When the handshake completed (0 before). */
+  /** When the handshake completed (0 before), in `serviceTime()`. */
   connectedAt = 0;
   closedAt = 0;
+  /** The connect query string (leading `?`), for upstream's `X-ASRS-Client-Query`; set when a transport opens. */
+  query = '';
+  /** The access token negotiate verified, until a transport opens with it (see `authenticateClient`). */
+  accessToken: string | undefined;
   #pending = '';
 
   constructor(
@@ -51,30 +60,35 @@ export class ServiceConnection implements TransportPeer {
     readonly hub: string,
     readonly userId: string | undefined,
     readonly claims: JwtClaims,
-    /** The connect query string (leading `?`), for upstream's `X-ASRS-Client-Query`. */
-    public query: string,
     readonly events: ConnectionEvents,
   ) {
-    this.lastReceivedAt = this.lastSentAt = events.now();
+    this.lastReceivedAt = this.lastSentAt = events.serviceTime();
   }
 
-  attach(transport: Transport): void {
+  /** A transport opened with the connect `query` (leading `?`). */
+  attach(transport: Transport, query: string): void {
     this.transport = transport;
+    this.query = query;
+    this.accessToken = undefined;
     this.state = 'handshaking';
-    this.lastReceivedAt = this.lastSentAt = this.events.now();
+    this.lastReceivedAt = this.lastSentAt = this.events.serviceTime();
   }
 
-  /** `now`: the fan-out's clock reading, taken once for all its connections. */
-  send(frame: OutboundFrame, now = this.events.now()): void {
+  /** `now`: the fan-out's `serviceTime()`, read once for all its connections. */
+  send(frame: OutboundFrame, now = this.events.serviceTime()): void {
     if (this.state !== 'connected' || !this.transport) return;
     this.lastSentAt = now;
     this.transport.write(frame);
   }
 
+  heard(): void {
+    this.lastReceivedAt = this.events.serviceTime();
+  }
+
   /** Text received from the client: handshake first, then hub messages. */
   receive(text: string): void {
     if (this.state === 'closed') return;
-    this.lastReceivedAt = this.events.now();
+    this.heard();
     const { records, rest } = splitRecords(this.#pending, text);
     this.#pending = rest;
     for (const record of records) {
@@ -94,7 +108,7 @@ export class ServiceConnection implements TransportPeer {
       return;
     }
     this.state = 'connected';
-    this.connectedAt = this.events.now();
+    this.connectedAt = this.events.serviceTime();
     this.events.connected(this);
     this.send(HANDSHAKE_OK_FRAME);
   }
@@ -134,7 +148,7 @@ export class ServiceConnection implements TransportPeer {
   #finish(error: string | undefined, endTransport = true): void {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    this.closedAt = this.events.now();
+    this.closedAt = this.events.serviceTime();
     if (endTransport) this.transport?.end();
     if (wasConnected) this.events.closed(this, error);
   }

@@ -56,7 +56,7 @@ const NO_CONNECTION = 'Warning.Connection.NotExisted';
 const broadcast: Operation = async (c) =>
   c.core.deliver(c.core.existingHub(c.hub)?.connections.values(), await frame(c), excluded(c), c.span);
 const sendToUser: Operation = async (c) =>
-  c.core.deliver(c.core.existingHub(c.hub)?.users.get(c.params.user!), await frame(c), undefined, c.span);
+  c.core.deliver(c.core.existingHub(c.hub)?.userConnections(c.params.user!), await frame(c), undefined, c.span);
 const sendToGroup: Operation = async (c) =>
   c.core.deliver(c.core.existingHub(c.hub)?.groups.get(c.params.group!), await frame(c), excluded(c), c.span);
 const sendToConnection: Operation = async (c) => {
@@ -86,7 +86,7 @@ const addUserToGroup: Operation = (c) => {
   const name = group(c);
   c.core.userGroups.add(c.hub, c.params.user!, name, ttl(c));
   const hub = c.core.hub(c.hub);
-  for (const connection of hub.users.get(c.params.user!) ?? []) {
+  for (const connection of hub.userConnections(c.params.user!)) {
     hub.join(connection, name);
     c.core.tracing.membership(c.span, 'joined', connection, name);
   }
@@ -95,23 +95,23 @@ const removeUserFromGroup: Operation = (c) => {
   const name = group(c);
   c.core.userGroups.remove(c.hub, c.params.user!, name);
   const hub = c.core.existingHub(c.hub);
-  for (const connection of hub?.users.get(c.params.user!) ?? []) hub!.leave(connection, name);
+  for (const connection of hub?.userConnections(c.params.user!) ?? []) hub!.leave(connection, name);
 };
 const removeUserFromAllGroups: Operation = (c) => {
   c.core.userGroups.removeAll(c.hub, c.params.user!);
   const hub = c.core.existingHub(c.hub);
-  for (const connection of hub?.users.get(c.params.user!) ?? []) hub!.leaveAll(connection);
+  for (const connection of hub?.userConnections(c.params.user!) ?? []) hub!.leaveAll(connection);
 };
 
 // Existence checks.
 const userInGroup: Operation = (c) => {
   const name = group(c);
   if (c.core.userGroups.has(c.hub, c.params.user!, name)) return true;
-  const connections = c.core.existingHub(c.hub)?.users.get(c.params.user!) ?? [];
+  const connections = c.core.existingHub(c.hub)?.userConnections(c.params.user!) ?? [];
   return [...connections].some((connection) => connection.groups?.has(name) === true);
 };
 const connectionExists: Operation = (c) => c.core.existingHub(c.hub)?.connections.has(c.params.connection!) === true;
-const userExists: Operation = (c) => c.core.existingHub(c.hub)?.users.has(c.params.user!) === true;
+const userExists: Operation = (c) => c.core.existingHub(c.hub)?.hasUser(c.params.user!) === true;
 const groupExists: Operation = (c) => c.core.existingHub(c.hub)?.groups.has(group(c)) === true;
 
 // Closing connections (clients may reconnect, as with Azure).
@@ -131,7 +131,7 @@ function closeMany(name: string, pick: (c: Call) => Iterable<ServiceConnection>)
 }
 const closeAll = closeMany('closeAll', (c) => c.core.existingHub(c.hub)?.connections.values() ?? []);
 const closeGroup = closeMany('closeGroup', (c) => c.core.existingHub(c.hub)?.groups.get(group(c)) ?? []);
-const closeUser = closeMany('closeUser', (c) => c.core.existingHub(c.hub)?.users.get(c.params.user!) ?? []);
+const closeUser = closeMany('closeUser', (c) => c.core.existingHub(c.hub)?.userConnections(c.params.user!) ?? []);
 
 // api-version 2022-06-01 (also what 2023-07-01 and 2024-12-01 use for these operations).
 route('POST', '2022-06-01', ':send', broadcast, 202);

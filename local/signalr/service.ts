@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { systemClock, type Clock } from '../shared/clock.js';
 import {
   createLocalHttpServer,
@@ -19,6 +18,7 @@ import { ServiceCore, type ConnectionInfo, type SignalRServiceStats } from './se
 import { serviceProblems } from './serviceProblems.js';
 import type { Telemetry } from '../telemetry/index.js';
 import type { UpstreamOptions } from './upstream.js';
+import { webSocketServer, type WebSocketTransportServer } from './transports/webSocketTransport.js';
 
 /** How long close() waits for clients to take their Close message before cutting connections. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -142,9 +142,10 @@ type Routing = {
  * The service's HTTP server: the Host check first (against DNS rebinding), then CORS, then the client endpoints
  * and the REST API; WebSocket upgrades go through the same checks.
  */
-function createServiceServer(core: ServiceCore, routing: Routing): { server: Server; wss: WebSocketServer } {
-  // No per-message deflate: WebSocketTransport writes pre-framed messages beside ws, which only works uncompressed.
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+type ServiceServer = { server: Server; wss: WebSocketTransportServer };
+
+function createServiceServer(core: ServiceCore, routing: Routing): ServiceServer {
+  const wss = webSocketServer();
   // A handshake ws refuses (a bad key, version or subprotocol list) is answered as the client endpoint's own errors.
   wss.on('wsClientError', (error, socket) => rejectUpgrade(socket, 400, error.message));
   const route = async (request: IncomingMessage, response: ServerResponse) => {

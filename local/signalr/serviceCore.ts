@@ -6,7 +6,7 @@ import { audienceHub, clientAudience } from './audiences.js';
 import { ServiceConnection, type ConnectionEvents, type TransportKind } from './connection.js';
 import { Hub } from './hub.js';
 import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubProtocol.js';
-import { verifyJwt, JwtError, type JwtClaims } from '../shared/jwt.js';
+import { checkVerifiedClaims, verifyJwt, JwtError, type JwtClaims } from '../shared/jwt.js';
 import { UpstreamClient, type UpstreamOptions, type UpstreamReply } from './upstream.js';
 import { UserGroupStore } from './userGroups.js';
 import { SignalRTracing } from './signalrTracing.js';
@@ -62,8 +62,11 @@ export class ServiceCore implements ConnectionEvents {
   readonly tracing: SignalRTracing;
   readonly #invocationQueues = new WeakMap<ServiceConnection, Promise<void>>();
   #sweepTimer: ClockTimer | undefined;
+  #lastAudience: string | undefined;
+  readonly #startedAt: number;
 
   constructor(readonly options: ServiceCoreOptions) {
+    this.#startedAt = options.clock.now();
     this.tracing = new SignalRTracing(options.telemetry);
     this.userGroups = new UserGroupStore(
       options.clock,
@@ -76,6 +79,10 @@ export class ServiceCore implements ConnectionEvents {
 
   now(): number {
     return this.options.clock.now();
+  }
+
+  serviceTime(): number {
+    return this.options.clock.now() - this.#startedAt;
   }
 
   hub(name: string): Hub {
@@ -91,17 +98,24 @@ export class ServiceCore implements ConnectionEvents {
 
   /**
    * Verifies a client access token for `hub`: HS256 with the AccessKey, in its time window, and an audience that
-   * is the client URL of that hub on this service (a REST token, or one for another hub, is refused).
+   * is the client URL of that hub on this service (a REST token, or one for another hub, is refused). A client
+   * presents its token twice, at negotiate and at connect: when it is the very string `negotiated` was created
+   * with, its signature is not checked again, everything else is.
    */
-  async authenticateClient(token: string | undefined, hub: string, request: IncomingMessage): Promise<JwtClaims> {
+  async authenticateClient(
+    token: string | undefined,
+    hub: string,
+    request: IncomingMessage,
+    negotiated?: ServiceConnection,
+  ): Promise<JwtClaims> {
     if (!token) throw new ClientAuthError('no access token (Authorization: Bearer header or access_token query)');
     const audience = clientAudience(request, hub);
+    const options = { nowMs: this.now(), audience: audience.test, audienceName: audience.name, remember: false };
     try {
-      return await verifyJwt(token, this.options.accessKey, {
-        nowMs: this.now(),
-        audience: audience.test,
-        audienceName: audience.name,
-      });
+      if (negotiated !== undefined && token === negotiated.accessToken) {
+        return checkVerifiedClaims(negotiated.claims, options);
+      }
+      return await verifyJwt(token, this.options.accessKey, options);
     } catch (error) {
       if (!(error instanceof JwtError)) throw error;
       const hubs = (error.audiences ?? []).map(audienceHub).filter((h) => h !== undefined);
@@ -113,14 +127,23 @@ export class ServiceCore implements ConnectionEvents {
   /** A membership ran out: the user's live connections leave the group with it. */
   #leave(hubName: string, user: string, group: string): void {
     const hub = this.existingHub(hubName);
-    for (const connection of hub?.users.get(user) ?? []) hub!.leave(connection, group);
+    for (const connection of hub?.userConnections(user) ?? []) hub!.leave(connection, group);
   }
 
-  /** A new connection after a successful negotiate (or a WebSocket that skipped negotiation). */
-  createConnection(hub: string, claims: JwtClaims, withSecretToken: boolean): ServiceConnection {
+  /**
+   * A new connection after a successful negotiate with `accessToken` (or a WebSocket that skipped negotiation, so
+   * with none to remember).
+   */
+  createConnection(hub: string, claims: JwtClaims, withSecretToken: boolean, accessToken?: string): ServiceConnection {
     const id = randomBytes(16).toString('base64url');
     const token = withSecretToken ? randomBytes(16).toString('base64url') : id;
-    const connection = new ServiceConnection(id, token, hubKey(hub), userIdFromClaims(claims), claims, '', this);
+    const key = hubKey(hub);
+    // Every connection of a hub shares one copy of its name and, mostly, of its token's audience.
+    const name = this.hubs.get(key)?.name ?? key;
+    if (claims.aud === this.#lastAudience) claims.aud = this.#lastAudience;
+    else if (typeof claims.aud === 'string') this.#lastAudience = claims.aud;
+    const connection = new ServiceConnection(id, token, name, userIdFromClaims(claims), claims, this);
+    connection.accessToken = accessToken;
     this.byToken.set(token, connection);
     return connection;
   }
@@ -173,12 +196,12 @@ export class ServiceCore implements ConnectionEvents {
     span?: TelemetrySpan,
   ): void {
     if (!span) {
-      this.messagesSent += Hub.sendTo(targets, frame, this.now(), excluded);
+      this.messagesSent += Hub.sendTo(targets, frame, this.serviceTime(), excluded);
       return;
     }
     const reached = [...(targets ?? [])].filter((c) => !excluded?.has(c.id) && c.state === 'connected');
     this.tracing.delivered(span, reached);
-    this.messagesSent += Hub.sendTo(reached, frame, this.now());
+    this.messagesSent += Hub.sendTo(reached, frame, this.serviceTime());
   }
 
   stats(): SignalRServiceStats {
@@ -187,7 +210,7 @@ export class ServiceCore implements ConnectionEvents {
     const hubs: SignalRServiceStats['hubs'] = Object.create(null) as SignalRServiceStats['hubs'];
     let connections = 0;
     for (const hub of this.hubs.values()) {
-      hubs[hub.name] = { connections: hub.connections.size, users: hub.users.size, groups: hub.groups.size };
+      hubs[hub.name] = { connections: hub.connections.size, users: hub.userCount, groups: hub.groups.size };
       connections += hub.connections.size;
       for (const connection of hub.connections.values()) {
         if (connection.transport) transports[connection.transport.kind]++;
@@ -213,7 +236,7 @@ export class ServiceCore implements ConnectionEvents {
           ...(connection.userId === undefined ? {} : { userId: connection.userId }),
           ...(connection.transport ? { transport: connection.transport.kind } : {}),
           groups: [...(connection.groups ?? [])],
-          connectedAt: new Date(connection.connectedAt).toISOString(),
+          connectedAt: new Date(this.#startedAt + connection.connectedAt).toISOString(),
         });
       }
     }
@@ -240,7 +263,7 @@ export class ServiceCore implements ConnectionEvents {
 
   /** One pass over all connections: pings, client and handshake timeouts, and forgetting dead connections. */
   #sweep(): void {
-    const now = this.now();
+    const now = this.serviceTime();
     const { keepAliveIntervalMs, clientTimeoutMs, handshakeTimeoutMs } = this.options;
     for (const [token, connection] of this.byToken) {
       const transport = connection.transport;

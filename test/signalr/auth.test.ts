@@ -11,6 +11,26 @@ async function negotiate(url: string, token?: string): Promise<Response> {
   return fetch(negotiateUrl, { method: 'POST', headers: token ? { Authorization: `Bearer ${token}` } : {} });
 }
 
+/** Status and body of the answer to a WebSocket upgrade with `token` as bearer (101 if it was accepted). */
+function upgradeStatus(wsUrl: string, token: string): Promise<[number, string]> {
+  const socket = new WebSocket(wsUrl, { headers: { Authorization: `Bearer ${token}` } });
+  socket.on('error', () => {});
+  return new Promise((resolve) => {
+    socket.on('unexpected-response', (request, response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve([response.statusCode ?? 0, Buffer.concat(chunks).toString()]);
+        request.destroy();
+      });
+    });
+    socket.on('open', () => {
+      resolve([101, '']);
+      socket.terminate();
+    });
+  });
+}
+
 describe('client access tokens', () => {
   it('accepts a valid token and refuses missing, forged, expired and other-hub tokens with 401', async () => {
     const clock = new ManualClock(Date.now());
@@ -42,6 +62,35 @@ describe('client access tokens', () => {
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(await response.text()).toMatch(message);
     }
+  });
+
+  it("checks the token again at connect: the negotiated token once expired, a forged one, another hub's", async () => {
+    const clock = new ManualClock(Date.now());
+    // Negotiated connections wait for their transport far longer than the token lives.
+    const service = await fixture.start({ clock, clientTimeoutMs: 3_600_000, handshakeTimeoutMs: 3_600_000 });
+    const key = accessKeyOf(service);
+    const mint = (accessKey: string, hub: string, lifetimeMs?: number) =>
+      mintClientAccessToken({ endpoint: service.url, accessKey, hub, userId: 'alice', nowMs: clock.now(), lifetimeMs });
+    const expiring = await mint(key, HUB, 60_000);
+    const forged = await mint('not-the-key', HUB);
+    const otherHub = await mint(key, 'chat');
+    const connectionTokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const body = (await (await negotiate(expiring.url, expiring.accessToken)).json()) as { connectionToken: string };
+      connectionTokens.push(body.connectionToken);
+    }
+    const connect = (connectionToken: string, token: string) =>
+      upgradeStatus(`${expiring.url.replace('http:', 'ws:')}&id=${encodeURIComponent(connectionToken)}`, token);
+
+    expect(await connect(connectionTokens[0]!, forged.accessToken)).toEqual([401, expect.stringMatching(/signature/)]);
+    expect(await connect(connectionTokens[1]!, otherHub.accessToken)).toEqual([401, expect.stringMatching(/'chat'/)]);
+    clock.advance(61_000);
+    expect(await connect(connectionTokens[2]!, expiring.accessToken)).toEqual([401, expect.stringMatching(/expired/)]);
+    const sse = await fetch(`${expiring.url}&id=${encodeURIComponent(connectionTokens[2]!)}`, {
+      headers: { Authorization: `Bearer ${expiring.accessToken}`, Accept: 'text/event-stream' },
+    });
+    expect([sse.status, await sse.text()]).toEqual([401, expect.stringMatching(/expired/)]);
+    expect(service.stats().connections).toBe(0);
   });
 
   it('refuses a WebSocket upgrade with a forged token (access_token query) with 401', async () => {

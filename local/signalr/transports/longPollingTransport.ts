@@ -38,7 +38,7 @@ export class LongPollingTransport implements Transport {
 
   /** A poll arrived: answer at once if there is data or the connection is over, else park it. */
   poll(response: ServerResponse): void {
-    this.connection.lastReceivedAt = this.clock.now();
+    this.connection.heard();
     if (this.#poll) this.#respond(this.#poll, 204);
     if (this.#queue.length > 0 || this.#ended) {
       this.#answer(response);
@@ -49,7 +49,7 @@ export class LongPollingTransport implements Transport {
     response.on('close', () => {
       if (this.#poll !== response) return;
       this.#release();
-      this.connection.lastReceivedAt = this.clock.now();
+      this.connection.heard();
     });
   }
 

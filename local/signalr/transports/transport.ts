@@ -21,7 +21,8 @@ export interface Transport {
 
 /** What a transport needs of the connection it carries. */
 export interface TransportPeer {
-  lastReceivedAt: number;
+  /** The client showed it is alive without sending anything (a long poll arrived or ended). */
+  heard(): void;
   /** Records as the client sent them. */
   receive(text: string): void;
   close(error: string | undefined, allowReconnect: boolean): void;
