@@ -1,10 +1,12 @@
 // Bench child: a WebSocket server under test alone in its process (figures 4 and 5), so its memory is its own.
 // `signalr` is the local SignalR service; `bare` is a plain `ws` server that holds sockets and, on
-// POST /broadcast, writes the request body as one text frame to every socket (figure 5's baseline).
+// POST /broadcast, writes the request body as one text frame to every socket (figure 5's baseline), corking each
+// socket for the rest of the event-loop turn as the service does, so both coalesce sends that arrive together.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { startSignalRService, type SignalRService } from '../../local/signalr/index.js';
 import { settledMemory } from '../lib/memory.js';
 import { serveRpc } from '../lib/rpc.js';
@@ -16,6 +18,22 @@ let bare: { server: Server; wss: WebSocketServer } | undefined;
 
 async function startBare(): Promise<number> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const tcpOf = new WeakMap<WebSocket, Duplex>();
+  let corked: Duplex[] = [];
+  const uncorkAll = (): void => {
+    const sockets = corked;
+    corked = [];
+    for (const tcp of sockets) tcp.uncork();
+  };
+  const send = (socket: WebSocket, frame: Buffer): void => {
+    const tcp = tcpOf.get(socket);
+    if (tcp && tcp.writableCorked === 0) {
+      if (corked.length === 0) setImmediate(uncorkAll);
+      tcp.cork();
+      corked.push(tcp);
+    }
+    socket.send(frame, { binary: false });
+  };
   const server = createServer((request, response) => {
     if (request.method !== 'POST' || request.url !== '/broadcast') {
       response.writeHead(404).end();
@@ -25,12 +43,14 @@ async function startBare(): Promise<number> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const frame = Buffer.concat(chunks);
-      for (const socket of wss.clients) socket.send(frame, { binary: false });
+      for (const socket of wss.clients) send(socket, frame);
       response.writeHead(202, { 'content-length': '0' }).end();
     });
   });
-  server.on('upgrade', (request, socket, head) => wss.handleUpgrade(request, socket, head, () => undefined));
-  // handleUpgrade's callback would get the socket; `wss.clients` tracks it (clientTracking) either way.
+  // `wss.clients` tracks every upgraded socket (clientTracking); the callback only notes its TCP socket.
+  server.on('upgrade', (request, socket, head) =>
+    wss.handleUpgrade(request, socket, head, (ws) => tcpOf.set(ws, socket)),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   bare = { server, wss };
   return (server.address() as AddressInfo).port;
