@@ -1,21 +1,29 @@
+import type { MessageRecord } from './entities.js';
 import type { WriteBatch } from './store.js';
+
+/**
+ * Inserted rows by column: the numbers of all rows in one typed array, each text column in one array. The
+ * writer thread deserialises that about three times faster than an array per row (measured on 126 rows: 80–100
+ * against 260–390 µs of CPU), and this thread serialises it as fast; inserts are most of every batch.
+ */
+export type InsertColumns = {
+  /** Per row, in this order: id, sequence number, enqueued at, expires at, delivery count, deferred (0 or 1). */
+  numbers: Float64Array;
+  entities: string[];
+  messageIds: string[];
+  deadLetterSources: (string | null)[];
+  properties: string[];
+  bodyKinds: string[];
+  /** A Buffer arrives as a plain Uint8Array after the thread hop. */
+  bodies: (string | Uint8Array)[];
+};
+
+/** Numbers per inserted row in `InsertColumns.numbers`. */
+export const insertNumbers = 6;
 
 /** A write batch as statement parameters: plain data that can cross to the writer thread. */
 export type SqlBatch = {
-  inserts: [
-    id: number,
-    entity: string,
-    sequenceNumber: number,
-    messageId: string,
-    enqueuedAt: number,
-    expiresAt: number,
-    deliveryCount: number,
-    deadLetterSource: string | null,
-    deferred: number,
-    properties: string,
-    bodyKind: string,
-    body: string | Uint8Array,
-  ][];
+  inserts: InsertColumns;
   updates: [
     entity: string,
     deliveryCount: number,
@@ -41,20 +49,7 @@ export type WriterReply =
 /** The records' state now, as parameters; records keep changing after this, the batch does not. */
 export function toSqlBatch(batch: WriteBatch): SqlBatch {
   return {
-    inserts: batch.inserts.map((r) => [
-      r.key,
-      r.entity.path,
-      r.sequenceNumber,
-      r.messageId,
-      r.enqueuedAt,
-      r.expiresAt,
-      r.deliveryCount,
-      r.deadLetterSource ?? null,
-      r.deferred ? 1 : 0,
-      JSON.stringify(r.properties),
-      r.body.kind,
-      r.body.data,
-    ]),
+    inserts: insertColumns(batch.inserts),
     updates: batch.updates.map((r) => [
       r.entity.path,
       r.deliveryCount,
@@ -70,4 +65,33 @@ export function toSqlBatch(batch: WriteBatch): SqlBatch {
     prunes: batch.prunes.map((p) => [p.target, p.before]),
     ruleSets: batch.ruleSets.map((r) => [r.subscription, JSON.stringify(r.rules)]),
   };
+}
+
+function insertColumns(records: MessageRecord[]): InsertColumns {
+  const columns: InsertColumns = {
+    numbers: new Float64Array(records.length * insertNumbers),
+    entities: [],
+    messageIds: [],
+    deadLetterSources: [],
+    properties: [],
+    bodyKinds: [],
+    bodies: [],
+  };
+  const n = columns.numbers;
+  records.forEach((r, i) => {
+    const at = i * insertNumbers;
+    n[at] = r.key;
+    n[at + 1] = r.sequenceNumber;
+    n[at + 2] = r.enqueuedAt;
+    n[at + 3] = r.expiresAt;
+    n[at + 4] = r.deliveryCount;
+    n[at + 5] = r.deferred ? 1 : 0;
+    columns.entities.push(r.entity.path);
+    columns.messageIds.push(r.messageId);
+    columns.deadLetterSources.push(r.deadLetterSource ?? null);
+    columns.properties.push(JSON.stringify(r.properties));
+    columns.bodyKinds.push(r.body.kind);
+    columns.bodies.push(r.body.data);
+  });
+  return columns;
 }

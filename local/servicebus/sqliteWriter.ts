@@ -3,7 +3,13 @@
 // request and WebSocket of the stack, so commits happen here while the event loop goes on.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { SqlBatch, WriterReply, WriterRequest } from './sqliteBatch.js';
+import {
+  insertNumbers,
+  type InsertColumns,
+  type SqlBatch,
+  type WriterReply,
+  type WriterRequest,
+} from './sqliteBatch.js';
 
 const port = parentPort!;
 const db = new Database((workerData as { file: string }).file);
@@ -36,6 +42,28 @@ const probe = db.prepare(
   "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 );
 
+function insertRows(rows: InsertColumns): void {
+  const { numbers: n, entities, messageIds, deadLetterSources, properties, bodyKinds, bodies } = rows;
+  for (let i = 0, at = 0; i < entities.length; i++, at += insertNumbers) {
+    const body = bodies[i]!;
+    const data = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    insert.run(
+      n[at],
+      entities[i],
+      n[at + 1],
+      messageIds[i],
+      n[at + 2],
+      n[at + 3],
+      n[at + 4],
+      deadLetterSources[i],
+      n[at + 5],
+      properties[i],
+      bodyKinds[i],
+      data,
+    );
+  }
+}
+
 type Work = Exclude<WriterRequest, { kind: 'close' }>;
 
 function apply(request: Work): void {
@@ -44,11 +72,7 @@ function apply(request: Work): void {
     return;
   }
   const batch: SqlBatch = request.batch;
-  for (const row of batch.inserts) {
-    const body = row[11];
-    // A Buffer arrives as a plain Uint8Array after the thread hop.
-    insert.run(...row.slice(0, 11), typeof body === 'string' ? body : Buffer.from(body));
-  }
+  insertRows(batch.inserts);
   for (const row of batch.updates) update.run(...row);
   for (const row of batch.counts) updateCount.run(...row);
   for (const key of batch.deletes) remove.run(key);

@@ -107,6 +107,68 @@ describe('durability', () => {
     expect(broker.receive('jobs', 1)[0]!.body).toBe('later');
   });
 
+  it('keeps each message of one batch in its own row, every column its own', async () => {
+    const path = dataDir();
+    const clock = new ManualClock();
+    let broker = await openAt(path, clock, 'a');
+    const now = clock.now();
+    const pooled = Buffer.from('bytes from a shared pool'); // a view at an offset into Node's buffer pool
+    await broker.send('jobs', [
+      { body: { n: 1 }, messageId: 'j', contentType: 'application/json', timeToLiveMs: 1_000 },
+      { body: pooled, messageId: 'b', correlationId: 'c-2', applicationProperties: { k: 2 } },
+      { body: 'text', messageId: 's', subject: 'third', scheduledEnqueueTimeUtc: new Date(now + 5_000) },
+      { body: [4, 'four'], messageId: 'a', to: 'somewhere', timeToLiveMs: 4_000 },
+    ]);
+    broker = await reopen(broker, path, clock, 'b');
+    const rows = broker.peek('jobs', 10).map((m) => ({
+      id: m.messageId,
+      seq: m.sequenceNumber,
+      body: Buffer.isBuffer(m.body) ? m.body.toString() : m.body,
+      enqueued: m.enqueuedTimeUtc.getTime() - now,
+      expires: m.expiresAtUtc.getTime() - now,
+      state: m.state,
+      extra: [m.contentType, m.correlationId, m.subject, m.to, m.applicationProperties],
+    }));
+    expect(rows).toEqual([
+      {
+        id: 'j',
+        seq: 1,
+        body: { n: 1 },
+        enqueued: 0,
+        expires: 1_000,
+        state: 'active',
+        extra: ['application/json', undefined, undefined, undefined, {}],
+      },
+      {
+        id: 'b',
+        seq: 2,
+        body: 'bytes from a shared pool',
+        enqueued: 0,
+        expires: 600_000,
+        state: 'active',
+        extra: [undefined, 'c-2', undefined, undefined, { k: 2 }],
+      },
+      {
+        id: 's',
+        seq: 3,
+        body: 'text',
+        enqueued: 5_000,
+        expires: 605_000,
+        state: 'scheduled',
+        extra: [undefined, undefined, 'third', undefined, {}],
+      },
+      {
+        id: 'a',
+        seq: 4,
+        body: [4, 'four'],
+        enqueued: 0,
+        expires: 4_000,
+        state: 'active',
+        extra: [undefined, undefined, undefined, 'somewhere', {}],
+      },
+    ]);
+  });
+
   it('in-memory mode keeps nothing between opens', async () => {
     const clock = new ManualClock();
     const first = await ServiceBusBroker.open({ topology, inMemory: true, clock });
