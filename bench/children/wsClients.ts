@@ -9,7 +9,8 @@ import type { WsServerKind } from './wsServer.js';
 
 export const HUB = 'bench';
 const GROUP = 'fanout';
-// The service drops clients silent for 30 s; idle clients ping as the real client does (every 15 s).
+// The service drops clients silent for 30 s; idle clients ping as the real client does (every 15 s), plain ones
+// too, so both servers' sockets receive the same traffic.
 const PING_INTERVAL_MS = 10_000;
 const OPEN_CONCURRENCY = 64;
 
@@ -20,7 +21,7 @@ const counter = new DeliveryCounter();
 let target: Target | undefined;
 let rest: SignalRRestClient | undefined;
 const pinger = setInterval(() => {
-  if (target?.kind === 'signalr') for (const socket of sockets) socket.send(PING);
+  for (const socket of sockets) socket.send(PING);
 }, PING_INTERVAL_MS);
 
 const endpoint = (port: number): string => `http://127.0.0.1:${port}`;

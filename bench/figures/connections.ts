@@ -47,7 +47,8 @@ export async function connections(settings: BenchSettings): Promise<FigureResult
   const memoryRatio = signalrPer / barePer;
   const notes = [
     `Connections opened ${steps.join(' → ')} (negotiate + WebSocket + JSON handshake for SignalR, a plain ` +
-      'WebSocket for bare) from a separate client process that pings every 10 s; the server runs alone in its ' +
+      'WebSocket sending the same first frame for bare) from a separate client process whose sockets all ping ' +
+      'every 10 s, so both servers receive the same traffic; the server runs alone in its ' +
       'process and reports RSS after two full GCs (--expose-gc). Memory per connection = RSS growth ÷ connections.',
     `Open-file limit of this process: ${limit ?? 'unknown'}; the npm scripts raise the soft limit to the hard one.`,
     `Opening ${held} connections took ${(signalr.steps[last]!.openMs / 1000).toFixed(1)} s for SignalR ` +

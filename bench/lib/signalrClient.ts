@@ -92,10 +92,16 @@ export async function connectSignalR(options: {
 }
 
 /** A plain WebSocket to a bare `ws` server. */
+/**
+ * A plain WebSocket that sends what a SignalR client sends on opening (the handshake's bytes, as one text frame),
+ * so a bare server's socket has received the same traffic as a SignalR one: `ws` keeps receive buffers only on
+ * sockets that were sent something.
+ */
 export async function connectPlain(url: string, onFrame: (data: Buffer) => void): Promise<WebSocket> {
   const socket = new WebSocket(url, { perMessageDeflate: false });
   await opened(socket);
   socket.on('message', onFrame);
+  socket.send(HANDSHAKE);
   return socket;
 }
 
