@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import { ManualClock } from '../../local/shared/clock.js';
-import { accessKeyOf, Fixture, HUB, TRANSPORTS, upgradeStatus } from './helpers.js';
+import { accessKeyOf, Fixture, HUB, TRANSPORTS, upgradeAnswer, upgradeStatus } from './helpers.js';
 
 const fixture = new Fixture();
 afterEach(() => fixture.dispose());
@@ -9,26 +9,6 @@ afterEach(() => fixture.dispose());
 async function negotiate(url: string, token?: string): Promise<Response> {
   const negotiateUrl = url.replace('/client/?', '/client/negotiate?') + '&negotiateVersion=1';
   return fetch(negotiateUrl, { method: 'POST', headers: token ? { Authorization: `Bearer ${token}` } : {} });
-}
-
-/** Status and body of the answer to a WebSocket upgrade with `token` as bearer (101 if it was accepted). */
-function upgradeStatus(wsUrl: string, token: string): Promise<[number, string]> {
-  const socket = new WebSocket(wsUrl, { headers: { Authorization: `Bearer ${token}` } });
-  socket.on('error', () => {});
-  return new Promise((resolve) => {
-    socket.on('unexpected-response', (request, response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        resolve([response.statusCode ?? 0, Buffer.concat(chunks).toString()]);
-        request.destroy();
-      });
-    });
-    socket.on('open', () => {
-      resolve([101, '']);
-      socket.terminate();
-    });
-  });
 }
 
 describe('client access tokens', () => {
@@ -80,7 +60,9 @@ describe('client access tokens', () => {
       connectionTokens.push(body.connectionToken);
     }
     const connect = (connectionToken: string, token: string) =>
-      upgradeStatus(`${expiring.url.replace('http:', 'ws:')}&id=${encodeURIComponent(connectionToken)}`, token);
+      upgradeAnswer(`${expiring.url.replace('http:', 'ws:')}&id=${encodeURIComponent(connectionToken)}`, {
+        Authorization: `Bearer ${token}`,
+      });
 
     expect(await connect(connectionTokens[0]!, forged.accessToken)).toEqual([401, expect.stringMatching(/signature/)]);
     expect(await connect(connectionTokens[1]!, otherHub.accessToken)).toEqual([401, expect.stringMatching(/'chat'/)]);

@@ -114,16 +114,25 @@ export function accessKeyOf(service: SignalRService): string {
 }
 
 /** The status a WebSocket upgrade gets, sent with `origin` as a browser would (Node's ws sends none by default). */
-export function upgradeStatus(url: string, origin?: string): Promise<number> {
-  const socket = new WebSocket(url, origin === undefined ? {} : { origin });
+export async function upgradeStatus(url: string, origin?: string): Promise<number> {
+  return (await upgradeAnswer(url, origin === undefined ? {} : { Origin: origin }))[0];
+}
+
+/** Status and body of the answer to a WebSocket upgrade of `url` with `headers` (101 and '' if it was accepted). */
+export function upgradeAnswer(url: string, headers: Record<string, string> = {}): Promise<[number, string]> {
+  const socket = new WebSocket(url, { headers });
   socket.on('error', () => {});
-  return new Promise<number>((resolve) => {
+  return new Promise((resolve) => {
     socket.on('unexpected-response', (request, response) => {
-      resolve(response.statusCode ?? 0);
-      request.destroy();
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve([response.statusCode ?? 0, Buffer.concat(chunks).toString()]);
+        request.destroy();
+      });
     });
     socket.on('open', () => {
-      resolve(101);
+      resolve([101, '']);
       socket.terminate();
     });
   });
