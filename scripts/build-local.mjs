@@ -3,6 +3,8 @@
 // stack's start-up (resolving, reading and compiling each file, lexing each CommonJS package for its exports).
 // What runs in another process or thread (Azurite's process, the broker's writer thread) keeps its own entry
 // file; a native addon and the packages loaded on first use through `require` stay outside the bundles.
+// Azurite's process is a bundle of its own, with Azurite's table, blob and queue servers inside: their CommonJS
+// modules run only when first imported, so the blob and queue code costs nothing until an app needs it.
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -10,11 +12,17 @@ import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/local/', import.meta.url));
 
-/** The stack's CLI, and the language worker process it forks for the app. */
-const ENTRIES = ['cli.js', 'worker/main.js'];
-
-/** A native addon, and Azurite (loaded from node_modules in its own process). */
-const EXTERNAL = ['better-sqlite3', 'azurite'];
+/**
+ * Each entry (the stack's CLI, the language worker process it forks for the app, Azurite's process) and what stays
+ * outside its bundle: a native addon; for the stack and the worker, Azurite, which runs only in its own process;
+ * for Azurite's process, the Application Insights SDK, which `azuriteTelemetryStub.ts` replaces with an empty
+ * module through `require`'s cache (bundled, it would load and patch `require` as it did before the stub).
+ */
+const ENTRIES = {
+  'cli.js': ['better-sqlite3', 'azurite'],
+  'worker/main.js': ['better-sqlite3', 'azurite'],
+  'storage/azuriteProcess.js': ['applicationinsights'],
+};
 
 // CommonJS packages inside an ES module bundle reach Node's built-ins through a real `require`.
 const BANNER =
@@ -40,7 +48,7 @@ function ownModuleUrl(bundleFile) {
   };
 }
 
-async function bundle(entry) {
+async function bundle([entry, external]) {
   const file = join(dist, entry);
   if (readFileSync(file, 'utf8').startsWith(BANNER)) {
     throw new Error(`${file} is already a bundle: compile first (npm run build runs tsc, then this).`);
@@ -54,7 +62,7 @@ async function bundle(entry) {
     format: 'esm',
     platform: 'node',
     target: ['node20'],
-    external: EXTERNAL,
+    external,
     banner: { js: BANNER },
     plugins: [ownModuleUrl(file)],
     minifyWhitespace: true,
@@ -64,4 +72,4 @@ async function bundle(entry) {
   for (const output of outputFiles) writeFileSync(output.path, output.contents);
 }
 
-await Promise.all(ENTRIES.map(bundle));
+await Promise.all(Object.entries(ENTRIES).map(bundle));

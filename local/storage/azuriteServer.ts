@@ -1,12 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { WriteHealth } from '../shared/writeHealth.js';
+import { azuriteModule } from './azuriteModule.js';
 import { journalWrites } from './journaledWrites.js';
 
 export type AzuriteServerOptions = { host: string; port: number; dataDir?: string; inMemory?: boolean };
 
-const require = createRequire(import.meta.url);
 const DB_FILE = '__azurite_db_table__.json';
 
 export type AzuriteTableServer = { port: number; close(): Promise<void>; health(): WriteHealth };
@@ -14,10 +13,8 @@ export type AzuriteTableServer = { port: number; close(): Promise<void>; health(
 /** Runs Azurite's table service in this process; returns the port it listens on, its health and how to stop it. */
 export async function runAzuriteTableServer(options: AzuriteServerOptions): Promise<AzuriteTableServer> {
   const { host, port } = options;
-  const { default: TableConfiguration } =
-    require('azurite/dist/src/table/TableConfiguration.js') as typeof import('azurite/dist/src/table/TableConfiguration.js');
-  const { default: TableServer } =
-    require('azurite/dist/src/table/TableServer.js') as typeof import('azurite/dist/src/table/TableServer.js');
+  const { default: TableConfiguration } = azuriteModule(await import('azurite/dist/src/table/TableConfiguration.js'));
+  const { default: TableServer } = azuriteModule(await import('azurite/dist/src/table/TableServer.js'));
   const dataDir = resolve(options.dataDir ?? '.local/azurite');
   if (!options.inMemory) await mkdir(dataDir, { recursive: true });
   const config = new TableConfiguration(

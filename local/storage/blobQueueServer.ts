@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type AzuriteServer from 'azurite/dist/src/common/ServerBase.js';
+import { azuriteModule } from './azuriteModule.js';
 
 export type BlobQueueServerOptions = {
   host: string;
@@ -16,8 +16,6 @@ export type BlobQueueServerOptions = {
 type LokiDb = { collections: { dirty: boolean }[]; saveDatabase(callback: (error?: Error | null) => void): void };
 type ServerInternals = { httpServer: Server; metadataStore: { db: LokiDb }; extentMetadataStore: { db: LokiDb } };
 
-const require = createRequire(import.meta.url);
-
 /** Runs Azurite's blob and queue services in this process; returns their ports and how to stop them. */
 export async function runAzuriteBlobQueueServers(
   options: BlobQueueServerOptions,
@@ -25,14 +23,10 @@ export async function runAzuriteBlobQueueServers(
   const dataDir = resolve(options.dataDir ?? '.local/azurite');
   const inMemory = options.inMemory ?? false;
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const { default: BlobConfiguration } =
-    require('azurite/dist/src/blob/BlobConfiguration.js') as typeof import('azurite/dist/src/blob/BlobConfiguration.js');
-  const { default: QueueConfiguration } =
-    require('azurite/dist/src/queue/QueueConfiguration.js') as typeof import('azurite/dist/src/queue/QueueConfiguration.js');
-  const { default: BlobServer } =
-    require('azurite/dist/src/blob/BlobServer.js') as typeof import('azurite/dist/src/blob/BlobServer.js');
-  const { default: QueueServer } =
-    require('azurite/dist/src/queue/QueueServer.js') as typeof import('azurite/dist/src/queue/QueueServer.js');
+  const { default: BlobConfiguration } = azuriteModule(await import('azurite/dist/src/blob/BlobConfiguration.js'));
+  const { default: QueueConfiguration } = azuriteModule(await import('azurite/dist/src/queue/QueueConfiguration.js'));
+  const { default: BlobServer } = azuriteModule(await import('azurite/dist/src/blob/BlobServer.js'));
+  const { default: QueueServer } = azuriteModule(await import('azurite/dist/src/queue/QueueServer.js'));
   const configure = (Configuration: typeof BlobConfiguration, kind: 'blob' | 'queue', port: number) =>
     new Configuration(
       options.host,
