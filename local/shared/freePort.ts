@@ -1,19 +1,35 @@
 import { createServer } from 'node:net';
 
-/**
- * A port that was free a moment ago, for a part that must be told its port before it is up (the stack starts
- * Azurite's process in parallel with everything that needs its address). The OS hands out ports in sequence,
- * so another process grabbing this one in between is unlikely; if it happens, the part fails to listen loudly.
- */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Below the ephemeral ranges (Linux 32768–60999; Windows, macOS 49152–65535), from which the OS picks both the
+// ports of `listen(0)` and the local ports of outgoing connections: a port chosen here cannot be handed to
+// either of those in the moment between choosing it and the part listening on it.
+const LOW = 20_000;
+const HIGH = 32_767;
+const TRIES = 20;
+
+function tryListen(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, host, () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
     });
   });
+}
+
+/**
+ * A port that was free a moment ago, for a part that must be told its port before it is up (the stack starts
+ * Azurite's process in parallel with everything that needs its address). Chosen at random below the OS's
+ * ephemeral range, so only another such choice could take it in between; if that happens, the part fails to
+ * listen loudly. Falls back to a port from the OS when none of the tries was free.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < TRIES; i++) {
+    const port = await tryListen(LOW + Math.floor(Math.random() * (HIGH - LOW + 1)), host);
+    if (port !== undefined) return port;
+  }
+  const port = await tryListen(0, host);
+  if (port === undefined) throw new Error(`no free port on ${host}`);
+  return port;
 }

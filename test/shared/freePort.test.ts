@@ -1,0 +1,22 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../local/shared/freePort.js';
+
+const listenOn = (port: number) =>
+  new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+
+describe('freePort', () => {
+  it('gives ports below the ephemeral range that can be listened on', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(20_000);
+      expect(port).toBeLessThan(32_768);
+      const server = await listenOn(port);
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
