@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { settingLookup } from '../host/appSettings.js';
 import { readHostJson } from '../host/hostJson.js';
-import { createConsoleLogger, startFunctionsHost, type FunctionsHost, type HostLogger } from '../host/index.js';
+import {
+  createConsoleLogger,
+  preloadBlobSdk,
+  startFunctionsHost,
+  type FunctionsHost,
+  type HostLogger,
+} from '../host/index.js';
 import type { AmqpServer } from '../servicebus/amqp/index.js';
 import type { ServiceBusBroker } from '../servicebus/index.js';
 import { readAppPackage } from '../shared/appPackage.js';
@@ -15,7 +21,6 @@ import { pointAtLocalEndpoints } from './services/emulatorSettings.js';
 import { hostMiddleware } from './hostMiddleware.js';
 import { checkScriptRoot } from './scriptRoot.js';
 import { namesAzurite, needsOfSettings } from './services/servicePlan.js';
-import { preloadStorageSdk } from './services/storageSdk.js';
 import { placeStackServices } from './placeServices.js';
 import type { StackServices, StartedService } from './services/stackServices.js';
 import { stackHandles } from './stackHandles.js';
@@ -214,7 +219,7 @@ async function startHost(
     rewriteSettings: (resolved) => {
       hooks.onSettings(resolved);
       // The host forks the workers as soon as this returns; the next turn of the loop is spent waiting for them.
-      if (namesAzurite(context.setting('AzureWebJobsStorage') ?? '')) setImmediate(preloadStorageSdk);
+      if (namesAzurite(context.setting('AzureWebJobsStorage') ?? '')) setImmediate(preloadBlobSdk);
       return pointAtLocalEndpoints(resolved, {
         storageConnectionString: azurite.storageConnectionString,
         signalrPort: signalR.port,

@@ -8,6 +8,19 @@ const blobSdk = lazyModule<typeof import('@azure/storage-blob')>('@azure/storage
 const queueSdk = lazyModule<typeof import('@azure/storage-queue')>('@azure/storage-queue');
 const tablesSdk = lazyModule<typeof import('@azure/data-tables')>('@azure/data-tables');
 
+/**
+ * Loads the Blob SDK ahead of its first use, for a caller with time to spare (the stack, while the app loads in
+ * its worker): the timer and blob triggers keep their state in blobs, and would otherwise load it (0.3–0.4 s) on
+ * the way to the first request. Failure is left to that first use, which reports it where it is needed.
+ */
+export function preloadBlobSdk(): void {
+  try {
+    blobSdk();
+  } catch {
+    // Reported by the binding that needs it.
+  }
+}
+
 /** The local `storage` service: Azurite's endpoints, path-style, for the emulator account. */
 export type StorageEmulator = {
   blobEndpoint: string;
