@@ -1,5 +1,4 @@
 import type { WriteHealth } from '../shared/writeHealth.js';
-import { stubAzuriteTelemetry } from './azuriteTelemetryStub.js';
 
 /**
  * Child-process entry of Azurite: the stack's one Azurite process, which runs the table service and, once an app's
@@ -37,7 +36,6 @@ function tell(message: AzuriteProcessMessage, then?: () => void): void {
   });
 }
 
-stubAzuriteTelemetry(); // before anything loads Azurite
 const { runAzuriteTableServer } = await import('./azuriteServer.js');
 const { runAzuriteBlobQueueServers } = await import('./blobQueueServer.js');
 
