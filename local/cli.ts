@@ -1,3 +1,4 @@
+import './earlyWorker.js';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -33,6 +33,12 @@ export type FunctionMetadataResponse = {
 export type FunctionLoadRequest = { functionId: string; metadata: FunctionMetadata | RpcFunctionMetadata };
 export type FunctionLoadResponse = { functionId: string; result: RpcStatusResult };
 
+/** Placeholder mode: the app's environment and folder for a worker that was started before they were known. */
+export type FunctionEnvironmentReloadRequest = {
+  environmentVariables: Record<string, string>;
+  functionAppDirectory: string;
+};
+
 export type InvocationResponse = RpcInvocationResponse & { invocationId: string; result: RpcStatusResult };
 
 export type HostMessage = { requestId: string } & (
@@ -41,6 +47,7 @@ export type HostMessage = { requestId: string } & (
   | { functionLoadRequest: FunctionLoadRequest }
   | { invocationRequest: RpcInvocationRequest & { invocationId: string; functionId: string } }
   | { workerStatusRequest: Record<string, never> }
+  | { functionEnvironmentReloadRequest: FunctionEnvironmentReloadRequest }
   | { workerTerminate: { gracePeriodSeconds: number } }
 );
 
@@ -52,6 +59,7 @@ export type WorkerMessage = { requestId: string } & (
   | { invocationResponse: InvocationResponse }
   | { rpcLog: RpcLog }
   | { workerStatusResponse: Record<string, never> }
+  | { functionEnvironmentReloadResponse: { result: RpcStatusResult } }
 );
 
 /** The content field a message carries (`workerInitRequest`, `rpcLog`, ...). */

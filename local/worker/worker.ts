@@ -4,6 +4,7 @@ import type { RpcFunctionMetadata } from '../rpc/types.js';
 import { readAppPackage } from '../shared/appPackage.js';
 import { runAppHooks, startApp, type AppHookData } from './appStartup.js';
 import { WORKER_VERSION, type CoreRegistry } from './core/coreModule.js';
+import { reloadEnvironment } from './environmentReload.js';
 import { emitLog, handleInvocation, type InvocationDeps } from './invocationHandler.js';
 
 type Send = (message: WorkerMessage) => void;
@@ -96,6 +97,9 @@ export function createWorker(registry: CoreRegistry, send: Send, exit: (code: nu
       send({ requestId, invocationResponse: await handleInvocation(deps, message.invocationRequest) });
     } else if ('workerStatusRequest' in message) {
       send({ requestId, workerStatusResponse: {} });
+    } else if ('functionEnvironmentReloadRequest' in message) {
+      const result = reloadEnvironment(message.functionEnvironmentReloadRequest, state.appDir !== undefined);
+      send({ requestId, functionEnvironmentReloadResponse: { result } });
     } else if ('workerTerminate' in message) {
       await runAppHooks(registry, 'appTerminate', state.hookData, state.appDir ?? process.cwd()).catch(() => undefined);
       exit(0);

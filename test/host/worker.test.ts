@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startFunctionsHost, type FunctionsHost } from '../../local/host/index.js';
+import { READ_AT_START, startPlaceholderWorker } from '../../local/host/workers/placeholderWorker.js';
 import { CaptureLogger } from './helpers/captureLogger.js';
 import { copyFixture, type FixtureApp } from './helpers/fixtureApp.js';
 
@@ -22,7 +23,7 @@ async function start(env: Record<string, string> = {}, logger = new CaptureLogge
   return { app, host, logger };
 }
 
-type Whoami = { pid: number; cwd: string; setting: string };
+type Whoami = { pid: number; cwd: string; setting: string; startedAs: string; placeholderOnly?: string };
 const whoami = async (url: string): Promise<Whoami> => (await (await fetch(`${url}/api/whoami`)).json()) as Whoami;
 
 describe('the language worker process', () => {
@@ -99,5 +100,44 @@ describe('the language worker process', () => {
     const listening = logger.next((e) => e.message.startsWith('Debugger listening on ws://127.0.0.1:'));
     await start({ languageWorkers__node__arguments: '--inspect=127.0.0.1:0' }, logger);
     expect((await listening).category).toBe('Host.Function.Console');
+  });
+});
+
+/** What Node read as this process started: a host environment with the same values can take a placeholder. */
+function startTimeEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => READ_AT_START.test(e[0]) && e[1] !== undefined),
+  );
+}
+
+/** A placeholder forked now, with a variable in its environment that the host's settings do not have. */
+function placeholderWithExtraVariable(): void {
+  process.env.PLACEHOLDER_ONLY = 'from the placeholder environment';
+  try {
+    startPlaceholderWorker();
+  } finally {
+    delete process.env.PLACEHOLDER_ONLY;
+  }
+}
+
+describe('a placeholder worker (started before the host, as the CLI does)', () => {
+  it("becomes the app's worker with the app settings as its whole environment, in the app folder", async () => {
+    placeholderWithExtraVariable();
+    const { app, host } = await start(startTimeEnvironment());
+    const me = await whoami(host.url);
+    expect(me.startedAs).toBe('placeholder');
+    expect(host.workerPids()).toEqual([me.pid]);
+    expect(me.cwd).toBe(realpathSync(app.dir));
+    expect(me.setting).toBe('from local settings');
+    expect(me.placeholderOnly).toBeUndefined();
+  });
+
+  it('is stopped, and a worker of its own started, when the app sets Node options of its own', async () => {
+    placeholderWithExtraVariable();
+    const { host, logger } = await start({ ...startTimeEnvironment(), NODE_OPTIONS: '--no-deprecation' });
+    const me = await whoami(host.url);
+    expect(me.startedAs).toBe('worker-1');
+    expect(me.placeholderOnly).toBeUndefined();
+    expect(logger.messages().join('\n')).not.toContain('placeholder');
   });
 });

@@ -36,7 +36,7 @@ describe('startLocalStack on an app with only an HTTP function and a timer', () 
   it('answers its HTTP route from a worker whose cwd is the app root and whose environment is its settings', async () => {
     const response = await fetch(`${stack.urls.functions}/api/hello`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ message: 'Hello, world!', cwd: app.dir });
+    expect(await response.json()).toEqual({ message: 'Hello, world!', cwd: app.dir, startedAs: 'worker-1' });
   });
 
   it('starts Azurite for its storage settings and its timer, and neither a broker nor a SignalR service', async () => {

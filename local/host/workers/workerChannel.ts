@@ -51,14 +51,16 @@ export class WorkerChannel {
   #capabilities: Record<string, string> = {};
   inFlight = 0;
 
+  /** `startedAlready`: a placeholder worker's StartStream, which came before this channel existed. */
   constructor(
     readonly child: ChildProcess,
     stderrTail: readonly string[],
     onLog: (log: RpcLog) => void,
+    startedAlready?: Promise<void>,
   ) {
     this.pid = child.pid;
     let started: () => void = () => undefined;
-    this.#started = new Promise((resolve) => (started = resolve));
+    this.#started = startedAlready ?? new Promise((resolve) => (started = resolve));
     this.#ipc = createIpcChannel<HostMessage, WorkerMessage>(child, (message) => {
       if ('rpcLog' in message) onLog(message.rpcLog);
       else if ('startStream' in message) started();
@@ -111,9 +113,22 @@ export class WorkerChannel {
     return this.#request(requestId, { ...message, requestId } as HostMessage);
   }
 
+  #whenStarted(): Promise<void> {
+    return Promise.race([this.#started, this.#exit.then((error) => Promise.reject(error))]);
+  }
+
+  /** Specialises a placeholder worker: the app's settings as its whole environment, the app's folder as its cwd. */
+  async reloadEnvironment(environmentVariables: Record<string, string>, appDir: string): Promise<void> {
+    await this.#whenStarted();
+    const reply = (await this.#call({
+      functionEnvironmentReloadRequest: { environmentVariables, functionAppDirectory: appDir },
+    })) as { functionEnvironmentReloadResponse: { result: RpcStatusResult } };
+    checkResult(reply.functionEnvironmentReloadResponse.result, 'environment reload');
+  }
+
   /** StartStream, init (the app loads), metadata, then a load request per function, as the host starts a worker. */
   async start(appDir: string, hostVersion: string): Promise<WorkerStart> {
-    await Promise.race([this.#started, this.#exit.then((error) => Promise.reject(error))]);
+    await this.#whenStarted();
     const init = (await this.#call({
       workerInitRequest: { hostVersion, functionAppDirectory: appDir, workerDirectory: appDir, capabilities: {} },
     })) as { workerInitResponse: WorkerInitResponse };

@@ -3,6 +3,7 @@ import type { RpcLog } from '../../rpc/types.js';
 import { Supervisor, type ExitReason, type Supervised } from '../../shared/supervisor.js';
 import type { LogEntry } from '../core/logger.js';
 import { WorkerChannel, type WorkerStart } from './workerChannel.js';
+import { takePlaceholderWorker } from './placeholderWorker.js';
 import { startWorkerProcess, type WorkerProcessOptions } from './workerProcess.js';
 
 export type WorkerPoolOptions = Omit<WorkerProcessOptions, 'workerId'> & {
@@ -73,9 +74,12 @@ export class WorkerPool {
   }
 
   async #spawn(): Promise<WorkerInstance> {
-    const { child, stderrTail } = startWorkerProcess({ ...this.#options, workerId: `worker-${this.#nextId++}` });
-    const channel = new WorkerChannel(child, stderrTail, (log) => this.#options.onLog(log));
+    const options = { ...this.#options, workerId: `worker-${this.#nextId++}` };
+    const placeholder = takePlaceholderWorker(options);
+    const { child, stderrTail } = placeholder ?? startWorkerProcess(options);
+    const channel = new WorkerChannel(child, stderrTail, (log) => this.#options.onLog(log), placeholder?.started);
     try {
+      if (placeholder) await channel.reloadEnvironment(options.env, options.appDir);
       const instance = new WorkerInstance(
         channel,
         await channel.start(this.#options.appDir, this.#options.hostVersion),

@@ -35,27 +35,37 @@ function forEachLine(stream: Readable | null, onLine: (line: string) => void): v
   });
 }
 
-/**
- * Starts one Node worker process for the app, as the host does: working directory the app root, the app settings
- * as its environment, stdout lines logged as `Host.Function.Console`, stderr lines by what they say. The last
- * stderr lines are kept: they explain an exit.
- */
-export function startWorkerProcess(options: WorkerProcessOptions): { child: ChildProcess; stderrTail: string[] } {
-  const child = fork(compiledEntry(import.meta.url, '../../worker/main.js'), ['--workerId', options.workerId], {
-    cwd: options.appDir,
-    env: options.env,
-    execArgv: options.execArgv,
+/** A worker process and the last lines of its stderr, which explain an exit. */
+export type StartedWorkerProcess = { child: ChildProcess; stderrTail: string[] };
+
+/** Forks the worker entry as the host does: its own IPC channel (structured clone), stdout and stderr piped. */
+export function forkWorkerProcess(env: NodeJS.ProcessEnv, cwd: string, execArgv: string[], workerId: string) {
+  return fork(compiledEntry(import.meta.url, '../../worker/main.js'), ['--workerId', workerId], {
+    cwd,
+    env,
+    execArgv,
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+}
+
+/**
+ * Logs a worker's output as the host does: stdout lines as `Host.Function.Console`, stderr lines by what they
+ * say. Nothing is lost before this is called: the pipes hold what the process wrote until someone reads.
+ */
+export function logWorkerOutput(child: ChildProcess, log: (entry: LogEntry) => void): StartedWorkerProcess {
   const stderrTail: string[] = [];
-  forEachLine(child.stdout, (line) =>
-    options.log({ level: 'information', category: 'Host.Function.Console', message: line }),
-  );
+  forEachLine(child.stdout, (line) => log({ level: 'information', category: 'Host.Function.Console', message: line }));
   forEachLine(child.stderr, (line) => {
     stderrTail.push(line);
     if (stderrTail.length > 20) stderrTail.shift();
-    options.log({ level: stderrLevel(line), category: 'Host.Function.Console', message: line });
+    log({ level: stderrLevel(line), category: 'Host.Function.Console', message: line });
   });
   return { child, stderrTail };
+}
+
+/** Starts one Node worker process for the app: working directory the app root, the app settings as its environment. */
+export function startWorkerProcess(options: WorkerProcessOptions): StartedWorkerProcess {
+  const child = forkWorkerProcess(options.env, options.appDir, options.execArgv, options.workerId);
+  return logWorkerOutput(child, options.log);
 }
