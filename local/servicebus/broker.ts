@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { WriteHealth } from '../shared/writeHealth.js';
-import { buildEntities, Entity, type EntityIndex, type MessageRecord, type SendTarget } from './entities.js';
+import {
+  buildEntities,
+  Entity,
+  extendEntities,
+  type AddedEntity,
+  type EntityIndex,
+  type MessageRecord,
+  type SendTarget,
+} from './entities.js';
 import { deadLetterNotFound, entityNotFound, lockLost, ServiceBusError } from './errors.js';
 import { Change, GroupCommit } from './groupCommit.js';
 import { Heap } from './heap.js';
@@ -77,6 +85,8 @@ export class ServiceBusBroker {
   readonly #expiryTimer: TimerSlot;
   readonly #processors = new Set<{ close(): Promise<void> }>();
   readonly #tracing: BrokerTracing;
+  /** Stored state of entities the topology lacks: kept, and attached if such an entity is added. */
+  #unplaced: StoredState = { rows: [], sequences: new Map(), duplicates: [], ruleSets: new Map() };
   #nextKey = 1;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -96,8 +106,13 @@ export class ServiceBusBroker {
     this.#newId = newId;
     this.#scheduleTimer = new TimerSlot(clock, () => this.#activateScheduled());
     this.#expiryTimer = new TimerSlot(clock, () => this.#sweepExpired());
-    for (const entity of index.entities.values()) {
-      this.#lockTimers.set(entity, new TimerSlot(clock, () => this.#expireLocks(entity)));
+    this.#armLockTimers(index.entities.values());
+  }
+
+  #armLockTimers(entities: Iterable<Entity>): void {
+    for (const entity of entities) {
+      if (!this.#lockTimers.has(entity))
+        this.#lockTimers.set(entity, new TimerSlot(this.#clock, () => this.#expireLocks(entity)));
     }
   }
 
@@ -114,13 +129,35 @@ export class ServiceBusBroker {
       options.newId ?? randomUUID,
       options.telemetry,
     );
-    broker.#restore(store.load());
+    broker.#unplaced = broker.#restore(store.load());
+    const orphans = new Set(broker.#unplaced.rows.map((row) => row.entityPath));
+    if (orphans.size > 0) {
+      process.emitWarning(
+        `Service Bus data holds messages for entities not in the topology (${[...orphans].join(', ')}); they are kept on disk, and served once such an entity is added.`,
+      );
+    }
     return broker;
   }
 
   /** The broker's clock: lock and expiry times are on it. */
   get clock(): Clock {
     return this.#clock;
+  }
+
+  /**
+   * Adds the queues, topics and subscriptions of `topology` the broker lacks, while it runs, and returns what it
+   * added. Entities it has are left alone (messages, locks, rules, properties). A new subscription of an existing
+   * topic gets the messages sent from now on. Stored messages of a new entity (kept from when it was last there)
+   * are served again, as after a restart with it in the topology.
+   */
+  addEntities(topology: Topology): AddedEntity[] {
+    this.#assertOpen();
+    if (this.#closing) throw new ServiceBusError('BrokerClosed', 'The Service Bus broker is closing.');
+    const added = extendEntities(this.#index, topology);
+    if (added.length === 0) return added;
+    this.#armLockTimers(this.#index.entities.values());
+    this.#unplaced = this.#restore(this.#unplaced);
+    return added;
   }
 
   /**
@@ -574,23 +611,27 @@ export class ServiceBusBroker {
     return toReceived(record, true);
   }
 
-  #restore(state: StoredState): void {
+  /** Attaches stored state to the entities it belongs to; returns the part whose entities the broker lacks. */
+  #restore(state: StoredState): StoredState {
     const now = this.#clock.now();
+    const unplaced: StoredState = { rows: [], sequences: new Map(), duplicates: [], ruleSets: new Map() };
     for (const [path, last] of state.sequences) {
       const target = this.#index.targets.get(path.toLowerCase());
       if (target) target.lastSequence = last;
+      else unplaced.sequences.set(path, last);
     }
-    for (const { target: path, messageId, expiresAt } of state.duplicates) {
-      const target = this.#index.targets.get(path.toLowerCase());
-      if (target?.duplicateWindowMs !== undefined && expiresAt > now) target.history.set(messageId, expiresAt);
+    for (const duplicate of state.duplicates) {
+      const target = this.#index.targets.get(duplicate.target.toLowerCase());
+      if (!target) unplaced.duplicates.push(duplicate);
+      else if (target.duplicateWindowMs !== undefined && duplicate.expiresAt > now)
+        target.history.set(duplicate.messageId, duplicate.expiresAt);
     }
-    this.#restoreRules(state.ruleSets);
-    const orphans = new Set<string>();
+    this.#restoreRules(state.ruleSets, unplaced.ruleSets);
     for (const row of state.rows) {
       this.#nextKey = Math.max(this.#nextKey, row.key + 1);
       const entity = this.#index.entities.get(row.entityPath.toLowerCase());
       if (!entity) {
-        orphans.add(row.entityPath);
+        unplaced.rows.push(row);
         continue;
       }
       const { entityPath: _path, ...stored } = row;
@@ -606,18 +647,17 @@ export class ServiceBusBroker {
         this.#enqueue(record);
       }
     }
-    if (orphans.size > 0) {
-      process.emitWarning(
-        `Service Bus data holds messages for entities no longer in the topology (${[...orphans].join(', ')}); they are kept on disk but not served.`,
-      );
-    }
+    return unplaced;
   }
 
   /** Rules a client changed win over the topology file's, which would otherwise silently undo the change. */
-  #restoreRules(ruleSets: StoredState['ruleSets']): void {
+  #restoreRules(ruleSets: StoredState['ruleSets'], unplaced: StoredState['ruleSets']): void {
     for (const [path, rules] of ruleSets) {
       const receiver = this.#index.subscriptions.get(path.toLowerCase());
-      if (!receiver) continue;
+      if (!receiver) {
+        unplaced.set(path, rules);
+        continue;
+      }
       if (JSON.stringify(rules) !== JSON.stringify(receiver.rules)) {
         process.emitWarning(
           `Service Bus subscription '${receiver.entity.path}' uses the rules a client set at run time (${rules.map((r) => r.name).join(', ') || 'none'}), not those of the topology file; delete the data directory to go back to the file's.`,

@@ -1,3 +1,4 @@
+import { ServiceBusError } from './errors.js';
 import { Heap } from './heap.js';
 import type { EncodedBody, StoredProperties } from './message.js';
 import { rulesFromTopology, type Rule } from './rules.js';
@@ -67,7 +68,9 @@ export class SendTarget {
   readonly history = new Map<string, number>();
 
   constructor(
+    readonly kind: 'queue' | 'topic',
     readonly path: string,
+    /** Grows when a subscription is added at run time. */
     readonly receivers: Receiver[],
     readonly defaultMessageTimeToLiveMs: number,
     readonly duplicateWindowMs: number | undefined,
@@ -84,13 +87,47 @@ export type EntityIndex = {
   subscriptions: Map<string, Receiver>;
 };
 
+/** What `extendEntities` added: a queue, a topic, or a subscription (of a new topic or of one there already). */
+export type AddedEntity = { kind: 'queue' | 'topic' | 'subscription'; path: string };
+
 export function buildEntities(topology: Topology): EntityIndex {
   const index: EntityIndex = { targets: new Map(), entities: new Map(), ordered: [], subscriptions: new Map() };
+  extendEntities(index, topology);
+  return index;
+}
+
+/** Queues and topics share one namespace: a name that is one in `index` or `topology` cannot be the other. */
+function assertKinds(index: EntityIndex, topology: Topology): void {
+  const kinds = new Map<string, { path: string; kind: SendTarget['kind'] }>(index.targets);
+  for (const [name, kind] of [
+    ...topology.queues.map((q) => [q.name, 'queue'] as const),
+    ...topology.topics.map((t) => [t.name, 'topic'] as const),
+  ]) {
+    const existing = kinds.get(name.toLowerCase()) ?? { path: name, kind };
+    if (existing.kind !== kind) {
+      throw new ServiceBusError(
+        'MessagingEntityAlreadyExists',
+        `Cannot add the ${kind} '${name}': '${existing.path}' is already a ${existing.kind}.`,
+      );
+    }
+    kinds.set(name.toLowerCase(), existing);
+  }
+}
+
+/**
+ * Adds the queues, topics and subscriptions of `topology` that `index` lacks, and returns them. Those it has stay as
+ * they are, properties and all: only a new name adds something. A name that would be a queue and a topic is
+ * refused before anything is added.
+ */
+export function extendEntities(index: EntityIndex, topology: Topology): AddedEntity[] {
+  assertKinds(index, topology);
+  const added: AddedEntity[] = [];
   const add = (entity: Entity) => {
     index.ordered.push(entity);
     for (const e of [entity, entity.deadLetter!]) index.entities.set(e.path.toLowerCase(), e);
   };
   for (const q of topology.queues) {
+    if (index.targets.has(q.name.toLowerCase())) continue;
     const entity = new Entity(
       q.name,
       'queue',
@@ -102,12 +139,22 @@ export function buildEntities(topology: Topology): EntityIndex {
     add(entity);
     const window = q.requiresDuplicateDetection ? q.duplicateDetectionHistoryTimeWindowMs : undefined;
     const receivers = [{ entity, rules: [{ name: '', filter: true }] }];
-    index.targets.set(q.name.toLowerCase(), new SendTarget(q.name, receivers, Infinity, window));
+    index.targets.set(q.name.toLowerCase(), new SendTarget('queue', q.name, receivers, Infinity, window));
+    added.push({ kind: 'queue', path: q.name });
   }
   for (const t of topology.topics) {
-    const receivers = t.subscriptions.map((s) => {
+    let target = index.targets.get(t.name.toLowerCase());
+    if (!target) {
+      const window = t.requiresDuplicateDetection ? t.duplicateDetectionHistoryTimeWindowMs : undefined;
+      target = new SendTarget('topic', t.name, [], t.defaultMessageTimeToLiveMs, window);
+      index.targets.set(t.name.toLowerCase(), target);
+      added.push({ kind: 'topic', path: t.name });
+    }
+    for (const s of t.subscriptions) {
+      const path = `${target.path}/Subscriptions/${s.name}`;
+      if (index.subscriptions.has(path.toLowerCase())) continue;
       const entity = new Entity(
-        `${t.name}/Subscriptions/${s.name}`,
+        path,
         'subscription',
         s.lockDurationMs,
         s.maxDeliveryCount,
@@ -115,12 +162,12 @@ export function buildEntities(topology: Topology): EntityIndex {
         s.deadLetteringOnMessageExpiration,
       );
       add(entity);
+      // Messages sent from now on reach it; those sent before it existed do not, as in Azure.
       const receiver = { entity, rules: rulesFromTopology(s.rules) };
-      index.subscriptions.set(entity.path.toLowerCase(), receiver);
-      return receiver;
-    });
-    const window = t.requiresDuplicateDetection ? t.duplicateDetectionHistoryTimeWindowMs : undefined;
-    index.targets.set(t.name.toLowerCase(), new SendTarget(t.name, receivers, t.defaultMessageTimeToLiveMs, window));
+      target.receivers.push(receiver);
+      index.subscriptions.set(path.toLowerCase(), receiver);
+      added.push({ kind: 'subscription', path });
+    }
   }
-  return index;
+  return added;
 }

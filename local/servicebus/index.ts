@@ -1,4 +1,5 @@
 export { ServiceBusBroker, type BrokerOptions, type EntityStats } from './broker.js';
+export type { AddedEntity } from './entities.js';
 export { parseServiceBusConnectionString, type ServiceBusConnection } from './connectionString.js';
 export { ServiceBusError, type ServiceBusErrorCode } from './errors.js';
 export type { ApplicationProperties, ReceivedMessage, SendMessage } from './message.js';

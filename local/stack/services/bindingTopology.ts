@@ -1,5 +1,11 @@
 import type { FunctionInfo } from '../../host/index.js';
-import { parseTopology, type QueueConfig, type TopicConfig, type Topology } from '../../servicebus/index.js';
+import {
+  parseTopology,
+  type AddedEntity,
+  type QueueConfig,
+  type TopicConfig,
+  type Topology,
+} from '../../servicebus/index.js';
 
 /** The official emulator's default properties, as the broker's own parser fills them in for bare names. */
 function emulatorDefaults() {
@@ -27,7 +33,7 @@ function resolved(value: unknown, setting: (name: string) => string | undefined)
 export function topologyFromBindings(
   functions: readonly FunctionInfo[],
   setting: (name: string) => string | undefined,
-): { topology: Topology; summary: string } {
+): Topology {
   const defaults = emulatorDefaults();
   const queues = new Map<string, QueueConfig>();
   const topics = new Map<string, TopicConfig>();
@@ -45,14 +51,31 @@ export function topologyFromBindings(
       entry.subscriptions.push({ ...defaults.subscription, name: subscription });
     }
   }
-  const parts = [
-    ...[...queues.values()].map((q) => `queue '${q.name}'`),
-    ...[...topics.values()].map(
-      (t) => `topic '${t.name}'${t.subscriptions.map((s) => ` with subscription '${s.name}'`).join(',')}`,
-    ),
+  return { queues: [...queues.values()], topics: [...topics.values()] };
+}
+
+/** Every queue, topic and subscription of a topology, as the broker lists what it adds. */
+export function entitiesOf(topology: Topology): AddedEntity[] {
+  return [
+    ...topology.queues.map((q) => ({ kind: 'queue' as const, path: q.name })),
+    ...topology.topics.flatMap((t) => [
+      { kind: 'topic' as const, path: t.name },
+      ...t.subscriptions.map((s) => ({ kind: 'subscription' as const, path: `${t.name}/Subscriptions/${s.name}` })),
+    ]),
   ];
-  return {
-    topology: { queues: [...queues.values()], topics: [...topics.values()] },
-    summary: parts.length > 0 ? parts.join('; ') : 'no entities',
-  };
+}
+
+/** `queue 'jobs'; topic 'events' with subscription 'audit'; subscription 'mail' of topic 'orders'`. */
+export function describeEntities(entities: readonly AddedEntity[]): string {
+  const topics = new Set(entities.filter((e) => e.kind === 'topic').map((e) => e.path));
+  const parts: string[] = [];
+  for (const { kind, path } of entities) {
+    const [topic, subscription] = path.split('/Subscriptions/') as [string, string];
+    if (kind === 'queue') parts.push(`queue '${path}'`);
+    else if (kind === 'topic') parts.push(`topic '${path}'`);
+    else if (!topics.has(topic)) parts.push(`subscription '${subscription}' of topic '${topic}'`);
+    else
+      parts[parts.length - 1] += `${parts.at(-1)!.includes(' with ') ? ',' : ''} with subscription '${subscription}'`;
+  }
+  return parts.length > 0 ? parts.join('; ') : 'no entities';
 }

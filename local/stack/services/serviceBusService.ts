@@ -7,7 +7,7 @@ import type { Clock } from '../../shared/clock.js';
 import { freePort } from '../../shared/freePort.js';
 import { generateKey } from '../../shared/installSecrets.js';
 import type { Telemetry } from '../../telemetry/index.js';
-import { topologyFromBindings } from './bindingTopology.js';
+import { describeEntities, entitiesOf, topologyFromBindings } from './bindingTopology.js';
 import { SERVICE_BUS_DEFAULT_PORT, serviceBusKeys, type ServiceBusEndpoint } from './emulatorSettings.js';
 import { TOPOLOGY_FILE } from './servicePlan.js';
 import { lazily } from './lazily.js';
@@ -30,7 +30,10 @@ export type ServiceBusParts = { broker: ServiceBusBroker; amqp: AmqpServer };
 export type ServiceBusService = {
   /** Where the AMQP endpoint will listen, and the key it takes for the sample's public one. */
   endpoint: ServiceBusEndpoint;
-  /** The broker and its AMQP endpoint; without a servicebus.config.json, the entities the bindings name. */
+  /**
+   * The broker and its AMQP endpoint. Without a servicebus.config.json it has the entities the bindings name: called
+   * again on a reload, it adds those the running broker lacks and keeps the others.
+   */
   start(functions: readonly FunctionInfo[], setting: (name: string) => string | undefined): Promise<ServiceBusParts>;
   readonly current: ServiceBusParts | undefined;
   stop(): Promise<void>;
@@ -40,7 +43,15 @@ export type ServiceBusService = {
 export async function placeServiceBusService(options: ServiceBusServiceOptions): Promise<ServiceBusService> {
   const requested = options.port ?? SERVICE_BUS_DEFAULT_PORT;
   const endpoint = { port: requested === 0 ? await freePort() : requested, keyForPublicKeys: generateKey() };
-  let entities: () => Topology = () => loadTopology(join(options.appDir, TOPOLOGY_FILE));
+  const topologyFile = join(options.appDir, TOPOLOGY_FILE);
+  const undeclared = (entities: string, what: string) =>
+    options.log(
+      `No ${TOPOLOGY_FILE} in ${options.appDir}: the broker ${what} (${entities}), with the emulator's default ` +
+        `properties. Azure and the official emulator need them declared: write them into ${TOPOLOGY_FILE} (the ` +
+        `emulator's Config.json shape).`,
+      'warning',
+    );
+  let entities: () => Topology = () => loadTopology(topologyFile);
   const parts = lazily(
     async (): Promise<ServiceBusParts> => {
       const broker = await ServiceBusBroker.open({
@@ -70,20 +81,23 @@ export async function placeServiceBusService(options: ServiceBusServiceOptions):
   );
   return {
     endpoint,
-    start(functions, setting) {
-      if (!parts.current && !existsSync(join(options.appDir, TOPOLOGY_FILE))) {
+    async start(functions, setting) {
+      // Without the file the bindings are the truth, on every load: a reload that names a new entity adds it, and
+      // one that no longer names an entity leaves it there (Azure keeps entities whatever the app does).
+      const declared = existsSync(topologyFile);
+      if (!parts.current && !declared) {
         entities = () => {
-          const { topology, summary } = topologyFromBindings(functions, setting);
-          options.log(
-            `No ${TOPOLOGY_FILE} in ${options.appDir}: the broker has the entities the functions' bindings name ` +
-              `(${summary}), with the emulator's default properties. Azure and the official emulator need them ` +
-              `declared: write them into ${TOPOLOGY_FILE} (the emulator's Config.json shape).`,
-            'warning',
-          );
+          const topology = topologyFromBindings(functions, setting);
+          undeclared(describeEntities(entitiesOf(topology)), "has the entities the functions' bindings name");
           return topology;
         };
       }
-      return parts.start();
+      const started = await parts.start();
+      if (!declared) {
+        const added = started.broker.addEntities(topologyFromBindings(functions, setting));
+        if (added.length > 0) undeclared(describeEntities(added), 'now also has the entities new bindings name');
+      }
+      return started;
     },
     get current() {
       return parts.current;

@@ -23,7 +23,8 @@ export function notStarted(name: StackServiceName): Error {
 
 /**
  * Starts the stack's services on demand — once the settings show a need, or once the indexed app's bindings do —
- * and keeps what runs and why. Each starts at most once; a reload that needs another one starts it then.
+ * and keeps what runs and why. Each starts at most once; a reload that needs another one starts it then, and the
+ * broker gains the entities a reload's bindings name that it lacks (without servicebus.config.json).
  */
 export class StackServices {
   readonly #started = new Map<StackServiceName, string[]>();
@@ -80,10 +81,12 @@ export class StackServices {
     await Promise.all(
       [...needs].map(async ([name, reason]) => {
         const known = this.#started.get(name);
-        if (known?.includes(reason)) return;
+        // The broker hears of every load's bindings: a reload may name entities it does not have yet.
+        if (known?.includes(reason) && !(name === 'serviceBus' && fromBindings)) return;
         if (!known) this.deps.log(`Starting ${SERVICE_LABELS[name]}: ${reason}.`);
         await this.#start(name, functions, fromBindings);
-        this.#started.set(name, [...(this.#started.get(name) ?? []), reason]);
+        if (!this.#started.get(name)?.includes(reason))
+          this.#started.set(name, [...(this.#started.get(name) ?? []), reason]);
       }),
     );
   }

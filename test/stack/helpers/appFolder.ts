@@ -1,13 +1,20 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const repoNodeModules = fileURLToPath(new URL('../../../node_modules', import.meta.url));
 
 /** An app folder of somebody else's, in a temporary parent folder: `parent/<name>`, with its local.settings.json. */
-export type AppFolder = { parent: string; dir: string; name: string; remove(): void };
+export type AppFolder = {
+  parent: string;
+  dir: string;
+  name: string;
+  /** Writes a file of the app (a compiled function, say: a watching host reloads), its folders made as needed. */
+  write(relativePath: string, text: string): void;
+  remove(): void;
+};
 
 /**
  * Copies a fixture app of test/stack/fixtures into a temporary folder, with the repository's node_modules linked
@@ -19,7 +26,16 @@ export function appFolder(name: string, localSettings: unknown): AppFolder {
   cpSync(join(fixtures, name), dir, { recursive: true });
   symlinkSync(repoNodeModules, join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'local.settings.json'), JSON.stringify(localSettings));
-  return { parent, dir, name, remove: () => rmSync(parent, { recursive: true, force: true }) };
+  return {
+    parent,
+    dir,
+    name,
+    write(relativePath, text) {
+      mkdirSync(dirname(join(dir, relativePath)), { recursive: true });
+      writeFileSync(join(dir, relativePath), text);
+    },
+    remove: () => rmSync(parent, { recursive: true, force: true }),
+  };
 }
 
 /** The http-timer-app fixture with the settings its developer would keep: storage on Azurite, a greeting name. */
