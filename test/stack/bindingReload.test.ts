@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../local/host/index.js';
+import { parseTopology } from '../../local/servicebus/index.js';
 import { startLocalStack, type LocalStack } from '../../local/stack/index.js';
 import { CaptureLogger, reported } from '../host/helpers/captureLogger.js';
 import { EMULATOR_SETTINGS, withDeadline } from '../support/stack.js';
@@ -164,30 +165,56 @@ describe('a reload that names an entity missing from servicebus.config.json', ()
     app?.remove();
   });
 
-  it('fails the reload naming the function and the entity, adds nothing, and recovers once the app is mended', async () => {
+  it('loads the app with those triggers retrying in the background, and starts them once their entities exist', async () => {
     expect((await post(stack, 'enqueue', { job: 'waiting' })).status).toBe(202);
     const entities = stack.broker.stats().map((s) => s.path);
-    const failed = logger.next((e) => e.message.startsWith('Host restart failed'));
+    const unable = logger.next((e) => e.message.startsWith("The listener for function 'Functions.alerted' was unable"));
+    const reloaded = logger.next(isFunctionList);
     app.write('dist/functions.js', EDITED_APP);
-    expect((await withDeadline(failed, 30_000, 'the reload to fail')).message).toContain(
+    const failure = await withDeadline(unable, 30_000, 'the listener failure');
+    expect(failure).toMatchObject({ level: 'error', category: 'Host.Startup' });
+    expect(failure.message).toContain(
       "Function 'alerted': cannot listen on 'alerts': The messaging entity 'alerts' could not be found.",
     );
-    expect((await post(stack, 'notify', { alert: 1 })).status).toBe(503);
+    await withDeadline(reloaded, 30_000, 'the reload');
+
+    // The rest of the app runs; the output naming the missing queue fails when used; the file's entities stay.
+    expect((await post(stack, 'enqueue', { job: 'second' })).status).toBe(202);
+    const response = await post(stack, 'notify', { alert: 1 });
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/its serviceBus output binding .* failed/);
     expect(stack.broker.stats().map((s) => s.path)).toEqual(entities);
     expect(logger.messages().join('\n')).not.toMatch(/No servicebus\.config\.json/);
 
-    // Only the output binding names the missing queue now: the app loads, and that output fails when used.
-    const reloaded = logger.next(isFunctionList);
-    app.write(
-      'dist/functions.js',
-      EDITED_APP.replace(/app\.serviceBusQueue\('alerted'[\s\S]*$/, '').replace(/^const receipts.*$/m, ''),
+    // The entities appear (as ones created in Azure would): each retry that follows starts its listener.
+    const started = (name: string) =>
+      logger.next((e) =>
+        new RegExp(`^Listener successfully started for function 'Functions.${name}' after \\d+ retries\\.$`).test(
+          e.message,
+        ),
+      );
+    const listening = Promise.all(['alerted', 'archived', 'mailer'].map(started));
+    stack.broker.addEntities(
+      parseTopology({
+        UserConfig: {
+          Namespaces: [
+            {
+              Name: 'sbemulatorns',
+              Queues: [{ Name: 'alerts' }],
+              Topics: [
+                { Name: 'receipts', Subscriptions: [{ Name: 'archive' }] },
+                { Name: 'events', Subscriptions: [{ Name: 'mailer' }] },
+              ],
+            },
+          ],
+        },
+      }),
     );
-    await withDeadline(reloaded, 30_000, 'the mended reload');
-    const logged = logger.next((e) => e.message.includes("The messaging entity 'alerts' could not be found."));
-    const response = await post(stack, 'notify', { alert: 2 });
-    expect(response.status).toBe(500);
-    expect(((await response.json()) as { detail: string }).detail).toMatch(/its serviceBus output binding .* failed/);
-    expect((await withDeadline(logged, 10_000, 'the output failure in the log')).level).toBe('error');
-    expect(stack.broker.peek('parked', 5).map((m) => m.body)).toEqual([{ job: 'waiting' }]);
+    await withDeadline(listening, 30_000, 'the listeners to start on a retry');
+    const archived = logger.next((e) => e.message.startsWith('archived:'));
+    expect((await post(stack, 'notify', { alert: 2 })).status).toBe(202);
+    expect((await withDeadline(archived, 10_000, 'the alert to reach the archive')).message).toBe(
+      'archived:{"alert":2}',
+    );
   });
 });
