@@ -93,7 +93,9 @@ async function negotiate(core: ServiceCore, request: IncomingMessage, response: 
   // Stateful reconnect is never offered: the client then runs the plain protocol even if it asked.
   sendJson(response, 200, {
     connectionId: connection.id,
-    ...(version >= 1 ? { connectionToken: connection.token, negotiateVersion: 1 } : { negotiateVersion: 0 }),
+    ...(version >= 1
+      ? { connectionToken: core.connectionToken(connection), negotiateVersion: 1 }
+      : { negotiateVersion: 0 }),
     availableTransports: AVAILABLE_TRANSPORTS,
   });
 }
@@ -137,7 +139,7 @@ async function receive(connection: ServiceConnection, request: IncomingMessage, 
 function findConnection(core: ServiceCore, url: URL): ServiceConnection {
   const id = url.searchParams.get('id');
   if (!id) throw new HttpError(400, 'Connection ID required');
-  const connection = core.byToken.get(id);
+  const connection = core.findConnection(id);
   if (!connection) throw new HttpError(404, 'No Connection with that ID');
   return connection;
 }
@@ -152,7 +154,7 @@ function requireHub(url: URL): string {
 /** The connection a connect request names with `id`, if any (so far unchecked: `findConnection` says why not). */
 function negotiated(core: ServiceCore, url: URL): ServiceConnection | undefined {
   const id = url.searchParams.get('id');
-  return id ? core.byToken.get(id) : undefined;
+  return id ? core.findConnection(id) : undefined;
 }
 
 /** Verifies the request's access token (see `authenticateClient`): its claims, and the token itself. */
