@@ -92,11 +92,11 @@ export class ServiceConnection implements TransportPeer {
     return this.#extras?.query ?? this.events.standardQuery(this);
   }
 
-  /** A transport opened with the connect `query` (leading `?`). */
-  attach(transport: Transport, query: string): void {
+  /** A transport opened with the connect `query` (leading `?`), undefined if it is the `standardQuery`. */
+  attach(transport: Transport, query: string | undefined): void {
     this.transport = transport;
     this.state = 'handshaking';
-    this.#extras = query === this.events.standardQuery(this) ? undefined : { query };
+    this.#extras = query === undefined ? undefined : { query };
     this.lastReceivedAt = this.lastSentAt = this.stateSince = this.events.serviceTime();
   }
 

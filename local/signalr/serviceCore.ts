@@ -172,6 +172,11 @@ export class ServiceCore implements ConnectionEvents {
     return connection !== undefined && this.#idIsToken.has(connection) ? connection : undefined;
   }
 
+  /** Whether the service still holds `connection` (the sweep forgets negotiated ones that never connect). */
+  holds(connection: ServiceConnection): boolean {
+    return this.#byId(connection.id) === connection;
+  }
+
   #byId(id: string): ServiceConnection | undefined {
     const connection = this.#unconnected.get(id);
     if (connection !== undefined) return connection;
