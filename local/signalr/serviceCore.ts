@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Clock, ClockTimer } from '../shared/clock.js';
 import { audienceHub, clientAudience } from './audiences.js';
-import { ServiceConnection, type ConnectionEvents, type TransportKind } from './connection.js';
+import { ServiceConnection, type ConnectionEvents, type Transport, type TransportKind } from './connection.js';
 import { ConnectionTokens, newConnectionId } from './connectionTokens.js';
 import { Hub } from './hub.js';
 import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubProtocol.js';
@@ -286,6 +286,17 @@ export class ServiceCore implements ConnectionEvents {
     return list;
   }
 
+  /** The transports of every connection the service holds: a closed one's until the sweep forgets it. */
+  transports(): Transport[] {
+    const transports: Transport[] = [];
+    for (const connection of this.#unconnected.values())
+      if (connection.transport) transports.push(connection.transport);
+    for (const hub of this.hubs.values()) {
+      for (const connection of hub.connections.values()) transports.push(connection.transport!);
+    }
+    return transports;
+  }
+
   /** Closes every connection (allowing reconnect, as a service restart does) and stops the sweep. */
   shutdown(reason: string): void {
     if (this.#sweepTimer !== undefined) this.options.clock.clearTimeout(this.#sweepTimer);
@@ -320,7 +331,10 @@ export class ServiceCore implements ConnectionEvents {
           if (silentFor > handshakeTimeoutMs) connection.close(undefined, false);
           break;
         case 'closed':
-          if (now - connection.stateSince > clientTimeoutMs) this.#unconnected.delete(id);
+          // Kept while its socket is still closing, so that shutdown finds every socket through a connection.
+          if (now - connection.stateSince > clientTimeoutMs && connection.transport?.settled() !== false) {
+            this.#unconnected.delete(id);
+          }
           break;
       }
     }
