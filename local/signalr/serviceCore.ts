@@ -288,13 +288,7 @@ export class ServiceCore implements ConnectionEvents {
 
   /** The transports of every connection the service holds: a closed one's until the sweep forgets it. */
   transports(): Transport[] {
-    const transports: Transport[] = [];
-    for (const connection of this.#unconnected.values())
-      if (connection.transport) transports.push(connection.transport);
-    for (const hub of this.hubs.values()) {
-      for (const connection of hub.connections.values()) transports.push(connection.transport!);
-    }
-    return transports;
+    return this.#held().flatMap((connection) => (connection.transport ? [connection.transport] : []));
   }
 
   /** Closes every connection (allowing reconnect, as a service restart does) and stops the sweep. */
@@ -302,10 +296,15 @@ export class ServiceCore implements ConnectionEvents {
     if (this.#sweepTimer !== undefined) this.options.clock.clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
     this.userGroups.stop();
-    const connections = [...this.#unconnected.values()];
-    for (const hub of this.hubs.values()) connections.push(...hub.connections.values());
-    for (const connection of connections) connection.close(reason, true);
+    for (const connection of this.#held()) connection.close(reason, true);
     this.#unconnected.clear();
+  }
+
+  /** Every connection the service holds, connected or not. */
+  #held(): ServiceConnection[] {
+    const held = [...this.#unconnected.values()];
+    for (const hub of this.hubs.values()) held.push(...hub.connections.values());
+    return held;
   }
 
   #scheduleSweep(): void {

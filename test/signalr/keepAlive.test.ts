@@ -163,6 +163,19 @@ describe('keep-alive, timeouts and handshake', () => {
     expect(service.stats().connections).toBe(0);
   });
 
+  it('takes a record that arrives split over several sends', async () => {
+    const service = await fixture.start();
+    const { connectUrl, headers } = await negotiated(service);
+    expect((await fetch(connectUrl, { headers })).status).toBe(200);
+    const handshake = `{"protocol":"json","version":1}${RS}`;
+    for (const part of [handshake.slice(0, 10), handshake.slice(10, 20), handshake.slice(20)]) {
+      expect((await fetch(connectUrl, { method: 'POST', headers, body: part })).status).toBe(200);
+      expect(service.stats().connections).toBe(part.endsWith(RS) ? 1 : 0);
+    }
+    const answer = await fetch(connectUrl, { headers });
+    expect([answer.status, await answer.text()]).toEqual([200, `{}${RS}`]);
+  });
+
   it('answers requests for unknown or missing connection ids with 404 and 400', async () => {
     const service = await fixture.start();
     const { connectUrl, headers } = await negotiated(service);
