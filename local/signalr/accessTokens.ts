@@ -22,6 +22,8 @@ export interface SignalRConnectionInfo {
 
 export const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 const SYSTEM_CLAIMS = new Set(['aud', 'exp', 'iat', 'nbf', 'iss', 'sub', 'jti', 'nameid']);
+/** The claims naming the user, in the order Azure resolves them. */
+const USER_ID_CLAIMS = ['asrs.s.uid', 'nameid', 'sub'];
 
 /** The URL clients are redirected to for `hub`; hub names are lowercased as the SDK does. */
 export function clientUrl(endpoint: string, hub: string): string {
@@ -57,7 +59,7 @@ export function mintRestAccessToken(url: string, accessKey: string, nowMs = Date
 
 /** The user a client token belongs to: `asrs.s.uid` first, then `nameid`, then `sub` (as Azure resolves it). */
 export function userIdFromClaims(claims: JwtClaims): string | undefined {
-  for (const name of ['asrs.s.uid', 'nameid', 'sub']) {
+  for (const name of USER_ID_CLAIMS) {
     const value = claims[name];
     if (typeof value === 'string' && value !== '') return value;
   }

@@ -57,10 +57,13 @@ export function handleClientUpgrade(
     if (!/^\/client\/?$/.test(url.pathname)) throw new HttpError(404, `no client endpoint at ${url.pathname}`);
     if (request.method !== 'GET') throw new HttpError(405, `a WebSocket upgrade must be a GET, not ${request.method}`);
     const hub = requireHub(url);
-    const { claims } = await authenticate(core, request, url, hub, negotiated(core, url));
+    const named = url.searchParams.has('id') ? findConnection(core, url) : undefined;
+    const { claims } = await authenticate(core, request, url, hub, named);
     let connection: ServiceConnection;
-    if (url.searchParams.has('id')) {
-      connection = findConnection(core, url);
+    if (named !== undefined) {
+      // The sweep may have forgotten it while the token was being verified.
+      if (!core.holds(named)) throw new HttpError(404, NO_CONNECTION);
+      connection = named;
       checkSameHub(connection, hub);
       if (connection.state !== 'negotiated') throw new HttpError(409, 'the connection already has a transport');
     } else {
@@ -68,7 +71,9 @@ export function handleClientUpgrade(
     }
     // ws checks the socket is still open: a client that gave up during verification is simply dropped.
     socket.off('error', dropOnError);
-    wss.handleUpgrade(request, socket, head, (ws) => connection.attach(ws.carry(connection, socket), clientQuery(url)));
+    wss.handleUpgrade(request, socket, head, (ws) =>
+      connection.attach(ws.carry(connection, socket), clientQuery(connection, url)),
+    );
   })().catch((error: unknown) => {
     if (error instanceof HttpError) rejectUpgrade(socket, error.status, error.message);
     else rejectUpgrade(socket, 500, 'internal error');
@@ -93,7 +98,9 @@ async function negotiate(core: ServiceCore, request: IncomingMessage, response: 
   // Stateful reconnect is never offered: the client then runs the plain protocol even if it asked.
   sendJson(response, 200, {
     connectionId: connection.id,
-    ...(version >= 1 ? { connectionToken: connection.token, negotiateVersion: 1 } : { negotiateVersion: 0 }),
+    ...(version >= 1
+      ? { connectionToken: core.connectionToken(connection), negotiateVersion: 1 }
+      : { negotiateVersion: 0 }),
     availableTransports: AVAILABLE_TRANSPORTS,
   });
 }
@@ -116,10 +123,10 @@ async function openOrPoll(
   // Another GET may have attached a transport while this one was being verified.
   if (connection.state !== 'negotiated') throw new HttpError(409, 'the connection already has a transport');
   if ((request.headers.accept ?? '').includes('text/event-stream')) {
-    connection.attach(new ServerSentEventsTransport(request, response, connection), clientQuery(url));
+    connection.attach(new ServerSentEventsTransport(request, response, connection), clientQuery(connection, url));
     return;
   }
-  connection.attach(new LongPollingTransport(connection, core.options.clock), clientQuery(url));
+  connection.attach(new LongPollingTransport(connection, core.options.clock), clientQuery(connection, url));
   // The first poll returns at once: the client's connect (and so its handshake) waits for it.
   response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': '0' }).end();
 }
@@ -134,11 +141,13 @@ async function receive(connection: ServiceConnection, request: IncomingMessage, 
   response.writeHead(200, { 'Content-Length': '0' }).end();
 }
 
+const NO_CONNECTION = 'No Connection with that ID';
+
 function findConnection(core: ServiceCore, url: URL): ServiceConnection {
   const id = url.searchParams.get('id');
   if (!id) throw new HttpError(400, 'Connection ID required');
-  const connection = core.byToken.get(id);
-  if (!connection) throw new HttpError(404, 'No Connection with that ID');
+  const connection = core.findConnection(id);
+  if (!connection) throw new HttpError(404, NO_CONNECTION);
   return connection;
 }
 
@@ -147,12 +156,6 @@ function requireHub(url: URL): string {
   if (!hub) throw new HttpError(400, 'the hub query parameter is required (…/client/?hub=<hub>)');
   if (!isValidHubName(hub)) throw new HttpError(400, `invalid hub name '${hub}'`);
   return hub;
-}
-
-/** The connection a connect request names with `id`, if any (so far unchecked: `findConnection` says why not). */
-function negotiated(core: ServiceCore, url: URL): ServiceConnection | undefined {
-  const id = url.searchParams.get('id');
-  return id ? core.byToken.get(id) : undefined;
 }
 
 /** Verifies the request's access token (see `authenticateClient`): its claims, and the token itself. */
@@ -176,11 +179,17 @@ function checkSameHub(connection: ServiceConnection, hub: string): void {
   if (connection.hub !== hub.toLowerCase()) throw new HttpError(404, 'No Connection with that ID in this hub');
 }
 
-/** The connect query as upstream sees it (`X-ASRS-Client-Query`), without the access token. */
-function clientQuery(url: URL): string {
+/**
+ * The connect query as upstream sees it (`X-ASRS-Client-Query`), without the access token; undefined when it is the
+ * one the client was told to use (its `id` is the connection's token, as `findConnection` checked), which the
+ * connection rebuilds rather than keeps.
+ */
+function clientQuery(connection: ServiceConnection, url: URL): string | undefined {
   const query = new URLSearchParams(url.search);
   query.delete('access_token');
   const text = query.toString();
+  const id = query.get('id');
+  if (id !== null && text === `hub=${connection.hub}&id=${id}`) return undefined;
   // The serializer returns a rope of slices that keeps the whole URL alive, and a connection keeps its query as
   // long as it lives: one flat copy instead (the text is percent-encoded ASCII, so latin1 is exact).
   return text ? Buffer.from(`?${text}`, 'latin1').toString('latin1') : '';

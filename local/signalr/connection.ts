@@ -1,4 +1,5 @@
 import type { JwtClaims } from '../shared/jwt.js';
+import { userIdFromClaims } from './accessTokens.js';
 import {
   checkHandshake,
   handshakeErrorFrame,
@@ -22,6 +23,8 @@ export interface ConnectionEvents {
    * integers live in the record itself, where epoch milliseconds would each take a heap number of their own.
    */
   serviceTime(): number;
+  /** The connect query a client is told to use: `?hub=<hub>&id=<connection token>`. */
+  standardQuery(connection: ServiceConnection): string;
   /** Handshake done: join hub, user and groups; tell upstream. */
   connected(connection: ServiceConnection): void;
   /** A client Invocation (or StreamInvocation) record, raw as sent, and its parsed form. */
@@ -32,9 +35,21 @@ export interface ConnectionEvents {
 
 export type ConnectionState = 'negotiated' | 'handshaking' | 'connected' | 'closed';
 
+/** What few connections need, kept beside the record rather than in a field of every one. */
+interface ConnectionExtras {
+  /** The access token negotiate verified, until a transport opens with it (see `authenticateClient`). */
+  accessToken?: string;
+  /** The connect query (leading `?`), when it is not `standardQuery`. */
+  query?: string;
+  /** The start of a record whose end has not arrived yet. */
+  partial?: string;
+}
+
 /**
  * One logical SignalR connection from negotiate to close, independent of its transport. Kept small on purpose:
- * a service holds thousands of these.
+ * a service holds thousands of these, so what most connections never need is in `#extras`, and what can be
+ * derived (the user id, the connection token, the usual connect query) is not kept. Its helper methods are
+ * `private`, not `#`: private methods would give every instance a brand field.
  */
 export class ServiceConnection implements TransportPeer {
   state: ConnectionState = 'negotiated';
@@ -44,34 +59,45 @@ export class ServiceConnection implements TransportPeer {
   /** When the client was last heard from, and last sent something, in `serviceTime()`. */
   lastReceivedAt: number;
   lastSentAt: number;
-  /** When the handshake completed (0 before), in `serviceTime()`. */
-  connectedAt = 0;
-  closedAt = 0;
-  /** The connect query string (leading `?`), for upstream's `X-ASRS-Client-Query`; set when a transport opens. */
-  query = '';
-  /** The access token negotiate verified, until a transport opens with it (see `authenticateClient`). */
-  accessToken: string | undefined;
-  #pending = '';
+  /** When the connection entered its `state` (so, once connected, when the handshake completed). */
+  stateSince: number;
+  #extras: ConnectionExtras | undefined;
 
   constructor(
     readonly id: string,
-    /** The secret `id` query value (equals `id` for negotiate v0). */
-    readonly token: string,
     readonly hub: string,
-    readonly userId: string | undefined,
+    /** The verified access token's claims (upstream sends them as `X-ASRS-User-Claims`). */
     readonly claims: JwtClaims,
     readonly events: ConnectionEvents,
+    /** The access token `claims` were verified from, to recognise it when the client presents it again. */
+    accessToken?: string,
   ) {
-    this.lastReceivedAt = this.lastSentAt = events.serviceTime();
+    this.lastReceivedAt = this.lastSentAt = this.stateSince = events.serviceTime();
+    if (accessToken !== undefined) this.#extras = { accessToken };
   }
 
-  /** A transport opened with the connect `query` (leading `?`). */
-  attach(transport: Transport, query: string): void {
+  /** The user the access token names (`asrs.s.uid`, `nameid` or `sub`), if any. */
+  get userId(): string | undefined {
+    return userIdFromClaims(this.claims);
+  }
+
+  /** The access token negotiate verified, until a transport opens. */
+  get accessToken(): string | undefined {
+    return this.#extras?.accessToken;
+  }
+
+  /** The connect query (leading `?`), for upstream's `X-ASRS-Client-Query`; '' until a transport opens. */
+  get query(): string {
+    if (this.state === 'negotiated') return '';
+    return this.#extras?.query ?? this.events.standardQuery(this);
+  }
+
+  /** A transport opened with the connect `query` (leading `?`), undefined if it is the `standardQuery`. */
+  attach(transport: Transport, query: string | undefined): void {
     this.transport = transport;
-    this.query = query;
-    this.accessToken = undefined;
     this.state = 'handshaking';
-    this.lastReceivedAt = this.lastSentAt = this.events.serviceTime();
+    this.#extras = query === undefined ? undefined : { query };
+    this.lastReceivedAt = this.lastSentAt = this.stateSince = this.events.serviceTime();
   }
 
   /** `now`: the fan-out's `serviceTime()`, read once for all its connections. */
@@ -89,31 +115,33 @@ export class ServiceConnection implements TransportPeer {
   receive(text: string): void {
     if (this.state === 'closed') return;
     this.heard();
-    const { records, rest } = splitRecords(this.#pending, text);
-    this.#pending = rest;
+    const extras = this.#extras;
+    const { records, rest } = splitRecords(extras?.partial ?? '', text);
+    if (rest !== '') (this.#extras ??= {}).partial = rest;
+    else if (extras?.partial !== undefined) extras.partial = undefined;
     for (const record of records) {
       if (this.state === 'handshaking') {
-        this.#handshake(record);
+        this.handshake(record);
       } else if (this.state === 'connected') {
-        this.#message(record);
+        this.message(record);
       }
     }
   }
 
-  #handshake(record: string): void {
+  private handshake(record: string): void {
     const result = checkHandshake(record);
     if (!result.ok) {
       this.transport?.write(handshakeErrorFrame(result.error));
-      this.#finish(result.error);
+      this.finish(result.error);
       return;
     }
     this.state = 'connected';
-    this.connectedAt = this.events.serviceTime();
+    this.stateSince = this.events.serviceTime();
     this.events.connected(this);
     this.send(HANDSHAKE_OK_FRAME);
   }
 
-  #message(record: string): void {
+  private message(record: string): void {
     let message: HubMessage;
     try {
       message = parseHubMessage(record);
@@ -127,7 +155,7 @@ export class ServiceConnection implements TransportPeer {
         this.events.invocation(this, record, message);
         break;
       case MessageType.Close:
-        this.#finish(message.error);
+        this.finish(message.error);
         break;
       // Pings only prove liveness; completions, cancels, acks and sequences have nothing to act on here.
     }
@@ -137,18 +165,18 @@ export class ServiceConnection implements TransportPeer {
   close(error: string | undefined, allowReconnect: boolean): void {
     if (this.state === 'closed') return;
     if (this.state === 'connected') this.transport?.write(OutboundFrame.close(error, allowReconnect));
-    this.#finish(error);
+    this.finish(error);
   }
 
   /** The client side went away (socket closed, SSE request ended, long-poll DELETE). */
   transportClosed(error?: string): void {
-    if (this.state !== 'closed') this.#finish(error, false);
+    if (this.state !== 'closed') this.finish(error, false);
   }
 
-  #finish(error: string | undefined, endTransport = true): void {
+  private finish(error: string | undefined, endTransport = true): void {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    this.closedAt = this.events.serviceTime();
+    this.stateSince = this.events.serviceTime();
     if (endTransport) this.transport?.end();
     if (wasConnected) this.events.closed(this, error);
   }

@@ -18,7 +18,7 @@ import { ServiceCore, type ConnectionInfo, type SignalRServiceStats } from './se
 import { serviceProblems } from './serviceProblems.js';
 import type { Telemetry } from '../telemetry/index.js';
 import type { UpstreamOptions } from './upstream.js';
-import { webSocketServer, type WebSocketTransportServer } from './transports/webSocketTransport.js';
+import { openWebSockets, webSocketServer } from './transports/webSocketTransport.js';
 
 /** How long close() waits for clients to take their Close message before cutting connections. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -91,7 +91,7 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
     telemetry: options.telemetry,
   });
 
-  const { server, wss } = createServiceServer(core, {
+  const server = createServiceServer(core, {
     corsOrigins: options.corsOrigins ?? [],
     allowedHosts: options.allowedHosts ?? [],
     timeouts: { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts },
@@ -115,14 +115,15 @@ export async function startSignalRService(options: SignalRServiceOptions): Promi
     connections: () => core.connections(),
     close: () =>
       (closing ??= (async () => {
+        const sockets = openWebSockets(core.transports());
         core.shutdown('The service is shutting down.');
         // Let Close messages and WebSocket close handshakes go out; cut off whatever lingers after a grace period.
         const grace = setTimeout(() => {
-          for (const client of wss.clients) client.terminate();
+          for (const socket of sockets) socket.terminate();
           server.closeAllConnections();
         }, SHUTDOWN_GRACE_MS);
         await Promise.all([
-          ...[...wss.clients].map((client) => new Promise((resolve) => client.once('close', resolve))),
+          ...sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
           new Promise<void>((resolve) => server.close(() => resolve())),
         ]);
         clearTimeout(grace);
@@ -142,9 +143,7 @@ type Routing = {
  * The service's HTTP server: the Host check first (against DNS rebinding), then CORS, then the client endpoints
  * and the REST API; WebSocket upgrades go through the same checks.
  */
-type ServiceServer = { server: Server; wss: WebSocketTransportServer };
-
-function createServiceServer(core: ServiceCore, routing: Routing): ServiceServer {
+function createServiceServer(core: ServiceCore, routing: Routing): Server {
   const wss = webSocketServer();
   // A handshake ws refuses (a bad key, version or subprotocol list) is answered as the client endpoint's own errors.
   wss.on('wsClientError', (error, socket) => rejectUpgrade(socket, 400, error.message));
@@ -175,7 +174,7 @@ function createServiceServer(core: ServiceCore, routing: Routing): ServiceServer
     if (!rawPath(request).startsWith('/client')) return refuseOnSocket(socket, serviceProblems.notFound(url.pathname));
     handleClientUpgrade(core, wss, request, socket, head, url);
   });
-  return { server, wss };
+  return server;
 }
 
 function fail(response: ServerResponse, error: unknown, log: (message: string) => void): void {

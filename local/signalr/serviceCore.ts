@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Clock, ClockTimer } from '../shared/clock.js';
-import { userIdFromClaims } from './accessTokens.js';
 import { audienceHub, clientAudience } from './audiences.js';
-import { ServiceConnection, type ConnectionEvents, type TransportKind } from './connection.js';
+import { ServiceConnection, type ConnectionEvents, type Transport, type TransportKind } from './connection.js';
+import { ConnectionTokens, newConnectionId } from './connectionTokens.js';
 import { Hub } from './hub.js';
 import { MessageType, OutboundFrame, PING_FRAME, type HubMessage } from './hubProtocol.js';
 import { checkVerifiedClaims, verifyJwt, JwtError, type JwtClaims } from '../shared/jwt.js';
@@ -54,8 +53,14 @@ export class ClientAuthError extends Error {
 /** The service's state and rules, shared by the client endpoint, the REST API and the keep-alive sweep. */
 export class ServiceCore implements ConnectionEvents {
   readonly hubs = new Map<string, Hub>();
-  /** Every connection by its secret connection token, from negotiate until swept after close. */
-  readonly byToken = new Map<string, ServiceConnection>();
+  /**
+   * Connections by id that no hub holds: negotiated, handshaking, and closed until the sweep forgets them.
+   * Connected ones are found through their hub, so a service holding thousands keeps no entry here for them.
+   */
+  readonly #unconnected = new Map<string, ServiceConnection>();
+  /** Connections of negotiate v0, whose id is their token: the only ones a bare id finds. */
+  readonly #idIsToken = new WeakSet<ServiceConnection>();
+  readonly #tokens = new ConnectionTokens();
   readonly userGroups: UserGroupStore;
   readonly upstream: UpstreamClient | undefined;
   messagesSent = 0;
@@ -135,24 +140,61 @@ export class ServiceCore implements ConnectionEvents {
    * with none to remember).
    */
   createConnection(hub: string, claims: JwtClaims, withSecretToken: boolean, accessToken?: string): ServiceConnection {
-    const id = randomBytes(16).toString('base64url');
-    const token = withSecretToken ? randomBytes(16).toString('base64url') : id;
+    const id = newConnectionId();
     const key = hubKey(hub);
     // Every connection of a hub shares one copy of its name and, mostly, of its token's audience.
     const name = this.hubs.get(key)?.name ?? key;
     if (claims.aud === this.#lastAudience) claims.aud = this.#lastAudience;
     else if (typeof claims.aud === 'string') this.#lastAudience = claims.aud;
-    const connection = new ServiceConnection(id, token, name, userIdFromClaims(claims), claims, this);
-    connection.accessToken = accessToken;
-    this.byToken.set(token, connection);
+    const connection = new ServiceConnection(id, name, claims, this, accessToken);
+    if (!withSecretToken) this.#idIsToken.add(connection);
+    this.#unconnected.set(id, connection);
     return connection;
+  }
+
+  /** The token a client names its connection with: a v1 secret token, or the id itself for v0. */
+  connectionToken(connection: ServiceConnection): string {
+    return this.#idIsToken.has(connection) ? connection.id : this.#tokens.issue(connection.id);
+  }
+
+  standardQuery(connection: ServiceConnection): string {
+    return `?hub=${connection.hub}&id=${this.connectionToken(connection)}`;
+  }
+
+  /**
+   * The connection `token` names, from negotiate until the sweep forgets it after close: a token this service
+   * issued (checked by its HMAC before anything is looked up), or the id of a v0 connection.
+   */
+  findConnection(token: string): ServiceConnection | undefined {
+    const id = this.#tokens.idOf(token);
+    if (id !== undefined) return this.#byId(id);
+    const connection = this.#byId(token);
+    return connection !== undefined && this.#idIsToken.has(connection) ? connection : undefined;
+  }
+
+  /** Whether the service still holds `connection` (the sweep forgets negotiated ones that never connect). */
+  holds(connection: ServiceConnection): boolean {
+    return this.#byId(connection.id) === connection;
+  }
+
+  #byId(id: string): ServiceConnection | undefined {
+    const connection = this.#unconnected.get(id);
+    if (connection !== undefined) return connection;
+    // Ids are random and unique across hubs; a service has few hubs.
+    for (const hub of this.hubs.values()) {
+      const connected = hub.connections.get(id);
+      if (connected !== undefined) return connected;
+    }
+    return undefined;
   }
 
   connected(connection: ServiceConnection): void {
     const hub = this.hub(connection.hub);
     hub.add(connection);
-    if (connection.userId !== undefined) {
-      for (const group of this.userGroups.groupsOf(hub.name, connection.userId)) hub.join(connection, group);
+    this.#unconnected.delete(connection.id);
+    const userId = connection.userId;
+    if (userId !== undefined) {
+      for (const group of this.userGroups.groupsOf(hub.name, userId)) hub.join(connection, group);
     }
     this.upstream?.connected(connection, this.tracing.connected(connection));
   }
@@ -160,6 +202,7 @@ export class ServiceCore implements ConnectionEvents {
   closed(connection: ServiceConnection, error: string | undefined): void {
     const traceParent = this.tracing.disconnected(connection, error);
     this.existingHub(connection.hub)?.remove(connection);
+    this.#unconnected.set(connection.id, connection); // until the sweep forgets it
     this.upstream?.disconnected(connection, error, traceParent);
   }
 
@@ -236,11 +279,16 @@ export class ServiceCore implements ConnectionEvents {
           ...(connection.userId === undefined ? {} : { userId: connection.userId }),
           ...(connection.transport ? { transport: connection.transport.kind } : {}),
           groups: [...(connection.groups ?? [])],
-          connectedAt: new Date(this.#startedAt + connection.connectedAt).toISOString(),
+          connectedAt: new Date(this.#startedAt + connection.stateSince).toISOString(),
         });
       }
     }
     return list;
+  }
+
+  /** The transports of every connection the service holds: a closed one's until the sweep forgets it. */
+  transports(): Transport[] {
+    return this.#held().flatMap((connection) => (connection.transport ? [connection.transport] : []));
   }
 
   /** Closes every connection (allowing reconnect, as a service restart does) and stops the sweep. */
@@ -248,8 +296,15 @@ export class ServiceCore implements ConnectionEvents {
     if (this.#sweepTimer !== undefined) this.options.clock.clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
     this.userGroups.stop();
-    for (const connection of this.byToken.values()) connection.close(reason, true);
-    this.byToken.clear();
+    for (const connection of this.#held()) connection.close(reason, true);
+    this.#unconnected.clear();
+  }
+
+  /** Every connection the service holds, connected or not. */
+  #held(): ServiceConnection[] {
+    const held = [...this.#unconnected.values()];
+    for (const hub of this.hubs.values()) held.push(...hub.connections.values());
+    return held;
   }
 
   #scheduleSweep(): void {
@@ -264,28 +319,37 @@ export class ServiceCore implements ConnectionEvents {
   /** One pass over all connections: pings, client and handshake timeouts, and forgetting dead connections. */
   #sweep(): void {
     const now = this.serviceTime();
-    const { keepAliveIntervalMs, clientTimeoutMs, handshakeTimeoutMs } = this.options;
-    for (const [token, connection] of this.byToken) {
-      const transport = connection.transport;
+    const { clientTimeoutMs, handshakeTimeoutMs } = this.options;
+    for (const [id, connection] of this.#unconnected) {
       const silentFor = now - connection.lastReceivedAt;
       switch (connection.state) {
         case 'negotiated':
-          if (silentFor > clientTimeoutMs) this.byToken.delete(token);
+          if (silentFor > clientTimeoutMs) this.#unconnected.delete(id);
           break;
         case 'handshaking':
           if (silentFor > handshakeTimeoutMs) connection.close(undefined, false);
           break;
-        case 'connected':
-          if (!transport!.pollPending() && silentFor > clientTimeoutMs) {
-            connection.close(`Client timeout: nothing received for ${clientTimeoutMs} ms.`, true);
-          } else if (!transport!.inherentKeepAlive && now - connection.lastSentAt >= keepAliveIntervalMs) {
-            connection.send(PING_FRAME);
+        case 'closed':
+          // Kept while its socket is still closing, so that shutdown finds every socket through a connection.
+          if (now - connection.stateSince > clientTimeoutMs && connection.transport?.settled() !== false) {
+            this.#unconnected.delete(id);
           }
           break;
-        case 'closed':
-          if (now - connection.closedAt > clientTimeoutMs) this.byToken.delete(token);
-          break;
       }
+    }
+    for (const hub of this.hubs.values()) {
+      for (const connection of hub.connections.values()) this.#keepAlive(connection, now);
+    }
+  }
+
+  /** A connected connection: closed if the client went silent, else pinged if nothing went out for a while. */
+  #keepAlive(connection: ServiceConnection, now: number): void {
+    const { keepAliveIntervalMs, clientTimeoutMs } = this.options;
+    const transport = connection.transport!;
+    if (!transport.pollPending() && now - connection.lastReceivedAt > clientTimeoutMs) {
+      connection.close(`Client timeout: nothing received for ${clientTimeoutMs} ms.`, true);
+    } else if (!transport.inherentKeepAlive && now - connection.lastSentAt >= keepAliveIntervalMs) {
+      connection.send(PING_FRAME);
     }
   }
 }

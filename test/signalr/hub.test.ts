@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ServiceConnection, type ConnectionEvents } from '../../local/signalr/connection.js';
 import { Hub } from '../../local/signalr/hub.js';
 
-const events: ConnectionEvents = { serviceTime: () => 0, connected: () => {}, invocation: () => {}, closed: () => {} };
+const events: ConnectionEvents = {
+  serviceTime: () => 0,
+  standardQuery: () => '',
+  connected: () => {},
+  invocation: () => {},
+  closed: () => {},
+};
 let next = 0;
 const connectionOf = (userId: string | undefined) =>
-  new ServiceConnection(`c${++next}`, `t${next}`, 'orders', userId, {}, events);
+  new ServiceConnection(`c${++next}`, 'orders', userId === undefined ? {} : { nameid: userId }, events);
 
 describe("a hub's user index", () => {
   it('finds each user exactly their live connections, as they come and go in any order', () => {

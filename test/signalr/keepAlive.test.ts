@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
@@ -49,7 +51,59 @@ async function rawSocket(service: SignalRService) {
   return { socket, next, closedWith };
 }
 
+/**
+ * A WebSocket client over a bare TCP socket that completes the JSON handshake and then never answers anything,
+ * not even the closing handshake, as a vanished peer would.
+ */
+async function unresponsiveSocket(service: SignalRService): Promise<Socket> {
+  const { connectUrl, headers } = await negotiated(service);
+  const url = new URL(connectUrl);
+  const socket = connect(Number(url.port), '127.0.0.1');
+  socket.on('error', () => {});
+  let received = '';
+  const answered = (text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => received.includes(text) && (socket.off('data', check), resolve());
+      socket.on('data', check);
+    });
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  const upgraded = answered('\r\n\r\n');
+  socket.write(
+    `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}` +
+      `\r\nAuthorization: ${headers.Authorization}\r\n\r\n`,
+  );
+  await upgraded;
+  const handshaken = answered(`{}${RS}`);
+  // One masked text frame, as clients must send them.
+  const payload = Buffer.from(`{"protocol":"json","version":1}${RS}`);
+  const mask = randomBytes(4);
+  const frame = Buffer.concat([
+    Buffer.from([0x81, 0x80 | payload.length]),
+    mask,
+    payload.map((b, i) => b ^ mask[i % 4]!),
+  ]);
+  socket.write(frame);
+  await handshaken;
+  return socket;
+}
+
 describe('keep-alive, timeouts and handshake', () => {
+  it('remembers a closed connection while its socket is closing, so shutdown still cuts that socket off', async () => {
+    const clock = new ManualClock(Date.now());
+    const service = await fixture.start({ clock, clientTimeoutMs: 5_000 });
+    const socket = await unresponsiveSocket(service);
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+    const rest = createSignalRRestClient(service.connectionString);
+    const [connection] = service.connections();
+    await rest.closeConnection(HUB, connection!.connectionId, 'bye');
+    expect(service.stats().connections).toBe(0);
+    // Long past the client timeout the sweep would forget a closed connection, but its socket has not closed.
+    clock.advance(60_000);
+    await service.close();
+    await socketClosed;
+  });
+
   it('pings an idle WebSocket every keep-alive interval, and not before', async () => {
     const clock = new ManualClock(Date.now());
     const service = await fixture.start({ clock, clientTimeoutMs: 3_600_000 });
@@ -107,6 +161,19 @@ describe('keep-alive, timeouts and handshake', () => {
     expect((await parked).status).toBe(204);
     expect((await fetch(connectUrl, { headers })).status).toBe(204);
     expect(service.stats().connections).toBe(0);
+  });
+
+  it('takes a record that arrives split over several sends', async () => {
+    const service = await fixture.start();
+    const { connectUrl, headers } = await negotiated(service);
+    expect((await fetch(connectUrl, { headers })).status).toBe(200);
+    const handshake = `{"protocol":"json","version":1}${RS}`;
+    for (const part of [handshake.slice(0, 10), handshake.slice(10, 20), handshake.slice(20)]) {
+      expect((await fetch(connectUrl, { method: 'POST', headers, body: part })).status).toBe(200);
+      expect(service.stats().connections).toBe(part.endsWith(RS) ? 1 : 0);
+    }
+    const answer = await fetch(connectUrl, { headers });
+    expect([answer.status, await answer.text()]).toEqual([200, `{}${RS}`]);
   });
 
   it('answers requests for unknown or missing connection ids with 404 and 400', async () => {

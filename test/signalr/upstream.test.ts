@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { mintClientAccessToken } from '../../local/signalr/accessTokens.js';
 import { verifyUpstreamSignature } from '../../local/signalr/upstreamSignature.js';
 import { accessKeyOf, Fixture, HUB } from './helpers.js';
 
@@ -39,7 +41,15 @@ async function startUpstream(reply: (call: UpstreamCall) => { status: number; bo
       await new Promise<void>((wake) => waiters.push(wake));
     }
   };
-  return { url, nextEvent };
+  /** Resolves once `count` calls of `event` have come, with them. */
+  const events = async (event: string, count: number): Promise<UpstreamCall[]> => {
+    for (;;) {
+      const found = calls.filter((c) => c.headers['x-asrs-event'] === event);
+      if (found.length >= count) return found;
+      await new Promise<void>((wake) => waiters.push(wake));
+    }
+  };
+  return { url, nextEvent, events };
 }
 
 describe('upstream events', () => {
@@ -85,6 +95,36 @@ describe('upstream events', () => {
     const disconnected = await upstream.nextEvent('disconnected');
     expect(disconnected.headers['x-asrs-connection-id']).toBe(id);
     expect(JSON.parse(disconnected.body)).toMatchObject({ type: 11 });
+  });
+
+  it('sends each connection its connect query as the client sent it, without the access token', async () => {
+    const upstream = await startUpstream(() => ({ status: 200 }));
+    const service = await fixture.start({ upstream: { url: upstream.url } });
+    const { url, accessToken } = await mintClientAccessToken({
+      endpoint: service.url,
+      accessKey: accessKeyOf(service),
+      hub: HUB,
+    });
+    const negotiate = async () => {
+      const response = await fetch(`${url.replace('/client/?', '/client/negotiate?')}&negotiateVersion=1`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${accessToken}` },
+      });
+      return ((await response.json()) as { connectionToken: string }).connectionToken;
+    };
+    const [told, extended] = [await negotiate(), await negotiate()];
+    const queries = [`?hub=${HUB}&id=${told}`, `?hub=${HUB}&id=${extended}&extra=1`, `?hub=${HUB}&extra=2`];
+    const sockets = queries.map((query) => {
+      const socket = new WebSocket(
+        `${service.url.replace('http:', 'ws:')}/client/${query}&access_token=${accessToken}`,
+      );
+      socket.once('open', () => socket.send('{"protocol":"json","version":1}\x1e'));
+      return socket;
+    });
+    const sent = (calls: { headers: Record<string, unknown> }[]) => calls.map((c) => c.headers['x-asrs-client-query']);
+    expect(new Set(sent(await upstream.events('connected', 3)))).toEqual(new Set(queries));
+    for (const socket of sockets) socket.close();
+    expect(new Set(sent(await upstream.events('disconnected', 3)))).toEqual(new Set(queries));
   });
 
   it('completes invoke() with a clear error when no upstream is configured', async () => {

@@ -36,6 +36,10 @@ export class LongPollingTransport implements Transport {
     return this.#poll !== undefined;
   }
 
+  settled(): boolean {
+    return true;
+  }
+
   /** A poll arrived: answer at once if there is data or the connection is over, else park it. */
   poll(response: ServerResponse): void {
     this.connection.heard();

@@ -35,4 +35,8 @@ export class ServerSentEventsTransport implements Transport {
   pollPending(): boolean {
     return false;
   }
+
+  settled(): boolean {
+    return true;
+  }
 }

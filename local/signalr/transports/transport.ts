@@ -17,6 +17,8 @@ export interface Transport {
   end(): void;
   /** Long polling: a poll is parked, so the client is alive even if it sends nothing. */
   pollPending(): boolean;
+  /** Nothing of it is left open: a WebSocket's socket can outlive its connection by the closing handshake. */
+  settled(): boolean;
 }
 
 /** What a transport needs of the connection it carries. */

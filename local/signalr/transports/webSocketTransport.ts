@@ -83,14 +83,34 @@ export class WebSocketTransport extends WebSocket implements Transport {
   pollPending(): boolean {
     return false;
   }
+
+  settled(): boolean {
+    return this.readyState === WebSocket.CLOSED;
+  }
 }
 
 /**
  * The service's WebSocket server, making every socket a `WebSocketTransport`. No per-message deflate: transports
- * write pre-framed messages beside `ws`, which only works uncompressed.
+ * write pre-framed messages beside `ws`, which only works uncompressed. No client tracking: the service reaches
+ * every socket through the connection it carries (`openWebSockets`), where tracking would cost each socket a
+ * `Set` entry and a close listener.
  */
 export function webSocketServer(): WebSocketTransportServer {
-  return new WebSocketServer({ noServer: true, perMessageDeflate: false, WebSocket: WebSocketTransport });
+  return new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: WebSocketTransport,
+  });
+}
+
+/** The WebSockets among `transports` whose socket is not closed yet. */
+export function openWebSockets(transports: Iterable<Transport>): WebSocketTransport[] {
+  const open: WebSocketTransport[] = [];
+  for (const transport of transports) {
+    if (transport instanceof WebSocketTransport && !transport.settled()) open.push(transport);
+  }
+  return open;
 }
 
 export type WebSocketTransportServer = Server<typeof WebSocketTransport>;
