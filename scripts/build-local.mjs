@@ -14,6 +14,8 @@ import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// Compiled by tsc just before this runs: the one place that names the bundled files.
+import { lazyBundleFileName } from '../dist/local/shared/lazyModule.js';
 
 const dist = fileURLToPath(new URL('../dist/local/', import.meta.url));
 
@@ -28,10 +30,7 @@ const ENTRIES = {
   'storage/azuriteProcess.js': { external: [], empty: ['applicationinsights'] },
 };
 
-/**
- * Packages loaded on first use, each bundled whole into `dist/local/lazy/`, under the file name lazyModule.ts
- * looks for (`@azure/storage-blob` → `azure-storage-blob.cjs`).
- */
+/** Packages loaded on first use, each bundled whole into `dist/local/lazy/`, under the name lazyModule.ts looks for. */
 const LAZY = ['@azure/storage-blob', '@azure/storage-queue', '@azure/data-tables'];
 
 // CommonJS packages inside an ES module bundle reach Node's built-ins through a real `require`.
@@ -104,10 +103,9 @@ async function bundle([entry, { external, empty }]) {
 }
 
 async function bundleLazy(id) {
-  const fileName = `${id.replace(/^@/, '').replace('/', '-')}.cjs`;
   await build({
     stdin: { contents: `module.exports = require(${JSON.stringify(id)});`, resolveDir: dist, loader: 'js' },
-    outfile: join(dist, 'lazy', fileName),
+    outfile: join(dist, 'lazy', lazyBundleFileName(id)),
     bundle: true,
     format: 'cjs',
     platform: 'node',

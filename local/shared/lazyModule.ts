@@ -16,8 +16,13 @@ export function lazyModule<T>(id: string): () => T {
   return () => (loaded ??= require(bundledOrPackage(id)) as T);
 }
 
+/** The file in `dist/local/lazy/` the build bundles package `id` into: `@azure/storage-blob` → `azure-storage-blob.cjs`. */
+export function lazyBundleFileName(id: string): string {
+  return `${id.replace(/^@/, '').replace('/', '-')}.cjs`;
+}
+
 function bundledOrPackage(id: string): string {
-  const bundled = fileURLToPath(new URL(`../lazy/${id.replace(/^@/, '').replace('/', '-')}.cjs`, import.meta.url));
+  const bundled = fileURLToPath(new URL(`../lazy/${lazyBundleFileName(id)}`, import.meta.url));
   return existsSync(bundled) ? bundled : id;
 }
 
