@@ -3,7 +3,9 @@ import type { Clock } from '../shared/clock.js';
 import type { TriggerHost, TriggerListener } from './extensions/shared/bindingAdapter.js';
 import type { ExtensionRegistry } from './extensions/registry.js';
 import {
+  partitionBySupport,
   startExtensions,
+  type FunctionError,
   type ConfiguredExtensions,
   type LocalServices,
   type StartedExtensions,
@@ -69,10 +71,9 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
   try {
     const started = await workers.start();
     const indexed = indexFunctions(started.functions, deps.isDisabled);
-    for (const { name, message } of indexed.errors) {
-      deps.log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
-    }
-    const extensions = await startExtensions(indexed.functions, deps.registry, deps.extensions, {
+    const { functions, errors } = partitionBySupport(indexed.functions, deps.registry);
+    for (const error of [...indexed.errors, ...errors]) logInError(deps, error);
+    const extensions = await startExtensions(functions, deps.registry, deps.extensions, {
       services: deps.services,
       setting: deps.triggerHost.setting,
       log: deps.log,
@@ -80,21 +81,46 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       telemetry: deps.triggerHost.telemetry,
     });
     const streaming = started.capabilities.HttpUri !== undefined;
-    const generation = { functions: indexed.functions, workers, extensions, streaming, stop };
+    const generation = { functions, workers, extensions, streaming, stop };
     // Invocations can be routed from here on: a listener may fire before the others have started.
     deps.onIndexed(generation);
-    for (const fn of indexed.functions) {
-      const adapter = fn.disabled ? undefined : extensions.adapter(fn.trigger.type);
-      if (adapter?.startTrigger) listeners.push(await adapter.startTrigger(fn, deps.triggerHost));
-    }
+    await startListeners(functions, extensions, deps, listeners);
     deps.log({
       level: 'information',
       category: 'Host.Startup',
-      message: formatFunctionList(indexed.functions, deps.port, deps.routePrefix),
+      message: formatFunctionList(functions, deps.port, deps.routePrefix),
     });
     return generation;
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+function logInError(deps: Pick<GenerationDeps, 'log'>, { name, message }: FunctionError): void {
+  deps.log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
+}
+
+/**
+ * A listener per enabled non-HTTP trigger. A trigger its extension refuses (a setting the local host does not
+ * serve, a schedule or time zone it cannot read) puts that function in error, as Azure's partial host start-up
+ * does: it is dropped from `functions`, which the host reads on every request, and the rest of the app runs.
+ * Each listener joins `listeners` as it starts, so a stop meanwhile closes it.
+ */
+async function startListeners(
+  functions: FunctionInfo[],
+  extensions: StartedExtensions,
+  deps: Pick<GenerationDeps, 'log' | 'triggerHost'>,
+  listeners: TriggerListener[],
+): Promise<void> {
+  for (const fn of [...functions]) {
+    const adapter = fn.disabled ? undefined : extensions.adapter(fn.trigger.type);
+    if (!adapter?.startTrigger) continue;
+    try {
+      listeners.push(await adapter.startTrigger(fn, deps.triggerHost));
+    } catch (error) {
+      logInError(deps, { name: fn.name, message: (error as Error).message });
+      functions.splice(functions.indexOf(fn), 1);
+    }
   }
 }

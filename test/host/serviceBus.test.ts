@@ -74,21 +74,31 @@ describe('serviceBus output and serviceBusTrigger on the embedded broker', () =>
     expect(dead?.metadata.applicationProperties).toMatchObject({ deadLetterReason: 'MaxDeliveryCountExceeded' });
   });
 
-  it('refuses a real namespace connection string at start-up', async () => {
+  it('puts the triggers on a real namespace connection string in error at start-up; the HTTP function runs', async () => {
     await host.close();
-    await expect(
-      startFunctionsHost({
-        appDir: app.dir,
-        port: 0,
-        env: {},
-        settingsOverrides: {
-          ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b',
-        },
-        services: runningServices({ serviceBus: broker }),
-        logger,
-      }),
-    ).rejects.toThrow(
-      /Function 'deadLetters', binding '.*': setting 'ServiceBusConnection': .*real namespace "contoso/,
-    );
+    const from = logger.entries.length;
+    host = await startFunctionsHost({
+      appDir: app.dir,
+      port: 0,
+      env: {},
+      settingsOverrides: {
+        ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b',
+      },
+      services: runningServices({ serviceBus: broker }),
+      logger,
+    });
+    const inError = logger.entries.slice(from).filter((e) => e.message.includes(' function is in error: '));
+    const refused = (name: string) =>
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringMatching(
+          new RegExp(
+            `^The '${name}' function is in error: Function '${name}', binding '.*': setting 'ServiceBusConnection': .*real namespace "contoso`,
+          ),
+        ),
+      });
+    expect(inError).toEqual([refused('deadLetters'), refused('process')]);
+    // The HTTP function still runs.
+    expect(host.functions().map((f) => f.name)).toEqual(['send']);
   });
 });

@@ -40,16 +40,34 @@ describe('start-up failures', () => {
     );
   });
 
-  it('refuses a binding type that no extension handles, naming the function and the type', async () => {
+  it('puts a function whose binding type no extension handles in error, naming the type, and runs the rest', async () => {
     const app = fixture('timer-app');
     app.write(
       'dist/index.js',
       "import { app } from '@azure/functions';\n" +
-        "app.cosmosDB('changes', { connection: 'Cosmos', databaseName: 'db', containerName: 'c', handler: () => undefined });\n",
+        "app.cosmosDB('changes', { connection: 'Cosmos', databaseName: 'db', containerName: 'c', handler: () => undefined });\n" +
+        "app.http('hello', { authLevel: 'anonymous', handler: () => ({ body: 'still here' }) });\n",
     );
-    await expect(start(app.dir)).rejects.toThrow(
-      /Function 'changes' uses the binding type 'cosmosDBTrigger' \(binding '.*'\), which the local host does not support .*'AzureWebJobs\.changes\.Disabled'/,
-    );
+    const logger = new CaptureLogger();
+    const host = await startFunctionsHost({ appDir: app.dir, port: 0, env: {}, logger });
+    try {
+      expect(logger.entries.filter((e) => e.message.includes(' function is in error: '))).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          message: expect.stringMatching(
+            /^The 'changes' function is in error: Function 'changes' uses the binding type 'cosmosDBTrigger' \(binding '.*'\), which the local host does not support .*'AzureWebJobs\.changes\.Disabled'/,
+          ),
+        }),
+      ]);
+      expect(host.functions().map((f) => f.name)).toEqual(['hello']);
+      expect(await (await fetch(`${host.url}/api/hello`)).text()).toBe('still here');
+      const admin = await fetch(`${host.url}/admin/functions/changes`, {
+        headers: { 'x-functions-key': host.masterKey },
+      });
+      expect(admin.status).toBe(404);
+    } finally {
+      await host.close();
+    }
   });
 
   it('refuses encrypted settings, bad CORS and an unusable port with clear messages', async () => {

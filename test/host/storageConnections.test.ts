@@ -36,6 +36,13 @@ function settings(): Record<string, string> {
   };
 }
 
+/** The "function is in error" lines logged from entry `from` on. */
+const inErrorSince = (from: number): string[] =>
+  logger.entries
+    .slice(from)
+    .filter((e) => e.level === 'error' && e.message.includes(' function is in error: '))
+    .map((e) => e.message);
+
 function start(env: Record<string, string> = {}): Promise<FunctionsHost> {
   return startFunctionsHost({
     appDir: app.dir,
@@ -92,31 +99,50 @@ describe('storage connections that point at Azurite', () => {
     },
   );
 
-  it('refuses an identity-based URI that is not on this machine, naming the setting', async () => {
-    await expect(start({ Identity__queueServiceUri: 'https://account.queue.core.windows.net' })).rejects.toThrow(
-      /'Identity__queueServiceUri' \(https:\/\/account\.queue\.core\.windows\.net\) is not Azurite/,
-    );
+  it('puts a queue trigger whose identity-based URI is not on this machine in error, naming the setting', async () => {
+    const from = logger.entries.length;
+    const other = await start({ Identity__queueServiceUri: 'https://account.queue.core.windows.net' });
+    try {
+      expect(inErrorSince(from)).toEqual([
+        expect.stringMatching(
+          /^The 'identityWork' function is in error: .*'Identity__queueServiceUri' \(https:\/\/account\.queue\.core\.windows\.net\) is not Azurite/,
+        ),
+      ]);
+      const names = other.functions().map((f) => f.name);
+      expect(names).toEqual(
+        host
+          .functions()
+          .map((f) => f.name)
+          .filter((name) => name !== 'identityWork'),
+      );
+    } finally {
+      await other.close();
+    }
   });
 
-  it('refuses an account name alone, which names a real account, and says what to set instead', async () => {
+  it('puts a queue trigger on an account name alone, which names a real account, in error and says what to set', async () => {
     const appWithName = copyFixture('storage-connections-app', {
       IsEncrypted: false,
       Values: { ...settings(), QueuesOnly__serviceUri: undefined, QueuesOnly__accountName: 'mystorageaccount' },
     });
+    const from = logger.entries.length;
+    const other = await startFunctionsHost({
+      appDir: appWithName.dir,
+      port: 0,
+      env: {},
+      logger,
+      clock,
+      services: runningServices({ storage: storage() }),
+    });
     try {
-      await expect(
-        startFunctionsHost({
-          appDir: appWithName.dir,
-          port: 0,
-          env: {},
-          logger,
-          clock,
-          services: runningServices({ storage: storage() }),
-        }),
-      ).rejects.toThrow(
-        /'QueuesOnly__accountName' names a real storage account.*Set 'QueuesOnly' to UseDevelopmentStorage=true/,
-      );
+      expect(inErrorSince(from)).toEqual([
+        expect.stringMatching(
+          /^The 'singleWork' function is in error: .*'QueuesOnly__accountName' names a real storage account.*Set 'QueuesOnly' to UseDevelopmentStorage=true/,
+        ),
+      ]);
+      expect(other.functions().map((f) => f.name)).not.toContain('singleWork');
     } finally {
+      await other.close();
       appWithName.remove();
     }
   });

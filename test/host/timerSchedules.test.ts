@@ -143,11 +143,20 @@ describe('timer schedules', () => {
     expect(Date.parse((await saved()).Next)).toBe(Date.UTC(2026, 2, 8, 13, 30));
   });
 
-  it('refuses a WEBSITE_TIME_ZONE that names no zone, saying which names it takes', async () => {
+  it('puts the cron timers in error for a WEBSITE_TIME_ZONE that names no zone, saying which names it takes', async () => {
     await host!.close();
-    host = undefined;
-    await expect(start(new ManualClock(T0), 'Mars/Olympus')).rejects.toThrow(
-      /WEBSITE_TIME_ZONE 'Mars\/Olympus' is neither a tz database name .* nor a Windows time zone id/,
-    );
+    const from = logger.entries.length;
+    host = await start(new ManualClock(T0), 'Mars/Olympus');
+    const inError = logger.entries.slice(from).filter((e) => e.message.includes(' function is in error: '));
+    const zone = /WEBSITE_TIME_ZONE 'Mars\/Olympus' is neither a tz database name .* nor a Windows time zone id/;
+    expect(inError.map((e) => e.message.split(':')[0])).toEqual([
+      "The 'every5s' function is in error",
+      "The 'morning' function is in error",
+      "The 'onStartup' function is in error",
+    ]);
+    for (const entry of inError) expect(entry).toMatchObject({ level: 'error', message: expect.stringMatching(zone) });
+    // The host itself runs, with no timer listed.
+    expect(host.isRunning()).toBe(true);
+    expect(host.functions()).toEqual([]);
   });
 });

@@ -48,21 +48,46 @@ export function configureExtensions(
   return configured;
 }
 
-/** Every binding type the app's enabled functions use, refusing at start-up a type no extension handles. */
+/** A function the host leaves out, and why: logged as `The '<name>' function is in error: <message>`. */
+export type FunctionError = { name: string; message: string };
+
+/** Why `fn` cannot run here: a binding type no extension handles (the function is left out, as in Azure). */
+function unsupportedBinding(fn: FunctionInfo, registry: ExtensionRegistry): string | undefined {
+  const binding = fn.bindings.find((b) => !registry.forType(b.type));
+  if (!binding) return undefined;
+  return (
+    `Function '${fn.name}' uses the binding type '${binding.type}' (binding '${binding.name}'), which the local ` +
+    `host does not support (supported: ${registry.types().join(', ')}). Run it against the real service with ` +
+    `Core Tools (func start), or switch it off locally with the app setting 'AzureWebJobs.${fn.name}.Disabled' = true.`
+  );
+}
+
+/**
+ * The functions that can run (disabled ones included, which need no extension), and the enabled ones that use a
+ * binding type no extension handles, which are in error: the rest of the app still starts.
+ */
+export function partitionBySupport(
+  functions: readonly FunctionInfo[],
+  registry: ExtensionRegistry,
+): { functions: FunctionInfo[]; errors: FunctionError[] } {
+  const supported: FunctionInfo[] = [];
+  const errors: FunctionError[] = [];
+  for (const fn of functions) {
+    const message = fn.disabled ? undefined : unsupportedBinding(fn, registry);
+    if (message === undefined) supported.push(fn);
+    else errors.push({ name: fn.name, message });
+  }
+  return { functions: supported, errors };
+}
+
+/** The extensions the enabled functions use; `functions` passed `partitionBySupport`, so each type has one. */
 function extensionsUsed(functions: readonly FunctionInfo[], registry: ExtensionRegistry): Set<RegisteredExtension> {
   const used = new Set<RegisteredExtension>();
   for (const fn of functions) {
     if (fn.disabled) continue;
     for (const binding of fn.bindings) {
       const extension = registry.forType(binding.type);
-      if (!extension) {
-        throw new Error(
-          `Function '${fn.name}' uses the binding type '${binding.type}' (binding '${binding.name}'), which the local ` +
-            `host does not support (supported: ${registry.types().join(', ')}). Run it against the real service with ` +
-            `Core Tools (func start), or switch it off locally with the app setting 'AzureWebJobs.${fn.name}.Disabled' = true.`,
-        );
-      }
-      used.add(extension);
+      if (extension) used.add(extension);
     }
   }
   return used;
@@ -74,7 +99,7 @@ export type StartedExtensions = {
   webhook(name: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
 };
 
-/** Starts the extensions the app uses, after the local services they need. */
+/** Starts the extensions the app's functions use (see `partitionBySupport`), after the local services they need. */
 export async function startExtensions(
   functions: readonly FunctionInfo[],
   registry: ExtensionRegistry,
