@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ServiceBusClient } from '@azure/service-bus';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServices, type LocalServices } from '../../local/stack/index.js';
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME } from '../../local/storage/azurite.js';
 import { APP_DIR, EMULATOR_SETTINGS } from '../support/stack.js';
 import { CaptureLogger } from '../host/helpers/captureLogger.js';
 
@@ -31,6 +33,20 @@ describe('startLocalServices (npm run services)', () => {
     expect(services.urls.functions).toBe('http://localhost:7071');
     expect((await fetch(`${services.urls.signalr}/api/health`)).status).toBe(200);
     expect((await fetch(services.urls.tableService)).status).toBeLessThan(500);
+  });
+
+  it('starts every Azurite service for the host storage, with the container a real func start keeps its state in', async () => {
+    // AzureWebJobsStorage names Azurite: the host keeps its locks, timers' status and blob receipts in blobs.
+    const storage = services.started.find((s) => s.name === 'storage');
+    expect(storage?.urls).toHaveLength(3);
+    const [, blobEndpoint] = storage!.urls;
+    const blobs = new BlobServiceClient(
+      blobEndpoint!,
+      new StorageSharedKeyCredential(DEV_ACCOUNT_NAME, DEV_ACCOUNT_KEY),
+    );
+    expect(await blobs.getContainerClient('azure-webjobs-hosts').exists()).toBe(true);
+    const queues = await fetch(`${storage!.urls[2]}?comp=list`);
+    expect(queues.status).toBe(403); // Azurite's queue service, refusing an unsigned request
   });
 
   it('takes the key of the app’s emulator connection string, so func start’s Service Bus extension can connect', async () => {

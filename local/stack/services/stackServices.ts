@@ -1,7 +1,13 @@
-import type { FunctionInfo, LocalServices as HostServices, StorageEmulator } from '../../host/index.js';
+import {
+  createHostContainer,
+  type FunctionInfo,
+  type LocalServices as HostServices,
+  type StorageEmulator,
+} from '../../host/index.js';
 import {
   NOT_NEEDED,
   SERVICE_LABELS,
+  namesAzurite,
   needsOfFunctions,
   type ServiceNeeds,
   type StackServiceName,
@@ -94,9 +100,16 @@ export class StackServices {
   async #start(name: StackServiceName, functions: readonly FunctionInfo[], fromBindings: boolean): Promise<void> {
     const { azurite, serviceBus, signalR } = this.parts;
     if (name === 'storage') {
-      // The bindings' storage is every Azurite service; settings alone ask for the table service.
-      if (fromBindings) this.#storage = await azurite.startAll();
-      else await azurite.startTables();
+      // The bindings' storage is every Azurite service, and so is the host's own (its container, timers' status,
+      // a real func start's locks); other settings alone ask for the table service.
+      const hostStorage = namesAzurite(this.deps.setting('AzureWebJobsStorage') ?? '');
+      if (fromBindings || hostStorage) {
+        const first = this.#storage === undefined;
+        this.#storage = await azurite.startAll();
+        if (first && hostStorage) await createHostContainer(this.deps.setting, this.#storage);
+      } else {
+        await azurite.startTables();
+      }
     } else if (name === 'serviceBus') {
       await serviceBus.start(functions, this.deps.setting);
     } else {

@@ -3,12 +3,12 @@ import type { BindingContext } from '../shared/bindingAdapter.js';
 import { defineExtension } from '../shared/extension.js';
 import { functionsHostId } from '../shared/hostId.js';
 import {
+  HOSTS_CONTAINER,
   STORAGE_CONNECTION_FORMS,
   STORAGE_SERVICE,
   storageAccount,
   type StorageEmulator,
 } from '../shared/storageAccount.js';
-import { HOSTS_CONTAINER } from '../timer/scheduleMonitor.js';
 import { blobBytes, blobData, readBlob, writeBlob } from './blobIo.js';
 import { blobPattern, splitBlobPath } from './blobPath.js';
 import { BlobTriggers } from './blobTrigger.js';

@@ -32,6 +32,27 @@ export type StorageEmulator = {
 
 export const STORAGE_SERVICE = 'storage';
 
+/** The container of `AzureWebJobsStorage` where the host keeps its own state (timer status, blob receipts). */
+export const HOSTS_CONTAINER = 'azure-webjobs-hosts';
+
+/**
+ * Creates the host's container in `AzureWebJobsStorage`, as the Functions host does when it starts. The stack
+ * calls it while the app loads in its worker: the first request through the Blob SDK, and the first one Azurite's
+ * blob service answers, each compile their request path (~0.1 s here), and this takes both off the way to the
+ * first timer or blob trigger. Failure is left to the trigger that needs the container, which reports it there.
+ */
+export async function createHostContainer(
+  setting: (name: string) => string | undefined,
+  emulator: StorageEmulator,
+): Promise<void> {
+  try {
+    const account = storageAccount(undefined, setting, emulator, 'The host storage (AzureWebJobsStorage)');
+    await account.blobs().getContainerClient(HOSTS_CONTAINER).createIfNotExists();
+  } catch {
+    // Reported by the binding that needs it.
+  }
+}
+
 export const STORAGE_CONNECTION_FORMS = [
   '<connection> = UseDevelopmentStorage=true, or a connection string with AccountName/AccountKey and loopback BlobEndpoint/QueueEndpoint/TableEndpoint',
   '<connection>__serviceUri, __blobServiceUri, __queueServiceUri, __tableServiceUri = Azurite URLs (identity-based form)',

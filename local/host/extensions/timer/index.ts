@@ -4,9 +4,9 @@ import type { FunctionInfo } from '../../core/functionIndex.js';
 import { defineExtension } from '../shared/extension.js';
 import { functionsHostId } from '../shared/hostId.js';
 import { parseSection } from '../shared/hostJsonSection.js';
-import { STORAGE_SERVICE, storageAccount, type StorageEmulator } from '../shared/storageAccount.js';
+import { HOSTS_CONTAINER, STORAGE_SERVICE, storageAccount, type StorageEmulator } from '../shared/storageAccount.js';
 import { TimerListener, timerInfo } from './listener.js';
-import { HOSTS_CONTAINER, ScheduleMonitor } from './scheduleMonitor.js';
+import { ScheduleMonitor } from './scheduleMonitor.js';
 import { parseSchedule, timeZoneFrom } from './schedule.js';
 
 function flagOf(value: unknown, fallback: boolean, what: string): boolean {

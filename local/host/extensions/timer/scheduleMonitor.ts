@@ -8,9 +8,6 @@ export const NEVER = Date.parse('0001-01-01T00:00:00Z');
 
 export type ScheduleStatus = { last: number; next: number; lastUpdated: number };
 
-/** The container of `AzureWebJobsStorage` where the host keeps its own state. */
-export const HOSTS_CONTAINER = 'azure-webjobs-hosts';
-
 /**
  * A timer's schedule status in the blob `timers/<hostId>/<timerName>/status` of `azure-webjobs-hosts`, as the
  * host's storage schedule monitor keeps it (`{"Last","Next","LastUpdated"}`), so a restart knows what it missed.
@@ -44,8 +41,15 @@ export class ScheduleMonitor {
       Next: format(status.next),
       LastUpdated: format(status.lastUpdated),
     });
-    await this.#container.createIfNotExists();
-    await this.#container.getBlockBlobClient(this.#blobName).upload(body, Buffer.byteLength(body));
+    const blob = this.#container.getBlockBlobClient(this.#blobName);
+    try {
+      await blob.upload(body, Buffer.byteLength(body));
+    } catch (error) {
+      // The container is made once, when the first status is saved (usually the host made it at start).
+      if (restStatus(error) !== 404) throw error;
+      await this.#container.createIfNotExists();
+      await blob.upload(body, Buffer.byteLength(body));
+    }
   }
 
   /**
