@@ -1,4 +1,7 @@
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // Below the ephemeral ranges (Linux 32768–60999; Windows, macOS 49152–65535), from which the OS picks both the
 // ports of `listen(0)` and the local ports of outgoing connections: a port chosen here cannot be handed to
@@ -12,11 +15,53 @@ const TRIES = 20;
  */
 const given = new Set<number>();
 const MAX_GIVEN = 2_000;
+/**
+ * Choices of other processes on this machine (parallel test files, two stacks): one empty file per port chosen,
+ * taken with an exclusive create, so two processes never choose the same port within RESERVED_MS of each other —
+ * longer than any part takes from being told its port to listening on it.
+ */
+const RESERVATIONS = join(tmpdir(), 'order-notifications-ports');
+const RESERVED_MS = 60_000;
 
 function remember(port: number): number {
   if (given.size >= MAX_GIVEN) given.delete(given.values().next().value!);
   given.add(port);
   return port;
+}
+
+/** Takes `port` for this process unless another took it less than RESERVED_MS ago. */
+function reserve(port: number, now = Date.now()): boolean {
+  const file = join(RESERVATIONS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(file, 'wx'));
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') mkdirSync(RESERVATIONS, { recursive: true });
+      else if (code !== 'EEXIST') return true; // no usable folder: fall back to the listen probe alone
+      else if (now - mtimeOf(file) < RESERVED_MS) return false;
+      // A stale reservation: removed, then raced for with the exclusive create like a fresh one.
+      else unlinkQuietly(file);
+    }
+  }
+  return false;
+}
+
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Another process removed it first.
+  }
 }
 
 function tryListen(port: number, host: string): Promise<number | undefined> {
@@ -33,14 +78,14 @@ function tryListen(port: number, host: string): Promise<number | undefined> {
 /**
  * A port that was free a moment ago, for a part that must be told its port before it is up (the stack starts
  * Azurite's process in parallel with everything that needs its address). Chosen at random below the OS's
- * ephemeral range, so only another such choice could take it in between; if that happens, the part fails to
- * listen loudly. A port this process chose before is never chosen again (of the last 2,000). Falls back to a
- * port from the OS when none of the tries was free.
+ * ephemeral range and reserved against the same choice by this process (of its last 2,000) and by other
+ * processes on the machine (for a minute); if something else takes it in between, the part fails to listen
+ * loudly. Falls back to a port from the OS when none of the tries was free.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let i = 0; i < TRIES; i++) {
     const candidate = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
-    if (given.has(candidate)) continue;
+    if (given.has(candidate) || !reserve(candidate)) continue;
     const port = await tryListen(candidate, host);
     if (port !== undefined) return remember(port);
   }
