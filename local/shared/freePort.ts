@@ -39,7 +39,8 @@ function reserve(port: number, now = Date.now()): boolean {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') mkdirSync(RESERVATIONS, { recursive: true });
-      else if (code !== 'EEXIST') return true; // no usable folder: fall back to the listen probe alone
+      else if (code !== 'EEXIST')
+        return true; // no usable folder: fall back to the listen probe alone
       else if (now - mtimeOf(file) < RESERVED_MS) return false;
       // A stale reservation: removed, then raced for with the exclusive create like a fresh one.
       else unlinkQuietly(file);
