@@ -29,8 +29,11 @@ function remember(port: number): number {
   return port;
 }
 
-/** Takes `port` for this process unless another took it less than RESERVED_MS ago. */
-function reserve(port: number, now = Date.now()): boolean {
+/**
+ * Takes `port` for this process unless another took it less than RESERVED_MS ago. Without a usable folder it
+ * takes the port, leaving the listen probe as the only check.
+ */
+function reserve(port: number): boolean {
   const file = join(RESERVATIONS, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -38,15 +41,26 @@ function reserve(port: number, now = Date.now()): boolean {
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') mkdirSync(RESERVATIONS, { recursive: true });
-      else if (code !== 'EEXIST')
-        return true; // no usable folder: fall back to the listen probe alone
-      else if (now - mtimeOf(file) < RESERVED_MS) return false;
-      // A stale reservation: removed, then raced for with the exclusive create like a fresh one.
-      else unlinkQuietly(file);
+      if (code === 'EEXIST') {
+        if (Date.now() - mtimeOf(file) < RESERVED_MS) return false;
+        // A stale reservation: removed, then raced for with the exclusive create like a fresh one.
+        unlinkQuietly(file);
+      } else if (code !== 'ENOENT' || !madeFolder()) {
+        return true;
+      }
     }
   }
   return false;
+}
+
+/** The reservations' folder exists now (made here or by another process); not recursive: tmpdir exists. */
+function madeFolder(): boolean {
+  try {
+    mkdirSync(RESERVATIONS);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EEXIST';
+  }
 }
 
 function mtimeOf(file: string): number {

@@ -218,7 +218,8 @@ async function startHost(
     env: options.env ?? process.env,
     rewriteSettings: (resolved) => {
       hooks.onSettings(resolved);
-      // The host forks the workers as soon as this returns; the next turn of the loop is spent waiting for them.
+      // The workers start as soon as this returns: the SDK loads while they boot and load the app, ready for the
+      // host's container (stackServices). Loading it after a placeholder's environment reload measured the same.
       if (namesAzurite(context.setting('AzureWebJobsStorage') ?? '')) setImmediate(preloadBlobSdk);
       return pointAtLocalEndpoints(resolved, {
         storageConnectionString: azurite.storageConnectionString,
