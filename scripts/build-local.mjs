@@ -8,8 +8,8 @@
 // Application Insights SDK is an empty module there: Azurite loads it for usage telemetry that only its own CLI
 // switches on, and loading it cost ~0.35 s of start-up and patched `require` for everything after.
 // The Azure Storage SDKs the host loads on first use (`local/shared/lazyModule.ts`) are each bundled into one
-// CommonJS file in dist/local/lazy: the Blob SDK, which every app with a timer trigger needs at start, loads in
-// about a third of the time its graph of packages takes.
+// CommonJS file in dist/local/lazy: the Blob SDK, which an app with a blob binding needs at start, loads in about a
+// third of the time its graph of packages takes.
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

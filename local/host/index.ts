@@ -14,12 +14,7 @@ export {
   type TriggerListener,
 } from './extensions/index.js';
 export { runningServices, type LocalServices } from './extensions/startExtensions.js';
-export {
-  createHostContainer,
-  preloadBlobSdk,
-  STORAGE_SERVICE,
-  type StorageEmulator,
-} from './extensions/shared/storageAccount.js';
+export { createHostContainer, STORAGE_SERVICE, type StorageEmulator } from './extensions/shared/storageAccount.js';
 export type { BindingInfo, FunctionInfo } from './core/functionIndex.js';
 export type { InvocationResult, TriggerInvocation } from './invoker.js';
 export type { HostConfig } from './hostJson.js';

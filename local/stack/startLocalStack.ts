@@ -2,13 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { settingLookup } from '../host/appSettings.js';
 import { readHostJson } from '../host/hostJson.js';
-import {
-  createConsoleLogger,
-  preloadBlobSdk,
-  startFunctionsHost,
-  type FunctionsHost,
-  type HostLogger,
-} from '../host/index.js';
+import { createConsoleLogger, startFunctionsHost, type FunctionsHost, type HostLogger } from '../host/index.js';
 import type { AmqpServer } from '../servicebus/amqp/index.js';
 import type { ServiceBusBroker } from '../servicebus/index.js';
 import { readAppPackage } from '../shared/appPackage.js';
@@ -20,7 +14,7 @@ import { Telemetry } from '../telemetry/index.js';
 import { pointAtLocalEndpoints } from './services/emulatorSettings.js';
 import { hostMiddleware } from './hostMiddleware.js';
 import { checkScriptRoot } from './scriptRoot.js';
-import { namesAzurite, needsOfSettings } from './services/servicePlan.js';
+import { needsOfSettings } from './services/servicePlan.js';
 import { placeStackServices } from './placeServices.js';
 import type { StackServices, StartedService } from './services/stackServices.js';
 import { stackHandles } from './stackHandles.js';
@@ -218,9 +212,6 @@ async function startHost(
     env: options.env ?? process.env,
     rewriteSettings: (resolved) => {
       hooks.onSettings(resolved);
-      // The workers start as soon as this returns: the SDK loads while they boot and load the app, ready for the
-      // host's container (stackServices). Loading it after a placeholder's environment reload measured the same.
-      if (namesAzurite(context.setting('AzureWebJobsStorage') ?? '')) setImmediate(preloadBlobSdk);
       return pointAtLocalEndpoints(resolved, {
         storageConnectionString: azurite.storageConnectionString,
         signalrPort: signalR.port,

@@ -2,24 +2,12 @@ import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { lazyModule } from '../../../shared/lazyModule.js';
+import { HostContainer, type BlobLocation } from './hostContainer.js';
 
 // The SDKs load when a binding first reaches storage: an app without storage bindings never pays for them.
 const blobSdk = lazyModule<typeof import('@azure/storage-blob')>('@azure/storage-blob');
 const queueSdk = lazyModule<typeof import('@azure/storage-queue')>('@azure/storage-queue');
 const tablesSdk = lazyModule<typeof import('@azure/data-tables')>('@azure/data-tables');
-
-/**
- * Loads the Blob SDK ahead of its first use, for a caller with time to spare (the stack, while the app loads in
- * its worker): the timer and blob triggers keep their state in blobs, and would otherwise load it (0.3–0.4 s) on
- * the way to the first request. Failure is left to that first use, which reports it where it is needed.
- */
-export function preloadBlobSdk(): void {
-  try {
-    blobSdk();
-  } catch {
-    // Reported by the binding that needs it.
-  }
-}
 
 /** The local `storage` service: Azurite's endpoints, path-style, for the emulator account. */
 export type StorageEmulator = {
@@ -37,9 +25,9 @@ export const HOSTS_CONTAINER = 'azure-webjobs-hosts';
 
 /**
  * Creates the host's container in `AzureWebJobsStorage`, as the Functions host does when it starts. The stack
- * calls it while the app loads in its worker: the first request through the Blob SDK, and the first one Azurite's
- * blob service answers, each compile their request path (~0.1 s here), and this takes both off the way to the
- * first timer or blob trigger. Failure is left to the trigger that needs the container, which reports it there.
+ * calls it while the app loads in its worker: the first request Azurite's blob service answers compiles its
+ * request path (~0.1 s here), and this takes that off the way to the first timer or blob trigger. Failure is left
+ * to the trigger that needs the container, which reports it there.
  */
 export async function createHostContainer(
   setting: (name: string) => string | undefined,
@@ -47,7 +35,7 @@ export async function createHostContainer(
 ): Promise<void> {
   try {
     const account = storageAccount(undefined, setting, emulator, 'The host storage (AzureWebJobsStorage)');
-    await account.blobs().getContainerClient(HOSTS_CONTAINER).createIfNotExists();
+    await account.hostContainer().createIfNotExists();
   } catch {
     // Reported by the binding that needs it.
   }
@@ -65,6 +53,8 @@ export type StorageAccount = {
   /** The setting the connection came from, for messages. */
   readonly setting: string;
   blobs(): BlobServiceClient;
+  /** `azure-webjobs-hosts` of this account, for the host's own state. */
+  hostContainer(): HostContainer;
   queues(): QueueServiceClient;
   table(name: string): TableClient;
 };
@@ -90,7 +80,7 @@ function isLoopback(url: string): boolean {
   }
 }
 
-type Located = { endpoint: string; accountName: string; accountKey: string };
+type Located = BlobLocation;
 
 /**
  * Resolves a binding's `connection` as the storage extensions do: the named setting (or `AzureWebJobs<name>`),
@@ -117,6 +107,7 @@ export function storageAccount(
       const { BlobServiceClient, StorageSharedKeyCredential } = blobSdk();
       return new BlobServiceClient(at.endpoint, new StorageSharedKeyCredential(at.accountName, at.accountKey));
     },
+    hostContainer: () => new HostContainer(locate('blob'), HOSTS_CONTAINER),
     queues: () => {
       const at = locate('queue');
       const { QueueServiceClient, StorageSharedKeyCredential } = queueSdk();

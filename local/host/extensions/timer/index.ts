@@ -4,7 +4,7 @@ import type { FunctionInfo } from '../../core/functionIndex.js';
 import { defineExtension } from '../shared/extension.js';
 import { functionsHostId } from '../shared/hostId.js';
 import { parseSection } from '../shared/hostJsonSection.js';
-import { HOSTS_CONTAINER, STORAGE_SERVICE, storageAccount, type StorageEmulator } from '../shared/storageAccount.js';
+import { STORAGE_SERVICE, storageAccount, type StorageEmulator } from '../shared/storageAccount.js';
 import { TimerListener, timerInfo } from './listener.js';
 import { ScheduleMonitor } from './scheduleMonitor.js';
 import { parseSchedule, timeZoneFrom } from './schedule.js';
@@ -44,9 +44,7 @@ export const timerExtension = defineExtension({
       const useMonitor = flagOf(fn.trigger.useMonitor, true, `${where}: useMonitor`) && !schedule.subMinute;
       const monitor = useMonitor
         ? new ScheduleMonitor(
-            storageAccount(undefined, setting, emulator, `${where} (timer schedule status)`)
-              .blobs()
-              .getContainerClient(HOSTS_CONTAINER),
+            storageAccount(undefined, setting, emulator, `${where} (timer schedule status)`).hostContainer(),
             functionsHostId(setting),
             `Host.Functions.${fn.name}`,
             timeZone,

@@ -1,5 +1,4 @@
-import { restStatus } from '../../../shared/lazyModule.js';
-import type { ContainerClient } from '@azure/storage-blob';
+import type { HostContainer } from '../shared/hostContainer.js';
 import type { TimerSchedule } from './schedule.js';
 import { formatLocal } from './schedule.js';
 
@@ -13,25 +12,21 @@ export type ScheduleStatus = { last: number; next: number; lastUpdated: number }
  * host's storage schedule monitor keeps it (`{"Last","Next","LastUpdated"}`), so a restart knows what it missed.
  */
 export class ScheduleMonitor {
-  readonly #container: ContainerClient;
+  readonly #container: HostContainer;
   readonly #blobName: string;
   readonly #timeZone: string | undefined;
 
-  constructor(container: ContainerClient, hostId: string, timerName: string, timeZone: string | undefined) {
+  constructor(container: HostContainer, hostId: string, timerName: string, timeZone: string | undefined) {
     this.#container = container;
     this.#blobName = `timers/${hostId}/${timerName}/status`;
     this.#timeZone = timeZone;
   }
 
   async get(): Promise<ScheduleStatus | undefined> {
-    try {
-      const text = (await this.#container.getBlockBlobClient(this.#blobName).downloadToBuffer()).toString('utf8');
-      const json = JSON.parse(text) as { Last: string; Next: string; LastUpdated: string };
-      return { last: Date.parse(json.Last), next: Date.parse(json.Next), lastUpdated: Date.parse(json.LastUpdated) };
-    } catch (error) {
-      if (restStatus(error) === 404) return undefined;
-      throw error;
-    }
+    const content = await this.#container.read(this.#blobName);
+    if (!content) return undefined;
+    const json = JSON.parse(content.toString('utf8')) as { Last: string; Next: string; LastUpdated: string };
+    return { last: Date.parse(json.Last), next: Date.parse(json.Next), lastUpdated: Date.parse(json.LastUpdated) };
   }
 
   async update(status: ScheduleStatus): Promise<void> {
@@ -41,15 +36,7 @@ export class ScheduleMonitor {
       Next: format(status.next),
       LastUpdated: format(status.lastUpdated),
     });
-    const blob = this.#container.getBlockBlobClient(this.#blobName);
-    try {
-      await blob.upload(body, Buffer.byteLength(body));
-    } catch (error) {
-      // The container is made once, when the first status is saved (usually the host made it at start).
-      if (restStatus(error) !== 404) throw error;
-      await this.#container.createIfNotExists();
-      await blob.upload(body, Buffer.byteLength(body));
-    }
+    await this.#container.write(this.#blobName, body);
   }
 
   /**
