@@ -47,7 +47,7 @@ export async function waitForHealthyHost(ctx: DeployContext): Promise<void> {
     timeoutMs: FUNCTIONS_LISTED_WAIT_MS,
     intervalMs: INTERVAL_MS,
     log: ctx.log,
-    hint: 'Check that package.json "main" points at the compiled functions (dist/src/functions/*.js), then run again.',
+    hint: 'Check that package.json "main" points at the built app (dist/src/bundle/functions.js: npm run build), then run again.',
     probe: async () => {
       const listed = await az.json<string[]>(
         [

@@ -7,7 +7,7 @@ import { OrderStore } from '../../src/orders/orderStore.js';
 import { tableClientFromSettings } from '../../src/platform/tableStorage.js';
 import { CaptureLogger } from '../host/helpers/captureLogger.js';
 
-/** The repository root: the app folder the stack loads (its compiled functions come from dist/src/functions). */
+/** The repository root: the app folder the stack loads (the worker loads its bundle, dist/src/bundle/functions.js). */
 export const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
