@@ -23,7 +23,8 @@ const sourcesMtime = Math.max(
     .filter((p) => existsSync(p))
     .map((p) => (statSync(p).isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)),
 );
-if (!existsSync(cli) || !existsSync(join(root, 'web/dist/app.js')) || statSync(cli).mtimeMs < sourcesMtime) {
+const outputs = [cli, join(root, 'web/dist/app.js'), join(root, 'dist/src/bundle/functions.js')];
+if (!outputs.every((file) => existsSync(file)) || statSync(cli).mtimeMs < sourcesMtime) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
