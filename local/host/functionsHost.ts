@@ -162,6 +162,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       routePrefix: () => parts.config.http.routePrefix,
       customHeaders: parts.config.http.customHeaders,
       webhook: (name) => runtime.webhook(name),
+      extensionAdmin: (name) => runtime.extensionAdmin(name),
       streaming: () => runtime.streaming,
       baseUrl: () => `http://localhost:${runtime.port}`,
       whenRunning: () => runtime.state.whenRunning(),
@@ -252,6 +253,10 @@ class HostRuntime {
 
   webhook(name: string) {
     return this.#generation?.extensions.webhook(name);
+  }
+
+  extensionAdmin(name: string) {
+    return this.#generation?.extensions.admin(name);
   }
 
   #log(entry: LogEntry): void {

@@ -143,20 +143,29 @@ describe('timer schedules', () => {
     expect(Date.parse((await saved()).Next)).toBe(Date.UTC(2026, 2, 8, 13, 30));
   });
 
-  it('puts the cron timers in error for a WEBSITE_TIME_ZONE that names no zone, saying which names it takes', async () => {
+  it('puts only the cron timers in error for a WEBSITE_TIME_ZONE that names no zone, and runs the TimeSpan one', async () => {
     await host!.close();
     const from = logger.entries.length;
-    host = await start(new ManualClock(T0), 'Mars/Olympus');
+    const badZone = new ManualClock(T0);
+    host = await start(badZone, 'Mars/Olympus');
     const inError = logger.entries.slice(from).filter((e) => e.message.includes(' function is in error: '));
     const zone = /WEBSITE_TIME_ZONE 'Mars\/Olympus' is neither a tz database name .* nor a Windows time zone id/;
     expect(inError.map((e) => e.message.split(':')[0])).toEqual([
-      "The 'every5s' function is in error",
       "The 'morning' function is in error",
       "The 'onStartup' function is in error",
     ]);
     for (const entry of inError) expect(entry).toMatchObject({ level: 'error', message: expect.stringMatching(zone) });
-    // The host itself runs, with no timer listed.
     expect(host.isRunning()).toBe(true);
-    expect(host.functions()).toEqual([]);
+    expect(host.functions().map((f) => f.name)).toEqual(['every5s']);
+    // A TimeSpan schedule reads no zone, as in Azure; its times are written in UTC, and a warning says so.
+    expect(logger.entries.slice(from)).toContainEqual(
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringMatching(/^Function 'every5s': WEBSITE_TIME_ZONE 'Mars\/Olympus' .* written in UTC\.$/),
+      }),
+    );
+    expect(announced('every5s', from).times[0]).toBe('2026-03-07T14:00:05+00:00');
+    await advanceUntil(badZone, ranTimes('every5s', from, 1), 1000);
+    expect(firedAt('every5s', from)[0]).toEqual({ at: '2026-03-07T14:00:05+00:00' });
   });
 });

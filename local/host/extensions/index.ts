@@ -6,6 +6,7 @@ import { blobsExtension } from './blobs/index.js';
 import { queuesExtension } from './queues/index.js';
 import { tablesExtension } from './tables/index.js';
 import { timerExtension } from './timer/index.js';
+import { warmupExtension } from './warmup/index.js';
 
 /** Every extension the local host has: adding a binding family is adding it here. */
 export const builtInExtensions: readonly RegisteredExtension[] = [
@@ -16,6 +17,7 @@ export const builtInExtensions: readonly RegisteredExtension[] = [
   queuesExtension,
   blobsExtension,
   tablesExtension,
+  warmupExtension,
 ];
 
 export { defineExtension, type Extension, type ExtensionContext, type ExtensionInstance } from './shared/extension.js';

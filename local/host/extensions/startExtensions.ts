@@ -4,6 +4,7 @@ import type { Telemetry } from '../../telemetry/index.js';
 import type { FunctionInfo } from '../core/functionIndex.js';
 import type { LogEntry } from '../core/logger.js';
 import type { BindingAdapter } from './shared/bindingAdapter.js';
+import type { AdminEndpoint } from '../http/admin.js';
 import type { ExtensionContext, ExtensionInstance, RegisteredExtension } from './shared/extension.js';
 import type { ExtensionRegistry } from './registry.js';
 
@@ -80,9 +81,12 @@ export function partitionBySupport(
   return { functions: supported, errors };
 }
 
-/** The extensions the enabled functions use; `functions` passed `partitionBySupport`, so each type has one. */
+/**
+ * The extensions the enabled functions use, and those started for every app; `functions` passed
+ * `partitionBySupport`, so each type has one.
+ */
 function extensionsUsed(functions: readonly FunctionInfo[], registry: ExtensionRegistry): Set<RegisteredExtension> {
-  const used = new Set<RegisteredExtension>();
+  const used = new Set<RegisteredExtension>(registry.all.filter((e) => e.startAlways));
   for (const fn of functions) {
     if (fn.disabled) continue;
     for (const binding of fn.bindings) {
@@ -97,6 +101,8 @@ export type StartedExtensions = {
   adapter(type: string): BindingAdapter | undefined;
   /** The handler of `/runtime/webhooks/<name>`, if that extension runs and has one. */
   webhook(name: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  /** The endpoint of `/admin/<name>`, if that extension runs and has one. */
+  admin(name: string): AdminEndpoint | undefined;
 };
 
 /** Starts the extensions the app's functions use (see `partitionBySupport`), after the local services they need. */
@@ -124,6 +130,7 @@ export async function startExtensions(
   const services = deps.services ? await deps.services.start(names, enabled) : new Map<string, unknown>();
   const adapters = new Map<string, BindingAdapter>();
   const webhooks = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
+  const admins = new Map<string, AdminEndpoint>();
   for (const extension of used) {
     const instance = await configured.get(extension)!({
       service: <T>(name: string): T => {
@@ -137,10 +144,12 @@ export async function startExtensions(
     });
     for (const adapter of instance.bindings) adapters.set(adapter.type.toLowerCase(), adapter);
     if (instance.webhook) webhooks.set(extension.name.toLowerCase(), instance.webhook);
+    if (instance.admin) admins.set(extension.name.toLowerCase(), instance.admin);
   }
   return {
     adapter: (type) => adapters.get(type.toLowerCase()),
     webhook: (name) => webhooks.get(name.toLowerCase()),
+    admin: (name) => admins.get(name.toLowerCase()),
   };
 }
 

@@ -11,6 +11,15 @@ import type { SpanParent } from '../../telemetry/index.js';
 
 export const ADMIN_INVOKE_REASON = 'This function was programmatically called via the host APIs.';
 
+/**
+ * An extension's own admin path, `/admin/<extension name>`, answering any method (the handler checks what it
+ * takes). It needs the master key like the rest of the admin API unless `anonymous`.
+ */
+export type AdminEndpoint = {
+  anonymous?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+};
+
 export type AdminDeps = {
   functions(): FunctionInfo[];
   baseUrl(): string;
@@ -24,10 +33,13 @@ export type AdminDeps = {
   trustedOrigins: readonly string[];
   /** What an admin invocation continues: the admin request's trace. */
   parentOf(req: IncomingMessage): SpanParent;
+  /** The endpoint a running extension has at `/admin/<name>`. */
+  extension(name: string): AdminEndpoint | undefined;
 };
 
 type AdminRequest = { req: IncomingMessage; res: ServerResponse; url: URL; deps: AdminDeps };
-type Endpoint = { methods: readonly string[]; needsKey: boolean; handle(request: AdminRequest): Promise<void> | void };
+/** `methods` undefined: any method. */
+type Endpoint = { methods?: readonly string[]; needsKey: boolean; handle(request: AdminRequest): Promise<void> | void };
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = Buffer.from(JSON.stringify(value));
@@ -120,9 +132,16 @@ async function readInput(req: IncomingMessage, limit: number): Promise<string | 
     : hostProblems.adminBody('The request body must be a JSON object with a string "input" property.');
 }
 
-function findEndpoint(segments: string[]): Endpoint | undefined {
+function extensionEndpoint(name: string, deps: AdminDeps): Endpoint | undefined {
+  const endpoint = deps.extension(name);
+  if (!endpoint) return undefined;
+  return { needsKey: !endpoint.anonymous, handle: ({ req, res }) => endpoint.handle(req, res) };
+}
+
+function findEndpoint(segments: string[], deps: AdminDeps): Endpoint | undefined {
   const [area, name, more] = segments.map((s) => s.toLowerCase());
   if (area === 'host' && segments.length === 2) return name === 'ping' ? ping : name === 'status' ? status : undefined;
+  if (area !== undefined && area !== 'functions' && segments.length === 1) return extensionEndpoint(area, deps);
   if (area !== 'functions' || more !== undefined) return undefined;
   if (segments[1] === undefined) return list;
   try {
@@ -132,7 +151,7 @@ function findEndpoint(segments: string[]): Endpoint | undefined {
   }
 }
 
-/** The host's admin API subset: function list/detail, admin invoke (202), host status and ping. */
+/** The host's admin API subset: function list/detail, admin invoke (202), host status and ping, extensions' own. */
 export async function handleAdminRequest(
   req: IncomingMessage,
   res: ServerResponse,
@@ -141,10 +160,10 @@ export async function handleAdminRequest(
 ): Promise<boolean> {
   const segments = url.pathname.replace(/^\/+|\/+$/g, '').split('/');
   if (segments[0]?.toLowerCase() !== 'admin') return false;
-  const endpoint = findEndpoint(segments.slice(1));
+  const endpoint = findEndpoint(segments.slice(1), deps);
   const method = (req.method ?? 'GET').toUpperCase();
   if (!endpoint) sendProblem(res, hostProblems.notFound(url.pathname));
-  else if (!endpoint.methods.includes(method)) {
+  else if (endpoint.methods && !endpoint.methods.includes(method)) {
     sendProblem(res, hostProblems.methodNotAllowed(method, url.pathname, endpoint.methods));
   } else if (endpoint.needsKey && !hasMasterKey(req, deps.masterKey, url)) {
     sendProblem(res, hostProblems.masterKeyRequired());

@@ -3,7 +3,7 @@ import type { FunctionInfo } from '../core/functionIndex.js';
 import type { InvocationResult, TriggerInvocation } from '../core/invocation.js';
 import type { HostLogger } from '../core/logger.js';
 import { sendProblem } from '../../shared/problemJson.js';
-import { ADMIN_INVOKE_REASON, handleAdminRequest, type AdminDeps } from './admin.js';
+import { ADMIN_INVOKE_REASON, handleAdminRequest, type AdminDeps, type AdminEndpoint } from './admin.js';
 import { applyCors, type CorsPolicy } from './cors.js';
 import { serveHomepage } from './homepage.js';
 import { httpBindingData } from './httpBindingData.js';
@@ -32,6 +32,8 @@ export type PipelineDeps = {
   streaming(): boolean;
   /** The handler of `/runtime/webhooks/<name>` of a running extension. */
   webhook(name: string): ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  /** The endpoint of `/admin/<name>` of a running extension. */
+  extensionAdmin(name: string): AdminEndpoint | undefined;
   baseUrl(): string;
   /** Resolves when the host is running; rejects, with why it is not, after the host's 30 s start/restart wait. */
   whenRunning(): Promise<void>;
@@ -221,5 +223,6 @@ function adminDeps(deps: PipelineDeps): AdminDeps {
     trustedOrigins: deps.cors.origins,
     invoke: (fn, invocation) => void deps.invoke(fn, invocation),
     parentOf: (req) => requestParent(deps.telemetry, req),
+    extension: deps.extensionAdmin,
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../shared/clock.js';
 import type { Telemetry } from '../../../telemetry/index.js';
 import type { LogEntry } from '../../core/logger.js';
+import type { AdminEndpoint } from '../../http/admin.js';
 import type { BindingAdapter } from './bindingAdapter.js';
 
 /** What an extension is given when the host starts it for an app that uses one of its binding types. */
@@ -17,10 +18,14 @@ export type ExtensionContext<Options> = {
   telemetry: Telemetry;
 };
 
-/** One started extension: a handler per binding type, and optionally its `/runtime/webhooks/<name>` endpoint. */
+/**
+ * One started extension: a handler per binding type, and optionally its `/runtime/webhooks/<name>` endpoint and
+ * its `/admin/<name>` endpoint.
+ */
 export type ExtensionInstance = {
   bindings: BindingAdapter[];
   webhook?(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  admin?: AdminEndpoint;
 };
 
 /**
@@ -37,6 +42,8 @@ export type Extension<Options = undefined> = {
   readonly connectionForms?: readonly string[];
   /** Local services (by name) the stack must start before the extension runs, e.g. `serviceBus`. */
   readonly services?: readonly string[];
+  /** Started for every app, not only those that use its binding types (for an endpoint that answers regardless). */
+  readonly startAlways?: boolean;
   /** Validates its section (absent = `{}`); unknown keys must be refused with a message naming them. */
   parseOptions?(section: Record<string, unknown>, where: string): Options;
   start(context: ExtensionContext<Options>): ExtensionInstance | Promise<ExtensionInstance>;
@@ -48,6 +55,7 @@ export type RegisteredExtension = {
   readonly bindingTypes: readonly string[];
   readonly connectionForms: readonly string[];
   readonly services: readonly string[];
+  readonly startAlways: boolean;
   configure(
     section: Record<string, unknown>,
     where: string,
@@ -61,6 +69,7 @@ export function defineExtension<Options>(extension: Extension<Options>): Registe
     bindingTypes: extension.bindingTypes,
     connectionForms: extension.connectionForms ?? [],
     services: extension.services ?? [],
+    startAlways: extension.startAlways ?? false,
     configure(section, where) {
       const options = (extension.parseOptions?.(section, where) ?? undefined) as Options;
       return (context) => extension.start({ ...context, options });

@@ -15,8 +15,10 @@ function flagOf(value: unknown, fallback: boolean, what: string): boolean {
   return value;
 }
 
+const TIMESPAN_ZONE = 'Its TimeSpan schedule does not depend on the zone; its times are written in UTC.';
+
 /**
- * `timerTrigger`: NCRONTAB or TimeSpan schedules (`%Setting%` resolved) in `WEBSITE_TIME_ZONE`, `runOnStartup`,
+ * `timerTrigger`: NCRONTAB schedules in `WEBSITE_TIME_ZONE` or TimeSpan ones (`%Setting%` resolved), `runOnStartup`,
  * and `useMonitor` with the schedule status in `azure-webjobs-hosts` of `AzureWebJobsStorage` (Azurite's blobs).
  */
 export const timerExtension = defineExtension({
@@ -34,10 +36,10 @@ export const timerExtension = defineExtension({
     const describe = (fn: FunctionInfo, setting: (name: string) => string | undefined) => {
       const where = `Function '${fn.name}'`;
       const expression = typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '';
-      const timeZone = timeZoneFrom(setting);
+      const zone = timeZoneFrom(setting);
       let schedule;
       try {
-        schedule = parseSchedule(resolveAppSettingTokens(expression, setting), timeZone);
+        schedule = parseSchedule(resolveAppSettingTokens(expression, setting), zone);
       } catch (error) {
         throw new Error(`${where}: ${(error as Error).message}`);
       }
@@ -47,14 +49,15 @@ export const timerExtension = defineExtension({
             storageAccount(undefined, setting, emulator, `${where} (timer schedule status)`).hostContainer(),
             functionsHostId(setting),
             `Host.Functions.${fn.name}`,
-            timeZone,
+            schedule.timeZone,
           )
         : undefined;
       return {
         schedule,
         monitor,
-        timeZone,
         runOnStartup: flagOf(fn.trigger.runOnStartup, false, `${where}: runOnStartup`),
+        // Only a TimeSpan schedule gets here with a zone the cron timers are in error for.
+        zoneWarning: 'error' in zone ? `${where}: ${zone.error} ${TIMESPAN_ZONE}` : undefined,
       };
     };
     return {
@@ -62,7 +65,9 @@ export const timerExtension = defineExtension({
         {
           type: 'timerTrigger',
           async startTrigger(fn, host) {
-            const listener = new TimerListener({ fn, host, clock, ...describe(fn, host.setting) });
+            const { zoneWarning, ...timer } = describe(fn, host.setting);
+            if (zoneWarning) host.log({ level: 'warning', category: 'Host.Triggers.Timer', message: zoneWarning });
+            const listener = new TimerListener({ fn, host, clock, ...timer });
             await listener.start();
             listeners.set(fn.name, listener);
             return {
@@ -74,9 +79,9 @@ export const timerExtension = defineExtension({
           },
           // A run asked for through the admin API gets the timer object with the status as it stands.
           async adminInvocation(fn, _input, setting) {
-            const { schedule, monitor, timeZone } = describe(fn, setting);
+            const { schedule, monitor } = describe(fn, setting);
             const status = monitor ? ((await monitor.get()) ?? listeners.get(fn.name)?.status) : undefined;
-            return { triggerData: { json: timerInfo(schedule, status, false, timeZone) } };
+            return { triggerData: { json: timerInfo(schedule, status, false) } };
           },
         },
       ],

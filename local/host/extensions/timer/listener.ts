@@ -14,20 +14,14 @@ export type TimerListenerDeps = {
   /** Undefined when useMonitor is off (or the schedule runs more often than once a minute). */
   monitor: ScheduleMonitor | undefined;
   runOnStartup: boolean;
-  timeZone: string | undefined;
   clock: Clock;
 };
 
 type Unscheduled = { reason: 'IsPastDue'; originalSchedule: number } | { reason: 'RunOnStartup' };
 
 /** The timer object the Node library expects (it camel-cases the keys): schedule, status, past due. */
-export function timerInfo(
-  schedule: TimerSchedule,
-  status: ScheduleStatus | undefined,
-  isPastDue: boolean,
-  timeZone: string | undefined,
-): string {
-  const at = (ms: number) => formatLocal(ms, timeZone);
+export function timerInfo(schedule: TimerSchedule, status: ScheduleStatus | undefined, isPastDue: boolean): string {
+  const at = (ms: number) => formatLocal(ms, schedule.timeZone);
   return JSON.stringify({
     Schedule: { AdjustForDST: schedule.adjustForDst },
     ScheduleStatus: status
@@ -85,12 +79,12 @@ export class TimerListener {
   }
 
   #occurrences(now: number): string {
-    const { schedule, fn, timeZone } = this.#deps;
+    const { schedule, fn } = this.#deps;
     const lines: string[] = [];
     let at = now;
     for (let i = 0; i < 5; i++) {
       at = schedule.next(at);
-      lines.push(formatLocal(at, timeZone));
+      lines.push(formatLocal(at, schedule.timeZone));
     }
     return `The next 5 occurrences of the '${fn.name}' schedule (${schedule.description}) will be:\n${lines.join('\n')}`;
   }
@@ -109,7 +103,8 @@ export class TimerListener {
   }
 
   async #fire(unscheduled: Unscheduled | undefined): Promise<void> {
-    const { host, fn, schedule, monitor, clock, timeZone } = this.#deps;
+    const { host, fn, schedule, monitor, clock } = this.#deps;
+    const { timeZone } = schedule;
     if (this.#closed) return;
     const invocationTime = clock.now();
     const details = unscheduled
@@ -121,7 +116,7 @@ export class TimerListener {
     // The function sees the status as it was before this run (Next = this occurrence), as in Azure.
     await host.invoke(fn.name, {
       triggerData: {
-        json: timerInfo(schedule, monitor ? this.#status : undefined, unscheduled?.reason === 'IsPastDue', timeZone),
+        json: timerInfo(schedule, monitor ? this.#status : undefined, unscheduled?.reason === 'IsPastDue'),
       },
       reason: `Timer fired at ${formatLocal(invocationTime, timeZone)}`,
       details,

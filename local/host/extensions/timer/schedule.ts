@@ -12,14 +12,21 @@ export type TimerSchedule = {
   readonly description: string;
   /** Occurrences less than a minute apart: the host then keeps no schedule status (useMonitor off). */
   readonly subMinute: boolean;
+  /** The zone its times are written in (undefined: this machine's). */
+  readonly timeZone: string | undefined;
 };
+
+/** `WEBSITE_TIME_ZONE` as read: its tz database zone (undefined when unset), or why it names none. */
+export type TimeZoneSetting = { zone: string | undefined } | { error: string };
 
 // NCRONTAB knows numbers, names, ranges, lists and steps; the Quartz extras croner also takes are refused.
 const NOT_NCRONTAB = /[?LW#@]/i;
 
-function cronSchedule(expression: string, timeZone: string | undefined): TimerSchedule | undefined {
+/** An NCRONTAB schedule, or undefined for an expression that is none; throws for a zone it cannot be read in. */
+function cronSchedule(expression: string, zoneSetting: TimeZoneSetting): TimerSchedule | undefined {
   const fields = expression.trim().split(/\s+/);
   if ((fields.length !== 5 && fields.length !== 6) || NOT_NCRONTAB.test(expression)) return undefined;
+  const timeZone = 'zone' in zoneSetting ? zoneSetting.zone : undefined;
   let cron: Cron;
   try {
     // NCRONTAB requires both day fields to match (vixie cron takes either).
@@ -27,6 +34,7 @@ function cronSchedule(expression: string, timeZone: string | undefined): TimerSc
   } catch {
     return undefined;
   }
+  if ('error' in zoneSetting) throw new Error(zoneSetting.error);
   const withSeconds = fields.length === 6 ? fields : ['0', ...fields];
   const everyMinuteOrMore = withSeconds.slice(1).every((f) => f === '*');
   const next = (after: number): number => {
@@ -40,6 +48,7 @@ function cronSchedule(expression: string, timeZone: string | undefined): TimerSc
     adjustForDst: true,
     description: `Cron: '${withSeconds.join(' ')}'`,
     subMinute: everyMinuteOrMore && next(next(now)) - next(now) < 60_000,
+    timeZone,
   };
 }
 
@@ -62,9 +71,13 @@ function formatTimeSpan(ms: number): string {
   return days > 0 ? `${days}.${clock}` : clock;
 }
 
-/** Parses a resolved schedule as the timer extension does: NCRONTAB first, then a TimeSpan. */
-export function parseSchedule(expression: string, timeZone: string | undefined): TimerSchedule {
-  const cron = cronSchedule(expression, timeZone);
+/**
+ * Parses a resolved schedule as the timer extension does: NCRONTAB first, then a TimeSpan. Only NCRONTAB reads the
+ * zone, as in Azure: a TimeSpan is a constant interval whatever the zone, whose times are written in UTC when the
+ * setting names no zone (as .NET does with a TZ it cannot find).
+ */
+export function parseSchedule(expression: string, zoneSetting: TimeZoneSetting): TimerSchedule {
+  const cron = cronSchedule(expression, zoneSetting);
   if (cron) return cron;
   const interval = timeSpanMs(expression);
   if (interval === undefined || interval <= 0) {
@@ -77,6 +90,7 @@ export function parseSchedule(expression: string, timeZone: string | undefined):
     adjustForDst: false,
     description: `Constant: ${formatTimeSpan(interval)}`,
     subMinute: interval < 60_000,
+    timeZone: 'zone' in zoneSetting ? zoneSetting.zone : 'UTC',
   };
 }
 
@@ -91,18 +105,18 @@ function zoneOfWindowsId(id: string): string | undefined {
  * `WEBSITE_TIME_ZONE`: a tz database name (what Linux plans take) or a Windows time-zone id (what Windows plans
  * take), as the host on .NET accepts both; unset = this machine's zone, as with `func start`.
  */
-export function timeZoneFrom(setting: (name: string) => string | undefined): string | undefined {
+export function timeZoneFrom(setting: (name: string) => string | undefined): TimeZoneSetting {
   const zone = setting('WEBSITE_TIME_ZONE')?.trim();
-  if (!zone) return undefined;
+  if (!zone) return { zone: undefined };
   const timeZone = zoneOfWindowsId(zone) ?? zone;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
   } catch {
-    throw new Error(
-      `WEBSITE_TIME_ZONE '${zone}' is neither a tz database name (as Linux plans take, e.g. 'America/New_York') nor a Windows time zone id (as Windows plans take, e.g. 'Eastern Standard Time').`,
-    );
+    return {
+      error: `WEBSITE_TIME_ZONE '${zone}' is neither a tz database name (as Linux plans take, e.g. 'America/New_York') nor a Windows time zone id (as Windows plans take, e.g. 'Eastern Standard Time').`,
+    };
   }
-  return timeZone;
+  return { zone: timeZone };
 }
 
 // One formatter per zone: building one costs ~5 ms, and a timer's start formats eight times (status, occurrences).
