@@ -5,12 +5,12 @@ import type { ExtensionRegistry } from './extensions/registry.js';
 import {
   partitionBySupport,
   startExtensions,
-  type FunctionError,
   type ConfiguredExtensions,
   type LocalServices,
   type StartedExtensions,
 } from './extensions/startExtensions.js';
-import { indexFunctions, type FunctionInfo } from './core/functionIndex.js';
+import { indexFunctions, type FunctionError, type FunctionInfo } from './core/functionIndex.js';
+import { FunctionErrors } from './core/functionErrors.js';
 import { formatFunctionList } from './functionList.js';
 import { HOST_VERSION } from './core/hostVersion.js';
 import type { LogEntry } from './core/logger.js';
@@ -41,7 +41,10 @@ export type GenerationDeps = {
 
 /** One load of the app: its workers, the functions they reported, and the trigger listeners started for them. */
 export type Generation = {
+  /** The functions that run: routing, triggers and admin invocations use these. */
   readonly functions: FunctionInfo[];
+  /** The functions in error and why (the admin API lists and reports them). */
+  readonly errors: FunctionErrors;
   readonly workers: WorkerPool;
   readonly extensions: StartedExtensions;
   /** The app streams HTTP (`enableHttpStream`): its workers serve each request themselves. */
@@ -71,8 +74,9 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
   try {
     const started = await workers.start();
     const indexed = indexFunctions(started.functions, deps.isDisabled);
-    const { functions, errors } = partitionBySupport(indexed.functions, deps.registry);
-    for (const error of [...indexed.errors, ...errors]) logInError(deps, error);
+    const { functions, errors: unsupported } = partitionBySupport(indexed.functions, deps.registry);
+    const errors = new FunctionErrors();
+    for (const error of [...indexed.errors, ...unsupported]) putInError(deps, errors, error);
     const extensions = await startExtensions(functions, deps.registry, deps.extensions, {
       services: deps.services,
       setting: deps.triggerHost.setting,
@@ -81,10 +85,10 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
       telemetry: deps.triggerHost.telemetry,
     });
     const streaming = started.capabilities.HttpUri !== undefined;
-    const generation = { functions, workers, extensions, streaming, stop };
+    const generation = { functions, errors, workers, extensions, streaming, stop };
     // Invocations can be routed from here on: a listener may fire before the others have started.
     deps.onIndexed(generation);
-    await startListeners(functions, extensions, deps, listeners);
+    await startListeners(generation, deps, listeners);
     deps.log({
       level: 'information',
       category: 'Host.Startup',
@@ -97,19 +101,23 @@ export async function startGeneration(deps: GenerationDeps): Promise<Generation>
   }
 }
 
-function logInError(deps: Pick<GenerationDeps, 'log'>, { name, message }: FunctionError): void {
-  deps.log({ level: 'error', category: 'Host.General', message: `The '${name}' function is in error: ${message}` });
+function putInError(deps: Pick<GenerationDeps, 'log'>, errors: FunctionErrors, error: FunctionError): void {
+  errors.add(error);
+  deps.log({
+    level: 'error',
+    category: 'Host.General',
+    message: `The '${error.name}' function is in error: ${error.message}`,
+  });
 }
 
 /**
  * A listener per enabled non-HTTP trigger. A trigger its extension refuses (a setting the local host does not
  * serve, a schedule or time zone it cannot read) puts that function in error, as Azure's partial host start-up
- * does: it is dropped from `functions`, which the host reads on every request, and the rest of the app runs.
- * Each listener joins `listeners` as it starts, so a stop meanwhile closes it.
+ * does: it moves from `functions`, which the host reads on every request, to `errors`, and the rest of the app
+ * runs. Each listener joins `listeners` as it starts, so a stop meanwhile closes it.
  */
 async function startListeners(
-  functions: FunctionInfo[],
-  extensions: StartedExtensions,
+  { functions, extensions, errors }: Generation,
   deps: Pick<GenerationDeps, 'log' | 'triggerHost'>,
   listeners: TriggerListener[],
 ): Promise<void> {
@@ -119,7 +127,7 @@ async function startListeners(
     try {
       listeners.push(await adapter.startTrigger(fn, deps.triggerHost));
     } catch (error) {
-      logInError(deps, { name: fn.name, message: (error as Error).message });
+      putInError(deps, errors, { name: fn.name, message: (error as Error).message, function: fn });
       functions.splice(functions.indexOf(fn), 1);
     }
   }

@@ -13,6 +13,7 @@ import { builtInExtensions } from './extensions/index.js';
 import { ExtensionRegistry } from './extensions/registry.js';
 import { configureExtensions, type ConfiguredExtensions, type LocalServices } from './extensions/startExtensions.js';
 import type { FunctionInfo } from './core/functionIndex.js';
+import { FunctionErrors } from './core/functionErrors.js';
 import { readHostJson, type HostConfig } from './hostJson.js';
 import { HostState } from './hostState.js';
 import { validateCorsPolicy } from './http/cors.js';
@@ -77,7 +78,7 @@ export interface FunctionsHost {
   /** The key `/admin/*` requires in `x-functions-key` (or `?code=`). */
   readonly masterKey: string;
   readonly telemetry: Telemetry;
-  /** The indexed functions, sorted by name (invalid ones left out). */
+  /** The functions that run, sorted by name (those in error left out; the admin API still lists the indexed ones). */
   functions(): FunctionInfo[];
   /** Process ids of the app's running language workers. */
   workerPids(): number[];
@@ -90,6 +91,9 @@ export interface FunctionsHost {
   /** Stops triggers and the server after in-flight invocations, then the workers (appTerminate hooks run). */
   close(): Promise<void>;
 }
+
+/** What a host without a loaded app reports: no function in error. */
+const NO_ERRORS = new FunctionErrors();
 
 type HostParts = {
   appDir: string;
@@ -159,6 +163,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts },
     createRequestPipeline({
       functions: () => runtime.functions,
+      functionErrors: () => runtime.functionErrors,
       routePrefix: () => parts.config.http.routePrefix,
       customHeaders: parts.config.http.customHeaders,
       webhook: (name) => runtime.webhook(name),
@@ -245,6 +250,10 @@ class HostRuntime {
 
   get functions(): FunctionInfo[] {
     return this.#generation?.functions ?? [];
+  }
+
+  get functionErrors(): FunctionErrors {
+    return this.#generation?.errors ?? NO_ERRORS;
   }
 
   get streaming(): boolean {

@@ -40,7 +40,7 @@ describe('start-up failures', () => {
     );
   });
 
-  it('puts a function whose binding type no extension handles in error, naming the type, and runs the rest', async () => {
+  it('puts a function whose binding type no extension handles in error, naming the type, lists it, and runs the rest', async () => {
     const app = fixture('timer-app');
     app.write(
       'dist/index.js',
@@ -61,10 +61,59 @@ describe('start-up failures', () => {
       ]);
       expect(host.functions().map((f) => f.name)).toEqual(['hello']);
       expect(await (await fetch(`${host.url}/api/hello`)).text()).toBe('still here');
-      const admin = await fetch(`${host.url}/admin/functions/changes`, {
-        headers: { 'x-functions-key': host.masterKey },
+      // The admin API reads the function metadata, which keeps it (as Azure's does); only invoking it is refused.
+      const admin = (path: string, init: RequestInit = {}) =>
+        fetch(`${host.url}${path}`, { ...init, headers: { 'x-functions-key': host.masterKey } });
+      const list = (await (await admin('/admin/functions')).json()) as { name: string; isDisabled: boolean }[];
+      expect(list.map((f) => [f.name, f.isDisabled])).toEqual([
+        ['changes', false],
+        ['hello', false],
+      ]);
+      const detail = (await (await admin('/admin/functions/changes')).json()) as Record<string, unknown>;
+      expect(detail).toMatchObject({ name: 'changes', language: 'node', invoke_url_template: null });
+      expect(detail.config).toEqual({ bindings: [expect.objectContaining({ type: 'cosmosDBTrigger' })] });
+      const status = await admin('/admin/functions/CHANGES/status');
+      expect(status.status).toBe(200);
+      expect(await status.json()).toEqual({
+        errors: [expect.stringMatching(/^Function 'changes' uses the binding type 'cosmosDBTrigger' /)],
       });
-      expect(admin.status).toBe(404);
+      expect(await (await admin('/admin/functions/hello/status')).json()).toEqual({});
+      expect((await admin('/admin/functions/nope/status')).status).toBe(404);
+      expect((await fetch(`${host.url}/admin/functions/changes/status`)).status).toBe(401);
+      const invoke = await admin('/admin/functions/changes', { method: 'POST', body: '{"input":"x"}' });
+      expect(invoke.status).toBe(404);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('lists functions whose routes the host cannot serve, in error, and reports an invalid one unlisted', async () => {
+    const app = fixture('timer-app');
+    app.write(
+      'dist/index.js',
+      "import { app } from '@azure/functions';\n" +
+        "app.http('hello', { authLevel: 'anonymous', handler: () => ({ body: 'first' }) });\n" +
+        "app.http('later', { authLevel: 'anonymous', route: 'HELLO', handler: () => ({ body: 'second' }) });\n" +
+        "app.http('builtIn', { authLevel: 'anonymous', route: 'runtime/x', handler: () => ({ body: 'never' }) });\n" +
+        "app.http('bad.name', { authLevel: 'anonymous', handler: () => ({ body: 'never' }) });\n",
+    );
+    const host = await start(app.dir);
+    try {
+      const admin = (path: string) => fetch(`${host.url}${path}`, { headers: { 'x-functions-key': host.masterKey } });
+      const list = (await (await admin('/admin/functions')).json()) as { name: string }[];
+      expect(list.map((f) => f.name)).toEqual(['builtIn', 'hello', 'later']);
+      expect(await (await admin('/admin/functions/later/status')).json()).toEqual({
+        errors: ["The route specified conflicts with the route defined by function 'hello'."],
+      });
+      expect(await (await admin('/admin/functions/builtIn/status')).json()).toEqual({
+        errors: ['The specified route conflicts with one or more built in routes.'],
+      });
+      // A function that fails metadata validation is out of the metadata, but its errors are still reported.
+      expect((await admin('/admin/functions/bad.name')).status).toBe(404);
+      expect(await (await admin('/admin/functions/bad.name/status')).json()).toEqual({
+        errors: ["'bad.name' is not a valid function name."],
+      });
+      expect(await (await fetch(`${host.url}/api/hello`)).text()).toBe('first');
     } finally {
       await host.close();
     }

@@ -157,6 +157,15 @@ describe('timer schedules', () => {
     for (const entry of inError) expect(entry).toMatchObject({ level: 'error', message: expect.stringMatching(zone) });
     expect(host.isRunning()).toBe(true);
     expect(host.functions().map((f) => f.name)).toEqual(['every5s']);
+    // Their listeners failed, so they stay listed, their status names why, and they cannot be invoked.
+    const admin = (path: string, init: RequestInit = {}) =>
+      fetch(`${host!.url}${path}`, { ...init, headers: { 'x-functions-key': host!.masterKey } });
+    const list = (await (await admin('/admin/functions')).json()) as { name: string }[];
+    expect(list.map((f) => f.name)).toEqual(['every5s', 'morning', 'onStartup']);
+    expect(await (await admin('/admin/functions/morning/status')).json()).toEqual({
+      errors: [expect.stringMatching(zone)],
+    });
+    expect((await admin('/admin/functions/morning', { method: 'POST', body: '{"input":""}' })).status).toBe(404);
     // A TimeSpan schedule reads no zone, as in Azure; its times are written in UTC, and a warning says so.
     expect(logger.entries.slice(from)).toContainEqual(
       expect.objectContaining({

@@ -32,7 +32,14 @@ export type FunctionInfo = {
   retryOptions: RpcRetryOptions | undefined;
 };
 
-export type IndexResult = { functions: FunctionInfo[]; errors: { name: string; message: string }[] };
+/**
+ * A function the host cannot run, and why: logged as `The '<name>' function is in error: <message>`. `function` is
+ * set when it passed metadata validation: like Azure's, the function metadata (the admin API) keeps it, though no
+ * route or trigger ever runs it.
+ */
+export type FunctionError = { name: string; message: string; function?: FunctionInfo };
+
+export type IndexResult = { functions: FunctionInfo[]; errors: FunctionError[] };
 
 const FUNCTION_NAME = /^[a-z][a-z0-9_-]{0,127}$/i;
 const BINDING_NAME = /^[a-zA-Z][a-zA-Z0-9]{0,127}$/;
@@ -59,10 +66,6 @@ function toBindings(metadata: RpcFunctionMetadata): BindingInfo[] {
 
 function httpRoute(name: string, trigger: BindingInfo): HttpRouteInfo {
   const route = typeof trigger.route === 'string' && trigger.route.trim() !== '' ? trigger.route : name;
-  const normalized = route.replace(/^\/+|\/+$/g, '').toLowerCase();
-  if (normalized.startsWith('admin') || normalized.startsWith('runtime')) {
-    throw new Error('The specified route conflicts with one or more built in routes.');
-  }
   const rawMethods = Array.isArray(trigger.methods)
     ? (trigger.methods as unknown[]).map((m) => String(m).toUpperCase())
     : [];
@@ -113,15 +116,40 @@ function methodsIntersect(a: string[] | undefined, b: string[] | undefined): boo
   return !a || !b || a.some((m) => b.includes(m));
 }
 
+const normalizedRoute = (http: HttpRouteInfo): string => http.route.replace(/^\/+|\/+$/g, '').toLowerCase();
+
+/** Function names in the host's order: ignoring case, which is also the route order. */
+export function compareNames(a: FunctionInfo, b: FunctionInfo): number {
+  const x = a.name.toUpperCase();
+  const y = b.name.toUpperCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Why an HTTP function's route cannot be served next to the `accepted` ones (Azure's descriptor-time checks). */
+function routeError(fn: FunctionInfo, accepted: readonly FunctionInfo[]): string | undefined {
+  if (!fn.http) return undefined;
+  const route = normalizedRoute(fn.http);
+  if (route.startsWith('admin') || route.startsWith('runtime')) {
+    return 'The specified route conflicts with one or more built in routes.';
+  }
+  const clash = accepted.find(
+    (other) =>
+      other.http && normalizedRoute(other.http) === route && methodsIntersect(other.http.methods, fn.http?.methods),
+  );
+  return clash ? `The route specified conflicts with the route defined by function '${clash.name}'.` : undefined;
+}
+
 /**
  * Host-side validation of the registered functions (WorkerFunctionMetadataProvider rules): invalid ones are left
- * out with the host's message; the rest are sorted by name, case-insensitively, which is also the route order.
+ * out with the host's message; the rest are sorted by name, case-insensitively, which is also the route order. A
+ * route the host cannot serve puts its function in error too, but it stays in the metadata, as in Azure, where that
+ * check comes later (ScriptHost.ValidateFunction).
  */
 export function indexFunctions(
   reported: Iterable<RpcFunctionMetadata>,
   isDisabled: (name: string) => boolean,
 ): IndexResult {
-  const errors: IndexResult['errors'] = [];
+  const errors: FunctionError[] = [];
   const valid: FunctionInfo[] = [];
   for (const fn of reported) {
     try {
@@ -130,28 +158,12 @@ export function indexFunctions(
       errors.push({ name: fn.name, message: (error as Error).message });
     }
   }
-  valid.sort((a, b) => {
-    const x = a.name.toUpperCase();
-    const y = b.name.toUpperCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  valid.sort(compareNames);
   const functions: FunctionInfo[] = [];
   for (const fn of valid) {
-    const clash = fn.http
-      ? functions.find(
-          (other) =>
-            other.http &&
-            other.http.route.replace(/^\/+|\/+$/g, '').toLowerCase() ===
-              fn.http?.route.replace(/^\/+|\/+$/g, '').toLowerCase() &&
-            methodsIntersect(other.http.methods, fn.http?.methods),
-        )
-      : undefined;
-    if (clash)
-      errors.push({
-        name: fn.name,
-        message: `The route specified conflicts with the route defined by function '${clash.name}'.`,
-      });
-    else functions.push(fn);
+    const message = routeError(fn, functions);
+    if (message === undefined) functions.push(fn);
+    else errors.push({ name: fn.name, message, function: fn });
   }
   return { functions, errors };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../shared/clock.js';
 import type { Telemetry } from '../../telemetry/index.js';
-import type { FunctionInfo } from '../core/functionIndex.js';
+import type { FunctionError, FunctionInfo } from '../core/functionIndex.js';
 import type { LogEntry } from '../core/logger.js';
 import type { BindingAdapter } from './shared/bindingAdapter.js';
 import type { AdminEndpoint } from '../http/admin.js';
@@ -49,10 +49,7 @@ export function configureExtensions(
   return configured;
 }
 
-/** A function the host leaves out, and why: logged as `The '<name>' function is in error: <message>`. */
-export type FunctionError = { name: string; message: string };
-
-/** Why `fn` cannot run here: a binding type no extension handles (the function is left out, as in Azure). */
+/** Why `fn` cannot run here: a binding type no extension handles (it is in error, as in Azure). */
 function unsupportedBinding(fn: FunctionInfo, registry: ExtensionRegistry): string | undefined {
   const binding = fn.bindings.find((b) => !registry.forType(b.type));
   if (!binding) return undefined;
@@ -76,7 +73,7 @@ export function partitionBySupport(
   for (const fn of functions) {
     const message = fn.disabled ? undefined : unsupportedBinding(fn, registry);
     if (message === undefined) supported.push(fn);
-    else errors.push({ name: fn.name, message });
+    else errors.push({ name: fn.name, message, function: fn });
   }
   return { functions: supported, errors };
 }

@@ -3,7 +3,8 @@ import { sendProblem, type Problem } from '../../shared/problemJson.js';
 import { hasMasterKey } from '../../shared/masterKey.js';
 import { crossSiteRefusal } from '../../shared/requestOrigin.js';
 import { HOST_VERSION } from '../core/hostVersion.js';
-import type { FunctionInfo } from '../core/functionIndex.js';
+import { compareNames, type FunctionInfo } from '../core/functionIndex.js';
+import type { FunctionErrors } from '../core/functionErrors.js';
 import type { TriggerInvocation } from '../core/invocation.js';
 import { hostProblems } from './hostProblems.js';
 import { BodyTooLargeError, readBody } from './readBody.js';
@@ -21,7 +22,10 @@ export type AdminEndpoint = {
 };
 
 export type AdminDeps = {
+  /** The functions that run. */
   functions(): FunctionInfo[];
+  /** The functions in error: listed and reported, never invoked. */
+  functionErrors(): FunctionErrors;
   baseUrl(): string;
   routePrefix(): string;
   /** Fire-and-forget invocation of a non-HTTP function. */
@@ -76,6 +80,13 @@ const status: Endpoint = {
     sendJson(res, 200, { state: 'Running', version: HOST_VERSION, processUptime: Math.round(process.uptime() * 1000) }),
 };
 
+/** The function metadata, as Azure's list and detail read it: the functions in error that were indexed too. */
+const metadata = (deps: AdminDeps): FunctionInfo[] =>
+  [...deps.functions(), ...deps.functionErrors().indexed].sort(compareNames);
+
+const findIn = (functions: FunctionInfo[], name: string): FunctionInfo | undefined =>
+  functions.find((f) => f.name.toLowerCase() === name.toLowerCase());
+
 const list: Endpoint = {
   methods: ['GET'],
   needsKey: true,
@@ -83,19 +94,36 @@ const list: Endpoint = {
     sendJson(
       res,
       200,
-      deps.functions().map((fn) => describe(fn, deps)),
+      metadata(deps).map((fn) => describe(fn, deps)),
     ),
 };
 
+/** `{"errors":[…]}` for a function in error, `{}` for one without, 404 for an unknown name (Azure's FunctionStatus). */
+function statusEndpoint(name: string): Endpoint {
+  return {
+    methods: ['GET'],
+    needsKey: true,
+    handle({ res, url, deps }) {
+      const errors = deps.functionErrors().messages(name);
+      if (errors) return sendJson(res, 200, { errors });
+      if (!findIn(metadata(deps), name)) return sendProblem(res, hostProblems.notFound(url.pathname));
+      sendJson(res, 200, {});
+    },
+  };
+}
+
 function functionEndpoint(name: string): Endpoint {
-  const find = (deps: AdminDeps) => deps.functions().find((f) => f.name.toLowerCase() === name.toLowerCase());
   return {
     methods: ['GET', 'POST'],
     needsKey: true,
     async handle({ req, res, url, deps }) {
-      const fn = find(deps);
+      if (req.method === 'GET') {
+        const fn = findIn(metadata(deps), name);
+        return fn ? sendJson(res, 200, describe(fn, deps)) : sendProblem(res, hostProblems.notFound(url.pathname));
+      }
+      // Only a function that runs has a descriptor to invoke: one in error is not found, as in Azure.
+      const fn = findIn(deps.functions(), name);
       if (!fn) return sendProblem(res, hostProblems.notFound(url.pathname));
-      if (req.method === 'GET') return sendJson(res, 200, describe(fn, deps));
       const refusal = crossSiteRefusal(req, deps.trustedOrigins);
       if (refusal) return sendProblem(res, hostProblems.crossSite('The admin API', refusal));
       const input = await readInput(req, deps.bodyLimit);
@@ -142,16 +170,20 @@ function findEndpoint(segments: string[], deps: AdminDeps): Endpoint | undefined
   const [area, name, more] = segments.map((s) => s.toLowerCase());
   if (area === 'host' && segments.length === 2) return name === 'ping' ? ping : name === 'status' ? status : undefined;
   if (area !== undefined && area !== 'functions' && segments.length === 1) return extensionEndpoint(area, deps);
-  if (area !== 'functions' || more !== undefined) return undefined;
+  if (area !== 'functions' || segments.length > 3 || (more !== undefined && more !== 'status')) return undefined;
   if (segments[1] === undefined) return list;
   try {
-    return functionEndpoint(decodeURIComponent(segments[1]));
+    const fn = decodeURIComponent(segments[1]);
+    return more === 'status' ? statusEndpoint(fn) : functionEndpoint(fn);
   } catch {
     return undefined;
   }
 }
 
-/** The host's admin API subset: function list/detail, admin invoke (202), host status and ping, extensions' own. */
+/**
+ * The host's admin API subset: function list/detail/status, admin invoke (202), host status and ping, extensions'
+ * own.
+ */
 export async function handleAdminRequest(
   req: IncomingMessage,
   res: ServerResponse,

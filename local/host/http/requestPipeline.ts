@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FunctionInfo } from '../core/functionIndex.js';
+import type { FunctionErrors } from '../core/functionErrors.js';
 import type { InvocationResult, TriggerInvocation } from '../core/invocation.js';
 import type { HostLogger } from '../core/logger.js';
 import { sendProblem } from '../../shared/problemJson.js';
@@ -24,7 +25,10 @@ import { requestParent, traceRequest } from './requestTelemetry.js';
 export type HttpMiddleware = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 export type PipelineDeps = {
+  /** The functions that run (routing reads these). */
   functions(): FunctionInfo[];
+  /** The functions in error (the admin API lists and reports them). */
+  functionErrors(): FunctionErrors;
   routePrefix(): string;
   /** host.json `extensions.http.customHeaders`, added to every function response. */
   customHeaders: Readonly<Record<string, string>>;
@@ -216,6 +220,7 @@ export function createRequestPipeline(
 function adminDeps(deps: PipelineDeps): AdminDeps {
   return {
     functions: deps.functions,
+    functionErrors: deps.functionErrors,
     baseUrl: deps.baseUrl,
     routePrefix: deps.routePrefix,
     bodyLimit: deps.bodyLimit,
