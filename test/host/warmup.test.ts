@@ -38,6 +38,14 @@ describe('warmup trigger', () => {
     const listed = await fetch(`${h.url}/admin/functions`, { headers: { 'x-functions-key': h.masterKey } });
     expect(((await listed.json()) as { name: string }[]).map((f) => f.name)).toEqual(['hello', 'WarmUp']);
 
+    // A page on another site cannot make it run, not even with a link (the browser says where it came from).
+    for (const headers of [{ origin: 'http://elsewhere.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+      const refused = await fetch(`${h.url}/admin/warmup`, { headers });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect(executions('WarmUp')).toEqual([]);
+
     // The name matches ignoring case, as the host's check does; any method is routed.
     const first = await warmup(h);
     expect([first.status, await first.text()]).toEqual([200, '']);

@@ -163,7 +163,16 @@ async function readInput(req: IncomingMessage, limit: number): Promise<string | 
 function extensionEndpoint(name: string, deps: AdminDeps): Endpoint | undefined {
   const endpoint = deps.extension(name);
   if (!endpoint) return undefined;
-  return { needsKey: !endpoint.anonymous, handle: ({ req, res }) => endpoint.handle(req, res) };
+  return {
+    needsKey: !endpoint.anonymous,
+    handle({ req, res }) {
+      // An extension's endpoint may run a function on any method (warmup does, without a key): a page on another
+      // site must not be able to make it, even with a plain link.
+      const refusal = crossSiteRefusal(req, deps.trustedOrigins);
+      if (refusal) return sendProblem(res, hostProblems.crossSite('The admin API', refusal));
+      return endpoint.handle(req, res);
+    },
+  };
 }
 
 function findEndpoint(segments: string[], deps: AdminDeps): Endpoint | undefined {
