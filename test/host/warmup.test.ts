@@ -39,7 +39,11 @@ describe('warmup trigger', () => {
     expect(((await listed.json()) as { name: string }[]).map((f) => f.name)).toEqual(['hello', 'WarmUp']);
 
     // A page on another site cannot make it run, not even with a link (the browser says where it came from).
-    for (const headers of [{ origin: 'http://elsewhere.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+    const crossSite: Record<string, string>[] = [
+      { origin: 'http://elsewhere.example' },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of crossSite) {
       const refused = await fetch(`${h.url}/admin/warmup`, { headers });
       expect(refused.status).toBe(403);
       expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
