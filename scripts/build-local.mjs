@@ -22,12 +22,13 @@ const dist = fileURLToPath(new URL('../dist/local/', import.meta.url));
 /**
  * Each entry (the stack's CLI, the language worker process it forks for the app, Azurite's process), what stays
  * outside its bundle (a native addon; for the stack and the worker, Azurite, which runs only in its own process)
- * and the packages it takes as empty modules.
+ * and the packages it takes as empty modules. Azurite's process is a CommonJS file beside tsc's, which
+ * `storage/azuriteLoader.js` runs with V8's code cache (Node 20 caches no ES module code); the others replace tsc's.
  */
 const ENTRIES = {
   'cli.js': { external: ['better-sqlite3', 'azurite'], empty: [] },
   'worker/main.js': { external: ['better-sqlite3', 'azurite'], empty: [] },
-  'storage/azuriteProcess.js': { external: [], empty: ['applicationinsights'] },
+  'storage/azuriteProcess.js': { external: [], empty: ['applicationinsights'], commonJs: 'storage/azuriteProcess.cjs' },
 };
 
 /** Packages loaded on first use, each bundled whole into `dist/local/lazy/`, under the name lazyModule.ts looks for. */
@@ -36,6 +37,8 @@ const LAZY = ['@azure/storage-blob', '@azure/storage-queue', '@azure/data-tables
 // CommonJS packages inside an ES module bundle reach Node's built-ins through a real `require`.
 const BANNER =
   "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);";
+// A CommonJS bundle has no `import.meta`: the bundle's own URL stands in for it (see ownModuleUrl).
+const COMMONJS_BANNER = "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;";
 
 /**
  * Every bundled module of ours keeps its own `import.meta.url` — the file it was built from — so what it finds
@@ -78,22 +81,23 @@ function emptyModules(names) {
   };
 }
 
-async function bundle([entry, { external, empty }]) {
+async function bundle([entry, { external, empty, commonJs }]) {
   const file = join(dist, entry);
   if (readFileSync(file, 'utf8').startsWith(BANNER)) {
     throw new Error(`${file} is already a bundle: compile first (npm run build runs tsc, then this).`);
   }
   const { outputFiles } = await build({
     entryPoints: [file],
-    outfile: file,
+    outfile: commonJs ? join(dist, commonJs) : file,
     allowOverwrite: true,
     write: false,
     bundle: true,
-    format: 'esm',
+    format: commonJs ? 'cjs' : 'esm',
     platform: 'node',
     target: ['node20'],
     external,
-    banner: { js: BANNER },
+    banner: { js: commonJs ? COMMONJS_BANNER : BANNER },
+    define: commonJs ? { 'import.meta.url': '__bundleUrl' } : {},
     plugins: [emptyModules(empty), ownModuleUrl(file)],
     minifyWhitespace: true,
     sourcemap: 'linked',

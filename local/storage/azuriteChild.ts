@@ -29,7 +29,7 @@ const HEALTH_TIMEOUT_MS = 2_000;
 
 /** Forks Azurite's process with `config.services` and resolves once they listen. */
 export async function startAzuriteProcess(config: AzuriteProcessConfig): Promise<AzuriteProcess> {
-  const child = fork(compiledEntry(import.meta.url, 'azuriteProcess.js'), [JSON.stringify(config)], {
+  const child = fork(compiledEntry(import.meta.url, 'azuriteLoader.js'), [JSON.stringify(config)], {
     // Not the parent's flags: a test runner's loaders or a profiler do not belong in Azurite's process.
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,4 +1,6 @@
 import type { WriteHealth } from '../shared/writeHealth.js';
+import { runAzuriteTableServer } from './azuriteServer.js';
+import { runAzuriteBlobQueueServers } from './blobQueueServer.js';
 
 /**
  * Child-process entry of Azurite: the stack's one Azurite process, which runs the table service and, once an app's
@@ -36,9 +38,6 @@ function tell(message: AzuriteProcessMessage, then?: () => void): void {
   });
 }
 
-const { runAzuriteTableServer } = await import('./azuriteServer.js');
-const { runAzuriteBlobQueueServers } = await import('./blobQueueServer.js');
-
 const config = JSON.parse(process.argv[2] ?? '{}') as AzuriteProcessConfig;
 const running = new Map<AzuriteServiceName, Running>();
 
@@ -64,6 +63,8 @@ let queue = Promise.all(config.services.map(startService)).then(
   () => tell(ready()),
   (error: unknown) => tell(failed(error), () => process.exit(1)),
 );
+/** Settles once the argument's services are up (or failed): start-up's code has run by then. */
+export const started: Promise<void> = queue;
 process.on('message', (message: AzuriteParentMessage) => {
   if (message === 'health') return tell({ health: running.get('table')?.health?.() ?? { diskFull: false } });
   queue = queue

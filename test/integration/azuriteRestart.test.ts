@@ -12,7 +12,7 @@ const { stack, logger } = useLocalStack({ inMemory: false, dataDir });
 function azuriteChild(): number {
   for (const task of readdirSync(`/proc/${process.pid}/task`)) {
     for (const pid of readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('azuriteProcess.js')) return Number(pid);
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('azuriteLoader.js')) return Number(pid);
     }
   }
   throw new Error('This process has no Azurite child.');

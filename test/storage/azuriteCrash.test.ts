@@ -9,7 +9,7 @@ import { azuriteEndpoints } from '../../local/storage/azurite.js';
 import type { AzuriteProcessConfig, AzuriteReadyMessage } from '../../local/storage/azuriteProcess.js';
 import { APP_DIR } from '../support/stack.js';
 
-const ENTRY = join(APP_DIR, 'dist', 'local', 'storage', 'azuriteProcess.js');
+const ENTRY = join(APP_DIR, 'dist', 'local', 'storage', 'azuriteLoader.js');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 

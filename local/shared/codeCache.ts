@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** Whether V8 took the cached code: `used`, `none` (no cache for this build of the file yet) or `rejected`. */
+export type CodeCacheUse = 'used' | 'none' | 'rejected';
+
+export type CachedModule = {
+  /** The module's `module.exports`. */
+  exports: unknown;
+  cache: CodeCacheUse;
+  /**
+   * Writes what V8 has compiled of the file so far (call it once the start-up code has run, so that is in it too),
+   * unless the cache was used. Never throws: without a cache the next start compiles as this one did.
+   */
+  save(): void;
+};
+
+/**
+ * The cache's name for this build of `file`: V8 checks a cache against the source's length only, so the name
+ * carries a hash of the source (~4 ms for Azurite's bundle), and another build never runs this one's code.
+ */
+function cacheFileName(file: string, source: string): string {
+  return `${basename(file)}.${createHash('sha1').update(source).digest('hex').slice(0, 16)}.v8cache`;
+}
+
+/**
+ * Runs a CommonJS bundle with V8's code cache beside it. Node 20 has no compile cache of its own, and compiling
+ * Azurite's 3.4 MB bundle, then each function the first time it runs, is a third of that process's start-up CPU.
+ * The cache is written once per build of the file (atomically: parallel processes may race), and files of older
+ * builds are removed then.
+ */
+export function runWithCodeCache(file: string): CachedModule {
+  const source = readFileSync(file, 'utf8');
+  const cacheName = cacheFileName(file, source);
+  const cacheFile = join(dirname(file), cacheName);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  const cache: CodeCacheUse = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  module.loaded = true;
+  return {
+    exports: module.exports,
+    cache,
+    save() {
+      if (cache === 'used') return;
+      try {
+        const temporary = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temporary, script.createCachedData());
+        renameSync(temporary, cacheFile);
+        removeOtherBuilds(file, cacheName);
+      } catch {
+        // A read-only install, or a full disk: the next start compiles again.
+      }
+    },
+  };
+}
+
+function removeOtherBuilds(file: string, keep: string): void {
+  const prefix = `${basename(file)}.`;
+  for (const name of readdirSync(dirname(file))) {
+    if (name !== keep && name.startsWith(prefix) && name.endsWith('.v8cache')) {
+      rmSync(join(dirname(file), name), { force: true });
+    }
+  }
+}
