@@ -28,7 +28,13 @@ const dist = fileURLToPath(new URL('../dist/local/', import.meta.url));
 const ENTRIES = {
   'cli.js': { external: ['better-sqlite3', 'azurite'], empty: [] },
   'worker/main.js': { external: ['better-sqlite3', 'azurite'], empty: [] },
-  'storage/azuriteProcess.js': { external: [], empty: ['applicationinsights'], commonJs: 'storage/azuriteProcess.cjs' },
+  'storage/azuriteProcess.js': {
+    external: [],
+    empty: ['applicationinsights'],
+    // psl builds its rule table when loaded (~40 ms); only tough-cookie's cookie jar uses it, which Azurite does not.
+    onFirstUse: ['psl'],
+    commonJs: 'storage/azuriteProcess.cjs',
+  },
 };
 
 /** Packages loaded on first use, each bundled whole into `dist/local/lazy/`, under the name lazyModule.ts looks for. */
@@ -81,7 +87,35 @@ function emptyModules(names) {
   };
 }
 
-async function bundle([entry, { external, empty, commonJs }]) {
+/**
+ * Packages whose module runs only when one of its exports is first read: the bundle keeps them, behind a stand-in
+ * that loads the package then (for a CommonJS package that its importers use only through property reads).
+ */
+function onFirstUse(names) {
+  const filter = new RegExp(`^(${names.join('|')})$`);
+  return {
+    name: 'on-first-use',
+    setup(esbuild) {
+      if (names.length === 0) return;
+      esbuild.onResolve({ filter }, async (args) => {
+        if (args.pluginData === 'real') return undefined;
+        const real = await esbuild.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'real',
+        });
+        return { path: real.path, namespace: 'on-first-use' };
+      });
+      esbuild.onLoad({ filter: /.*/, namespace: 'on-first-use' }, (args) => ({
+        contents: `let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require(${JSON.stringify(args.path)}))[key] });\n`,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+    },
+  };
+}
+
+async function bundle([entry, { external, empty, onFirstUse: lazy = [], commonJs }]) {
   const file = join(dist, entry);
   if (readFileSync(file, 'utf8').startsWith(BANNER)) {
     throw new Error(`${file} is already a bundle: compile first (npm run build runs tsc, then this).`);
@@ -98,7 +132,7 @@ async function bundle([entry, { external, empty, commonJs }]) {
     external,
     banner: { js: commonJs ? COMMONJS_BANNER : BANNER },
     define: commonJs ? { 'import.meta.url': '__bundleUrl' } : {},
-    plugins: [emptyModules(empty), ownModuleUrl(file)],
+    plugins: [emptyModules(empty), onFirstUse(lazy), ownModuleUrl(file)],
     minifyWhitespace: true,
     sourcemap: 'linked',
     logLevel: 'warning',
