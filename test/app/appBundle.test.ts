@@ -47,10 +47,15 @@ function bundleMatching(dir: string, matches: (text: string) => boolean): Promis
 describe("the app's bundle (scripts/build-app.mjs)", () => {
   let watcher: ChildProcess | undefined;
   const dirs: string[] = [];
-  afterEach(() => {
-    watcher?.kill('SIGTERM');
+  afterEach(async () => {
+    if (watcher && watcher.exitCode === null && watcher.signalCode === null) {
+      const exited = new Promise((resolve) => watcher!.once('exit', resolve));
+      watcher.kill('SIGTERM');
+      await exited;
+    }
     watcher = undefined;
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    // esbuild's own process may finish a write just after its parent has gone: retry what it recreates.
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   });
 
   it('is what package.json main names, with every function file of dist/src/functions inside', () => {
