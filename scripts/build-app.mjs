@@ -8,6 +8,7 @@
 import { context } from 'esbuild';
 import { readdirSync, rmSync, watch } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ESM_BUNDLE_BANNER } from './esmBundleBanner.mjs';
 
 const functions = fileURLToPath(new URL('../dist/src/functions/', import.meta.url));
 const outdir = fileURLToPath(new URL('../dist/src/bundle/', import.meta.url));
@@ -21,10 +22,6 @@ function entryModule() {
     .join('\n');
 }
 
-// CommonJS packages inside an ES module bundle reach Node's built-ins through a real `require`.
-const BANNER =
-  "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);";
-
 function bundler(entry) {
   return context({
     stdin: { contents: entry, resolveDir: functions, sourcefile: 'functions.js', loader: 'js' },
@@ -37,7 +34,7 @@ function bundler(entry) {
     platform: 'node',
     target: ['node20'],
     external: ['@azure/functions'],
-    banner: { js: BANNER },
+    banner: { js: ESM_BUNDLE_BANNER },
     minifyWhitespace: true,
     sourcemap: 'linked',
     logLevel: 'warning',
@@ -48,17 +45,21 @@ function bundler(entry) {
 rmSync(outdir, { recursive: true, force: true });
 
 if (process.argv.includes('--watch')) {
-  // A function file added or removed changes the entry itself: start over with the new list.
+  // A function file added or removed changes the entry itself: start over with the new list. Restarts run one
+  // after another, so a burst of new files (a checkout) never leaves two watchers behind.
   let entry = entryModule();
   let current = await bundler(entry);
   await current.watch();
-  watch(functions, async () => {
-    const next = entryModule();
-    if (next === entry) return;
-    entry = next;
-    await current.dispose();
-    current = await bundler(entry);
-    await current.watch();
+  let restarts = Promise.resolve();
+  watch(functions, () => {
+    restarts = restarts.then(async () => {
+      const next = entryModule();
+      if (next === entry) return;
+      entry = next;
+      await current.dispose();
+      current = await bundler(entry);
+      await current.watch();
+    });
   });
   process.stdout.write(`Rebuilding ${outdir} whenever dist/src changes (Ctrl+C to stop).\n`);
 } else {

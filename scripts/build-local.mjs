@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ESM_BUNDLE_BANNER } from './esmBundleBanner.mjs';
 // Compiled by tsc just before this runs: the one place that names the bundled files.
 import { lazyBundleFileName } from '../dist/local/shared/lazyModule.js';
 
@@ -40,9 +41,6 @@ const ENTRIES = {
 /** Packages loaded on first use, each bundled whole into `dist/local/lazy/`, under the name lazyModule.ts looks for. */
 const LAZY = ['@azure/storage-blob', '@azure/storage-queue', '@azure/data-tables'];
 
-// CommonJS packages inside an ES module bundle reach Node's built-ins through a real `require`.
-const BANNER =
-  "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);";
 // A CommonJS bundle has no `import.meta`: the bundle's own URL stands in for it (see ownModuleUrl).
 const COMMONJS_BANNER = "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;";
 
@@ -117,7 +115,7 @@ function onFirstUse(names) {
 
 async function bundle([entry, { external, empty, onFirstUse: lazy = [], commonJs }]) {
   const file = join(dist, entry);
-  if (readFileSync(file, 'utf8').startsWith(BANNER)) {
+  if (readFileSync(file, 'utf8').startsWith(ESM_BUNDLE_BANNER)) {
     throw new Error(`${file} is already a bundle: compile first (npm run build runs tsc, then this).`);
   }
   const { outputFiles } = await build({
@@ -130,7 +128,7 @@ async function bundle([entry, { external, empty, onFirstUse: lazy = [], commonJs
     platform: 'node',
     target: ['node20'],
     external,
-    banner: { js: commonJs ? COMMONJS_BANNER : BANNER },
+    banner: { js: commonJs ? COMMONJS_BANNER : ESM_BUNDLE_BANNER },
     define: commonJs ? { 'import.meta.url': '__bundleUrl' } : {},
     plugins: [emptyModules(empty), onFirstUse(lazy), ownModuleUrl(file)],
     minifyWhitespace: true,
