@@ -11,7 +11,9 @@ function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'app-bundle-'));
   mkdirSync(join(dir, 'scripts'));
   mkdirSync(join(dir, 'dist', 'src', 'functions'), { recursive: true });
-  copyFileSync(join(root, 'scripts', 'build-app.mjs'), join(dir, 'scripts', 'build-app.mjs'));
+  for (const script of ['build-app.mjs', 'esmBundleBanner.mjs']) {
+    copyFileSync(join(root, 'scripts', script), join(dir, 'scripts', script));
+  }
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
