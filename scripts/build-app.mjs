@@ -8,7 +8,10 @@
 import { context } from 'esbuild';
 import { readdirSync, rmSync, watch } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ESM_BUNDLE_BANNER } from './esmBundleBanner.mjs';
+
+// CommonJS packages inside the app's ES module bundle reach Node's built-ins through a real `require`.
+const ESM_BUNDLE_BANNER =
+  "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);";
 
 const functions = fileURLToPath(new URL('../dist/src/functions/', import.meta.url));
 const outdir = fileURLToPath(new URL('../dist/src/bundle/', import.meta.url));

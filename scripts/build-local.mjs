@@ -1,6 +1,9 @@
-// Bundles the local stack's process entry points in dist/local (after tsc) with esbuild, each into the very file
-// tsc wrote for it: Node then loads one module per process instead of a graph of hundreds, which was most of the
-// stack's start-up (resolving, reading and compiling each file, lexing each CommonJS package for its exports).
+// Bundles the local stack's process entry points in dist/local (after tsc) with esbuild, each into one CommonJS file
+// beside the module tsc wrote for it (`cliMain.js` → `cliMain.cjs`): Node then loads one file per process instead of
+// a graph of hundreds, which was most of the stack's start-up (resolving, reading and compiling each file, lexing
+// each CommonJS package for its exports). CommonJS because Node 20 caches no compiled ES module code: each process's
+// entry (`cli.ts`, `worker/loader.ts`, `storage/azuriteLoader.ts`) runs its bundle with V8's code cache
+// (`local/shared/codeCache.ts`), and imports tsc's module instead when there is no bundle.
 // What runs in another process or thread (Azurite's process, the broker's writer thread) keeps its own entry
 // file; a native addon and the packages loaded on first use through `require` stay outside the bundles.
 // Azurite's process is a bundle of its own, with Azurite's table, blob and queue servers inside: their CommonJS
@@ -11,30 +14,28 @@
 // CommonJS file in dist/local/lazy: the Blob SDK, which an app with a blob binding needs at start, loads in about a
 // third of the time its graph of packages takes.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ESM_BUNDLE_BANNER } from './esmBundleBanner.mjs';
 // Compiled by tsc just before this runs: the one place that names the bundled files.
 import { lazyBundleFileName } from '../dist/local/shared/lazyModule.js';
 
 const dist = fileURLToPath(new URL('../dist/local/', import.meta.url));
 
 /**
- * Each entry (the stack's CLI, the language worker process it forks for the app, Azurite's process), what stays
- * outside its bundle (a native addon; for the stack and the worker, Azurite, which runs only in its own process)
- * and the packages it takes as empty modules. Azurite's process is a CommonJS file beside tsc's, which
- * `storage/azuriteLoader.js` runs with V8's code cache (Node 20 caches no ES module code); the others replace tsc's.
+ * Each entry (the stack's CLI, the language worker process it forks for the app, Azurite's process), the bundle it
+ * is written to, what stays outside it (a native addon; for the stack and the worker, Azurite, which runs only in its
+ * own process) and the packages it takes as empty modules.
  */
 const ENTRIES = {
-  'cli.js': { external: ['better-sqlite3', 'azurite'], empty: [] },
-  'worker/main.js': { external: ['better-sqlite3', 'azurite'], empty: [] },
+  'cliMain.js': { bundle: 'cliMain.cjs', external: ['better-sqlite3', 'azurite'], empty: [] },
+  'worker/main.js': { bundle: 'worker/main.cjs', external: ['better-sqlite3', 'azurite'], empty: [] },
   'storage/azuriteProcess.js': {
+    bundle: 'storage/azuriteProcess.cjs',
     external: [],
     empty: ['applicationinsights'],
     // psl builds its rule table when loaded (~40 ms); only tough-cookie's cookie jar uses it, which Azurite does not.
     onFirstUse: ['psl'],
-    commonJs: 'storage/azuriteProcess.cjs',
   },
 };
 
@@ -113,29 +114,23 @@ function onFirstUse(names) {
   };
 }
 
-async function bundle([entry, { external, empty, onFirstUse: lazy = [], commonJs }]) {
+async function bundle([entry, { bundle: output, external, empty, onFirstUse: lazy = [] }]) {
   const file = join(dist, entry);
-  if (readFileSync(file, 'utf8').startsWith(ESM_BUNDLE_BANNER)) {
-    throw new Error(`${file} is already a bundle: compile first (npm run build runs tsc, then this).`);
-  }
-  const { outputFiles } = await build({
+  await build({
     entryPoints: [file],
-    outfile: commonJs ? join(dist, commonJs) : file,
-    allowOverwrite: true,
-    write: false,
+    outfile: join(dist, output),
     bundle: true,
-    format: commonJs ? 'cjs' : 'esm',
+    format: 'cjs',
     platform: 'node',
     target: ['node20'],
     external,
-    banner: { js: commonJs ? COMMONJS_BANNER : ESM_BUNDLE_BANNER },
-    define: commonJs ? { 'import.meta.url': '__bundleUrl' } : {},
+    banner: { js: COMMONJS_BANNER },
+    define: { 'import.meta.url': '__bundleUrl' },
     plugins: [emptyModules(empty), onFirstUse(lazy), ownModuleUrl(file)],
     minifyWhitespace: true,
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  for (const output of outputFiles) writeFileSync(output.path, output.contents);
 }
 
 async function bundleLazy(id) {

@@ -18,7 +18,7 @@ export function cpuSecondsOf(pid: number): number {
 /** What a process of the stack is, from its command line. */
 function roleOf(pid: number): string {
   const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  if (command.includes('/worker/main.js')) return 'worker';
+  if (command.includes('/worker/loader.js')) return 'worker';
   if (command.includes('azurite')) return 'Azurite';
   return command.split(' ')[0] ?? 'other';
 }

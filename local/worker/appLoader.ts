@@ -5,6 +5,15 @@ import { globby, isDynamicPattern } from 'globby';
 import type { AppPackage } from '../shared/appPackage.js';
 import type { CoreRegistry } from './core/coreModule.js';
 
+type ModuleImporter = (url: string) => Promise<unknown>;
+
+let importModule: ModuleImporter = (url) => import(url);
+
+/** How the app's ES modules are imported, when `import()` in this module cannot (the worker's `loader.ts`). */
+export function setModuleImporter(importer: ModuleImporter): void {
+  importModule = importer;
+}
+
 function isEsm(file: string, pkg: AppPackage): boolean {
   return file.endsWith('.mjs') || (pkg.type === 'module' && !file.endsWith('.cjs'));
 }
@@ -31,7 +40,7 @@ export async function loadAppEntryPoints(options: {
   for (const file of files) {
     registry.currentEntryPoint = file;
     try {
-      if (isEsm(file, pkg)) await import(pathToFileURL(file).href);
+      if (isEsm(file, pkg)) await importModule(pathToFileURL(file).href);
       else requireFromApp(file);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

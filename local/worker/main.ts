@@ -24,10 +24,18 @@ process.on('uncaughtException', (error) => {
 process.on('disconnect', () => process.exit(0));
 
 const { values } = parseArgs({ options: { workerId: { type: 'string' } }, strict: false });
+let indexed!: () => void;
+/** Settles once the app is loaded and its functions sent to the host: the entry (`loader.ts`) caches code then. */
+export const started = new Promise<void>((resolve) => (indexed = resolve));
+export { setModuleImporter } from './appLoader.js';
+
 const channel = createIpcChannel<WorkerMessage, HostMessage>(process, (message) => worker.handle(message));
 const worker = createWorker(
   registry,
-  (message) => channel.send(message),
+  (message) => {
+    channel.send(message);
+    if ('functionMetadataResponse' in message) indexed();
+  },
   (code) => process.exit(code),
 );
 channel.send({ requestId: '', startStream: { workerId: String(values.workerId ?? process.pid) } });

@@ -11,9 +11,7 @@ function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'app-bundle-'));
   mkdirSync(join(dir, 'scripts'));
   mkdirSync(join(dir, 'dist', 'src', 'functions'), { recursive: true });
-  for (const script of ['build-app.mjs', 'esmBundleBanner.mjs']) {
-    copyFileSync(join(root, 'scripts', script), join(dir, 'scripts', script));
-  }
+  copyFileSync(join(root, 'scripts', 'build-app.mjs'), join(dir, 'scripts', 'build-app.mjs'));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +31,7 @@ function bundle(dir: string, answer: string): string {
 
 const caches = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.v8cache'));
 
-describe("V8's code cache for a CommonJS bundle (Azurite's process)", () => {
+describe("V8's code cache for a CommonJS bundle", () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -71,5 +71,69 @@ describe("V8's code cache for a CommonJS bundle (Azurite's process)", () => {
     writeFileSync(join(dir, name!), 'not a V8 code cache');
     expect(run(file)).toEqual({ cache: 'rejected', answer: ['first', 'function', true] });
     expect(run(file).cache).toBe('used');
+  });
+});
+
+/** Runs runEntryPoint in a fresh process, as the stack's entries do; `prepare` marks the exports it was given. */
+function runEntry(bundleFile: string, moduleFile: string, nodeOptions: string[] = []): string {
+  const script = `
+    const { runEntryPoint } = await import(${JSON.stringify(codeCache)});
+    await runEntryPoint(new URL(${JSON.stringify(pathToFileURL(bundleFile).href)}),
+      new URL(${JSON.stringify(pathToFileURL(moduleFile).href)}), (exports) => { exports.prepared = true; });`;
+  return execFileSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], { encoding: 'utf8' });
+}
+
+/** An entry bundle that reports, once started, whether it was prepared first and how many caches exist then. */
+function entryBundle(dir: string): string {
+  const file = join(dir, 'entry.cjs');
+  writeFileSync(
+    file,
+    `const { readdirSync } = require('node:fs');
+     module.exports = { started: new Promise((resolve) => setTimeout(resolve, 0)).then(() => {
+       const caches = readdirSync(__dirname).filter((name) => name.endsWith('.v8cache')).length;
+       console.log(JSON.stringify({ prepared: module.exports.prepared === true, caches }));
+     }) };\n`,
+  );
+  return file;
+}
+
+describe("a process's entry point (runEntryPoint: the CLI, the language worker, Azurite's process)", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const workspace = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'code-cache-entry-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('prepares the bundle before it starts, writes the cache once it has started, and reuses it after', () => {
+    const dir = workspace();
+    const file = entryBundle(dir);
+    expect(JSON.parse(runEntry(file, join(dir, 'none.js')))).toEqual({ prepared: true, caches: 0 });
+    const [cache] = caches(dir);
+    expect(cache).toBeDefined();
+    const written = statSync(join(dir, cache!)).mtimeMs;
+    expect(JSON.parse(runEntry(file, join(dir, 'none.js')))).toEqual({ prepared: true, caches: 1 });
+    expect(statSync(join(dir, cache!)).mtimeMs).toBe(written); // used, not written again
+  });
+
+  it('imports the module itself when there is no bundle (compiled by tsc alone)', () => {
+    const dir = workspace();
+    const module = join(dir, 'entry.mjs');
+    writeFileSync(module, `console.log('the module ran');\n`);
+    expect(runEntry(join(dir, 'entry.cjs'), module)).toBe('the module ran\n');
+    expect(caches(dir)).toEqual([]);
+  });
+
+  it('loads the bundle through require, uncached, with source maps on, so traces can be mapped', () => {
+    const dir = workspace();
+    const file = entryBundle(dir);
+    expect(JSON.parse(runEntry(file, join(dir, 'none.js'), ['--enable-source-maps']))).toEqual({
+      prepared: true,
+      caches: 0,
+    });
+    expect(caches(dir)).toEqual([]);
   });
 });

@@ -40,7 +40,7 @@ export type StartedWorkerProcess = { child: ChildProcess; stderrTail: string[] }
 
 /** Forks the worker entry as the host does: its own IPC channel (structured clone), stdout and stderr piped. */
 export function forkWorkerProcess(env: NodeJS.ProcessEnv, cwd: string, execArgv: string[], workerId: string) {
-  return fork(compiledEntry(import.meta.url, '../../worker/main.js'), ['--workerId', workerId], {
+  return fork(compiledEntry(import.meta.url, '../../worker/loader.js'), ['--workerId', workerId], {
     cwd,
     env,
     execArgv,
