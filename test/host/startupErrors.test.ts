@@ -33,6 +33,24 @@ describe('start-up failures', () => {
     );
   });
 
+  it('reports a literal main that names no file, a folder included, the way the worker does', async () => {
+    const app = fixture('empty-app');
+    for (const main of ['build/index.js', 'dist']) {
+      app.write('package.json', JSON.stringify({ type: 'module', main }));
+      await expect(start(app.dir)).rejects.toThrow(
+        `Worker was unable to load entry point "${main}": File does not exist`,
+      );
+    }
+  });
+
+  it('loads a literal main given with ./, as globby expands it', async () => {
+    const app = fixture('empty-app');
+    app.write('package.json', JSON.stringify({ type: 'module', main: './dist/index.js' }));
+    await expect(start(app.dir)).rejects.toThrow(
+      'No functions were registered by the 1 file(s) matching package.json main "./dist/index.js"',
+    );
+  });
+
   it('reports an entry point that throws while loading', async () => {
     const app = fixture('broken-app');
     await expect(start(app.dir)).rejects.toThrow(
