@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ServiceBusError, type ServiceBusBroker } from '../servicebus/index.js';
 import type { Problem } from '../shared/problemJson.js';
 import { withMessageTraceContext, type Telemetry } from '../telemetry/index.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIsoDuration } from './duration.js';
 
 /** Equality filter on system and application properties (all given fields must match, case-sensitive). */

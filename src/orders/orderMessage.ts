@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { newOrder, type Order, type OrderItem } from './order.js';
 import type { StoredOrder } from './orderStore.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldError } from '../platform/problem.js';
 import type { OrderItem } from './order.js';
 

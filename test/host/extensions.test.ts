@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toRpcTypedData, textOf, fromRpcTypedData } from '../../local/host/codec/index.js';
 import { parseSection, text } from '../../local/host/extensions/shared/hostJsonSection.js';
 import {

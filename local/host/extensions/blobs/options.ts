@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSection, positiveInt } from '../shared/hostJsonSection.js';
 
 /** `host.json` `extensions.blobs`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, limitOrUnbounded, parseSection, text } from '../shared/hostJsonSection.js';
 
 /** `host.json` `extensions.http`, the HTTP pipeline's own settings. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSection, positiveInt, timeSpanMs } from '../shared/hostJsonSection.js';
 
 /** `host.json` `extensions.queues`, with the extension's defaults. */

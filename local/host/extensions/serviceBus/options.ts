@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, parseSection, positiveInt, timeSpanMs } from '../shared/hostJsonSection.js';
 
 /** `host.json` `extensions.serviceBus`, as far as the local broker acts on it. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseTimeSpan } from '../../core/timeSpan.js';
 
 // host.json values, with the messages the host's options validation gives.

@@ -1,6 +1,6 @@
 import { lazyModule, restStatus } from '../../../shared/lazyModule.js';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BindingInfo } from '../../core/functionIndex.js';
 import { toRpcTypedData } from '../../codec/index.js';
 import type { BindingContext } from '../shared/bindingAdapter.js';

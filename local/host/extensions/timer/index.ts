@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveAppSettingTokens } from '../../core/bindingExpressions.js';
 import type { FunctionInfo } from '../../core/functionIndex.js';
 import { defineExtension } from '../shared/extension.js';

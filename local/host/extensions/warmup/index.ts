@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sendProblem } from '../../../shared/problemJson.js';
 import { toRpcTypedData } from '../../codec/index.js';
 import type { FunctionInfo } from '../../core/functionIndex.js';
