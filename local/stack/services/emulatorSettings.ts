@@ -1,4 +1,5 @@
 import { parseServiceBusConnectionString } from '../../servicebus/connectionString.js';
+import { isDevelopmentStorage } from '../../shared/azuriteSettings.js';
 import { isPublicKey } from '../../shared/installSecrets.js';
 import { localSignalR } from '../../signalr/index.js';
 
@@ -23,12 +24,6 @@ export type ServiceBusEndpoint = { port: number; keyForPublicKeys: string };
 /** The AMQP port `UseDevelopmentEmulator=true` clients use when the Endpoint names none. */
 export const SERVICE_BUS_DEFAULT_PORT = 5672;
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
-
-const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i;
-
-export function isDevelopmentStorage(value: string): boolean {
-  return DEVELOPMENT_STORAGE.test(value);
-}
 
 /** A Service Bus emulator connection string for this machine: its key name, key and port. */
 export function localServiceBus(value: string): { keyName: string; key: string; port?: number } | undefined {

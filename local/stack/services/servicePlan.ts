@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtInExtensions, ExtensionRegistry, type BindingInfo, type FunctionInfo } from '../../host/index.js';
 import { localSignalR } from '../../signalr/index.js';
-import { isDevelopmentStorage, localServiceBus } from './emulatorSettings.js';
+import { namesAzurite } from '../../shared/azuriteSettings.js';
+import { localServiceBus } from './emulatorSettings.js';
 
 /** The services the stack can start besides the Functions host, by the names extensions ask for them. */
 export type StackServiceName = 'storage' | 'serviceBus' | 'signalR';
@@ -25,13 +26,6 @@ export const NOT_NEEDED: Record<StackServiceName, string> = {
   serviceBus: `no function has a Service Bus binding and the app has no ${TOPOLOGY_FILE}`,
   signalR: 'no function has a SignalR binding on a local SignalR connection string',
 };
-
-const LOCAL_ENDPOINT = /(?:Blob|Queue|Table)Endpoint\s*=\s*https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\])[:/]/i;
-
-/** A connection string naming Azurite: the emulator form, or an endpoint on this machine. */
-export function namesAzurite(value: string): boolean {
-  return isDevelopmentStorage(value) || LOCAL_ENDPOINT.test(value);
-}
 
 function names(list: readonly string[]): string {
   return list.length <= 4 ? list.join(', ') : `${list.slice(0, 4).join(', ')} and ${list.length - 4} more`;

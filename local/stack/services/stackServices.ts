@@ -7,11 +7,11 @@ import {
 import {
   NOT_NEEDED,
   SERVICE_LABELS,
-  namesAzurite,
   needsOfFunctions,
   type ServiceNeeds,
   type StackServiceName,
 } from './servicePlan.js';
+import { namesAzurite } from '../../shared/azuriteSettings.js';
 import type { AzuriteService } from './azuriteService.js';
 import type { ServiceBusService } from './serviceBusService.js';
 import type { SignalRStarter } from './signalRService.js';

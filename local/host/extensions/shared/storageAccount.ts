@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
+import { isDevelopmentStorage } from '../../../shared/azuriteSettings.js';
 import { lazyModule } from '../../../shared/lazyModule.js';
 import { HostContainer, type BlobLocation } from './hostContainer.js';
 
@@ -59,7 +60,6 @@ export type StorageAccount = {
   table(name: string): TableClient;
 };
 
-const DEVELOPMENT_STORAGE = /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i;
 const ENDPOINT_KEY: Record<Service, string> = { blob: 'blobendpoint', queue: 'queueendpoint', table: 'tableendpoint' };
 
 function parseConnectionString(value: string): Map<string, string> {
@@ -125,7 +125,7 @@ export function storageAccount(
 
 function fromConnectionString(value: string, service: Service, emulator: StorageEmulator, where: string): Located {
   const emulated = { endpoint: emulator[`${service}Endpoint`], ...emulatorKey(emulator) };
-  if (DEVELOPMENT_STORAGE.test(value)) return emulated;
+  if (isDevelopmentStorage(value)) return emulated;
   const parts = parseConnectionString(value);
   const accountName = parts.get('accountname');
   const accountKey = parts.get('accountkey');
