@@ -31,17 +31,17 @@ function bundle(dir: string, answer: string): string {
 
 const caches = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.v8cache'));
 
-describe("V8's code cache for a CommonJS bundle", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  const workspace = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
-    dirs.push(dir);
-    return dir;
-  };
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const workspace = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
+  dirs.push(dir);
+  return dir;
+};
 
+describe("V8's code cache for a CommonJS bundle", () => {
   it('runs the file as CommonJS, writes a cache the first time and uses it the next', () => {
     const dir = workspace();
     const file = bundle(dir, '"first"');
@@ -98,16 +98,6 @@ function entryBundle(dir: string): string {
 }
 
 describe("a process's entry point (runEntryPoint: the CLI, the language worker, Azurite's process)", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  const workspace = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'code-cache-entry-'));
-    dirs.push(dir);
-    return dir;
-  };
-
   it('prepares the bundle before it starts, writes the cache once it has started, and reuses it after', () => {
     const dir = workspace();
     const file = entryBundle(dir);
