@@ -67,12 +67,24 @@ export function runWithCodeCache(file: string): CachedModule {
   };
 }
 
+/** Whether a process still runs: one that died mid-save left only its temporary file behind. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes other builds' caches, and temporary files of saves whose process is gone. */
 function removeOtherBuilds(file: string, keep: string): void {
   const prefix = `${basename(file)}.`;
   for (const name of readdirSync(dirname(file))) {
-    if (name !== keep && name.startsWith(prefix) && name.endsWith('.v8cache')) {
-      rmSync(join(dirname(file), name), { force: true });
-    }
+    if (!name.startsWith(prefix)) continue;
+    const saving = /\.v8cache\.(\d+)\.tmp$/.exec(name);
+    const stale = saving ? !isRunning(Number(saving[1])) : name !== keep && name.endsWith('.v8cache');
+    if (stale) rmSync(join(dirname(file), name), { force: true });
   }
 }
 

@@ -63,6 +63,19 @@ describe("V8's code cache for a CommonJS bundle", () => {
     expect(run(rebuilt).cache).toBe('used');
   });
 
+  it("removes what a save cut short left behind, once its process is gone, but not a running save's file", () => {
+    const dir = workspace();
+    const file = bundle(dir, '"first"');
+    // A pid far above Linux's pid_max stands for a process that died between writing and renaming.
+    const cutShort = 'bundle.cjs.0123456789abcdef.v8cache.99999999.tmp';
+    const running = `bundle.cjs.0123456789abcdef.v8cache.${process.pid}.tmp`;
+    for (const name of [cutShort, running]) writeFileSync(join(dir, name), 'partial');
+    run(file);
+    expect(readdirSync(dir)).not.toContain(cutShort);
+    expect(readdirSync(dir)).toContain(running);
+    expect(caches(dir)).toHaveLength(1);
+  });
+
   it('compiles afresh when the cache is damaged, and replaces it', () => {
     const dir = workspace();
     const file = bundle(dir, '"first"');
